@@ -1,0 +1,115 @@
+"""Keypoint formats: ordered names, flip pairs, drawing links, OKS sigmas, part ranges.
+
+The facts live in keypoint_formats.json next to this file; every other module asks
+this one, so a format is defined in exactly one place.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+_DATA = Path(__file__).with_name("keypoint_formats.json")
+
+
+@dataclass(frozen=True)
+class KeypointFormat:
+    """One keypoint layout. `id` equals the WholeBodyPoseArray format constant."""
+
+    name: str
+    id: int
+    names: tuple[str, ...]
+    flip_pairs: tuple[tuple[int, int], ...]
+    links: tuple[tuple[int, int], ...]  # drawing links; COCO-17 uses a virtual neck (index 17)
+    oks_sigmas: np.ndarray | None
+    parts: tuple[tuple[str, int, int], ...]  # (part name, start, end exclusive)
+
+    @property
+    def num_keypoints(self) -> int:
+        return len(self.names)
+
+    @property
+    def has_virtual_neck(self) -> bool:
+        """True when `links` refer to index K (mean of the shoulders), as COCO-17's do."""
+        return any(max(a, b) >= self.num_keypoints for a, b in self.links)
+
+    def real_links(self) -> tuple[tuple[int, int], ...]:
+        """Links between real keypoints only: a virtual-neck link becomes shoulder links."""
+        k = self.num_keypoints
+        out: list[tuple[int, int]] = []
+        for a, b in self.links:
+            if a >= k or b >= k:
+                other = b if a >= k else a
+                # neck -> hip becomes the same-side shoulder -> hip (5/6 are the shoulders)
+                shoulder = 5 if self.names[other].startswith("left") else 6
+                out.append((shoulder, other))
+            else:
+                out.append((a, b))
+        return tuple(out)
+
+    def flip_permutation(self) -> np.ndarray:
+        """Index array p such that keypoints[p] swaps every left/right pair."""
+        perm = np.arange(self.num_keypoints)
+        for a, b in self.flip_pairs:
+            perm[a], perm[b] = b, a
+        return perm
+
+    def part_slice(self, part: str) -> slice:
+        for name, start, end in self.parts:
+            if name == part:
+                return slice(start, end)
+        raise KeyError(f"format {self.name!r} has no part {part!r}; parts: {[p[0] for p in self.parts]}")
+
+
+@lru_cache(maxsize=None)
+def _load() -> dict[str, KeypointFormat]:
+    raw = json.loads(_DATA.read_text())["formats"]
+    formats = {}
+    for name, f in raw.items():
+        formats[name] = KeypointFormat(
+            name=name,
+            id=int(f["id"]),
+            names=tuple(f["names"]),
+            flip_pairs=tuple((int(a), int(b)) for a, b in f["flip_pairs"]),
+            links=tuple((int(a), int(b)) for a, b in f["links"]),
+            oks_sigmas=None if f["oks_sigmas"] is None else np.asarray(f["oks_sigmas"], dtype=np.float64),
+            parts=tuple((p, int(s), int(e)) for p, s, e in f["parts"]),
+        )
+    return formats
+
+
+# Aliases users type (AlphaPose dataset preset names and keypoint counts).
+_ALIASES = {
+    "coco": "coco_17", "coco17": "coco_17", "17": "coco_17",
+    "halpe26": "halpe_26", "halpe_26": "halpe_26", "26": "halpe_26",
+    "halpe136": "halpe_136", "halpe_136": "halpe_136", "136": "halpe_136",
+    "halpe_coco_wholebody_136": "halpe_136",
+    "coco_wholebody": "coco_wholebody_133", "coco_wholebody133": "coco_wholebody_133", "133": "coco_wholebody_133",
+    "halpe_68_noface": "halpe_68", "halpe68": "halpe_68", "68": "halpe_68",
+    "single_hand": "hand_21", "hand21": "hand_21", "21": "hand_21",
+}
+
+
+def get_format(name: str | int) -> KeypointFormat:
+    """Look a format up by name ("halpe_136"), alias ("coco_wholebody") or keypoint count (136)."""
+    formats = _load()
+    key = str(name).lower()
+    key = _ALIASES.get(key, key)
+    if key not in formats:
+        raise KeyError(f"unknown keypoint format {name!r}; known: {sorted(formats)}")
+    return formats[key]
+
+
+def format_by_id(format_id: int) -> KeypointFormat:
+    """Look a format up by its WholeBodyPoseArray constant."""
+    for f in _load().values():
+        if f.id == format_id:
+            return f
+    raise KeyError(f"unknown keypoint format id {format_id}")
+
+
+def all_formats() -> tuple[KeypointFormat, ...]:
+    return tuple(_load().values())

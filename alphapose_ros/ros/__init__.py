@@ -1,0 +1,1 @@
+"""Thin rclpy layer: message conversion, QoS, and one node per pipeline stage."""

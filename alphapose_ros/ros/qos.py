@@ -1,0 +1,31 @@
+"""QoS profiles of every topic, in one place.
+
+The inter-stage topics are the paper's bounded FIFO queues: keep-last with a depth
+parameter, so a slow stage drops the oldest frames instead of piling up latency.
+Offline replay uses reliable delivery and a depth large enough to lose nothing.
+"""
+from __future__ import annotations
+
+from rclpy.qos import (DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy,
+                       qos_profile_sensor_data)
+
+
+def camera_qos(depth: int = 1) -> QoSProfile:
+    """Camera input: the sensor-data profile (best effort, volatile, keep-last)."""
+    q = QoSProfile(**{k: getattr(qos_profile_sensor_data, k) for k in ("reliability", "durability", "history")},
+                   depth=depth)
+    return q
+
+
+def stage_qos(depth: int, offline: bool = False) -> QoSProfile:
+    """An inter-stage queue of `depth` messages (reliable; the depth bounds the queue)."""
+    return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=max(1, int(depth)),
+                      reliability=ReliabilityPolicy.RELIABLE,
+                      durability=DurabilityPolicy.VOLATILE)
+
+
+def latched_qos() -> QoSProfile:
+    """Published once, delivered to late subscribers (keypoint layouts)."""
+    return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=16,
+                      reliability=ReliabilityPolicy.RELIABLE,
+                      durability=DurabilityPolicy.TRANSIENT_LOCAL)

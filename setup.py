@@ -1,0 +1,21 @@
+"""pip-installable ROS-free core of alphapose_ros (`pip install -e .`).
+
+The ROS 2 package (messages, nodes, launch files) is built with colcon from
+CMakeLists.txt/package.xml; this file only serves plain Python installs.
+"""
+from setuptools import find_packages, setup
+
+setup(
+    name="alphapose_ros",
+    version="0.1.0",
+    description="Whole-body multi-person pose estimation and tracking (AlphaPose re-implementation)",
+    license="Apache-2.0",
+    python_requires=">=3.10",
+    packages=find_packages(include=["alphapose_ros", "alphapose_ros.*"]),
+    install_requires=["numpy", "torch", "opencv-python-headless", "PyYAML", "scipy"],
+    entry_points={
+        "console_scripts": [
+            "alphapose-smoke=alphapose_ros.cli.smoke:main",
+        ],
+    },
+)

@@ -1,0 +1,33 @@
+"""Shared fixtures: where the reference material is, and clean skips when it is not."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+# CI and developers have the AlphaPose reference material beside the clone.
+SHARED = Path(os.environ.get("ALPHAPOSE_ROS_SHARED", REPO.parent / "shared"))
+REFERENCE = SHARED / "reference"
+
+
+@pytest.fixture(scope="session")
+def reference() -> Path:
+    """../shared/reference, or a skip that says why (it holds the official test vectors)."""
+    if not (REFERENCE / "vectors").is_dir():
+        pytest.skip(f"AlphaPose reference vectors not found at {REFERENCE} "
+                    "(set ALPHAPOSE_ROS_SHARED to the folder holding reference/)")
+    return REFERENCE
+
+
+@pytest.fixture(scope="session")
+def ros_msgs():
+    """The generated messages; a skip naming the set-up step when they are not built."""
+    try:
+        import alphapose_ros.msg as msgs  # noqa: F401
+        import rclpy  # noqa: F401
+    except ImportError as e:  # pragma: no cover - only without scripts/setup.sh
+        pytest.skip(f"ROS 2 messages not importable ({e}); run `bash scripts/setup.sh` "
+                    "and `source scripts/env.sh`")
+    return msgs

@@ -1,0 +1,69 @@
+"""PoseSet <-> message conversion keeps every field, in order, at full length."""
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.ros
+
+
+def test_roundtrip_keeps_every_field(ros_msgs):
+    from std_msgs.msg import Header
+
+    from alphapose_ros.ros.conversions import msg_to_poses, poses_to_msg
+    from alphapose_ros.ros.smoke import synthetic_poses
+
+    sent = synthetic_poses(5, "coco_wholebody_133")
+    h = Header(frame_id="cam")
+    h.stamp.sec, h.stamp.nanosec = 12, 34
+    msg = poses_to_msg(sent, h, 320, 240)
+    assert msg.header == h and msg.num_keypoints == 133
+    assert msg.keypoint_format == ros_msgs.WholeBodyPoseArray.COCO_WHOLEBODY_133
+    back = msg_to_poses(msg)
+    for name in ("boxes", "box_scores", "keypoints", "keypoint_scores", "scores", "track_ids",
+                 "track_states", "track_ages", "embeddings"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(sent, name).astype(getattr(back, name).dtype),
+                                      err_msg=name)
+
+
+def test_low_scores_are_kept_not_dropped(ros_msgs):
+    from std_msgs.msg import Header
+
+    from alphapose_ros.ros.conversions import poses_to_msg
+    from alphapose_ros.ros.smoke import synthetic_poses
+
+    poses = synthetic_poses(2, "coco_17")
+    poses.keypoint_scores[:] = 0.0
+    msg = poses_to_msg(poses, Header(), 10, 10)
+    assert all(len(p.x) == 17 and len(p.keypoint_scores) == 17 for p in msg.poses)
+
+
+def test_empty_frame_converts(ros_msgs):
+    from std_msgs.msg import Header
+
+    from alphapose_ros.core.poses import PoseSet
+    from alphapose_ros.ros.conversions import msg_to_poses, poses_to_msg
+
+    msg = poses_to_msg(PoseSet.empty("halpe_26", 26), Header(), 10, 10)
+    assert len(msg.poses) == 0 and len(msg_to_poses(msg)) == 0
+
+
+def test_wrong_length_pose_is_refused(ros_msgs):
+    from std_msgs.msg import Header
+
+    from alphapose_ros.ros.conversions import msg_to_poses, poses_to_msg
+    from alphapose_ros.ros.smoke import synthetic_poses
+
+    msg = poses_to_msg(synthetic_poses(1, "coco_17"), Header(), 10, 10)
+    msg.keypoint_format = ros_msgs.WholeBodyPoseArray.HALPE_26
+    with pytest.raises(ValueError, match="17 keypoints in a halpe_26"):
+        msg_to_poses(msg)
+
+
+def test_layout_message_describes_format(ros_msgs):
+    from alphapose_ros.core.skeletons import get_format
+    from alphapose_ros.ros.conversions import layout_msg
+
+    m = layout_msg(get_format("coco_17"))
+    assert list(m.keypoint_names)[:3] == ["nose", "left_eye", "right_eye"]
+    assert max(max(m.link_from), max(m.link_to)) < 17  # the virtual neck is not published
+    assert (5, 11) in set(zip(m.link_from, m.link_to))
+    assert len(m.oks_sigmas) == 17 and list(m.part_names) == ["body"]
