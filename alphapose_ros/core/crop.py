@@ -3,7 +3,7 @@
 AlphaPose's geometry (FACTS.md section 4): the box is padded to the model aspect ratio
 (w/h = 192/256) by growing its short side, enlarged 1.25x, and warped onto the
 256x192 input with a uniform scale; keypoints decoded on the 64x48 map are mapped
-back with the padded ("cropped") box: x = x1 + x_hm * w / 48.
+back with the padded ("cropped") box: x = x1 + x_hm * w / 48 (uniform scale).
 """
 from __future__ import annotations
 
@@ -134,11 +134,16 @@ def crop_batch_torch(image_rgb: torch.Tensor, boxes_xyxy: np.ndarray, input_hw: 
 
 def heatmap_to_image(coords_hm: np.ndarray, cropped_boxes: np.ndarray,
                      heatmap_wh: tuple[int, int] = (48, 64)) -> np.ndarray:
-    """Map heatmap coordinates (N,K,2) back to image pixels with the padded boxes (N,4)."""
+    """Map heatmap coordinates (N,K,2) back to image pixels with the padded boxes (N,4).
+
+    The inverse crop affine: uniform scale set by the box width, map centre -> box centre.
+    For the 3:4 padded boxes this is x1 + x * w/48, y1 + y * h/64.
+    """
     b = np.asarray(cropped_boxes, np.float64).reshape(-1, 1, 4)
-    sx = (b[..., 2] - b[..., 0]) / heatmap_wh[0]
-    sy = (b[..., 3] - b[..., 1]) / heatmap_wh[1]
+    s = (b[..., 2] - b[..., 0]) / heatmap_wh[0]
+    cx = (b[..., 0] + b[..., 2]) * 0.5
+    cy = (b[..., 1] + b[..., 3]) * 0.5
     out = np.empty(coords_hm.shape, np.float64)
-    out[..., 0] = b[..., 0] + coords_hm[..., 0] * sx
-    out[..., 1] = b[..., 1] + coords_hm[..., 1] * sy
+    out[..., 0] = cx + (coords_hm[..., 0] - heatmap_wh[0] * 0.5) * s
+    out[..., 1] = cy + (coords_hm[..., 1] - heatmap_wh[1] * 0.5) * s
     return out

@@ -1,0 +1,1 @@
+"""Decoders from network output maps to keypoints: heatmap argmax, SIKR, flip test."""
