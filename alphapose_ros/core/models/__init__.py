@@ -1,0 +1,1 @@
+"""Pose networks (plain nn.Modules whose parameter names match AlphaPose checkpoints)."""
