@@ -1,0 +1,68 @@
+"""The estimator: batching does not change results; empty input; flip; bad arguments."""
+import numpy as np
+import pytest
+import torch
+
+from alphapose_ros.core.estimator import PoseEstimator
+from alphapose_ros.core.models.config import build_model, parse_config
+
+
+def _cfg(k=26, head="L1JointRegression", dataset="Halpe_26"):
+    return parse_config({"MODEL": {"TYPE": "FastPose", "NUM_LAYERS": 50, "CONV_DIM": 128},
+                         "DATA_PRESET": {"NUM_JOINTS": k}, "LOSS": {"TYPE": head, "NORM_TYPE": "sigmoid"},
+                         "DATASET": {"TRAIN": {"TYPE": dataset}}})
+
+
+@pytest.fixture(scope="module")
+def estimator():
+    torch.manual_seed(0)
+    cfg = _cfg()
+    return PoseEstimator(cfg, build_model(cfg), batch_size=2)
+
+
+def test_batch_size_does_not_change_results(estimator):
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)
+    boxes = np.array([[10, 10, 60, 110], [50, 20, 150, 100], [0, 0, 159, 119]], np.float32)
+    a = estimator(img, boxes)
+    estimator.batch_size = 32
+    b = estimator(img, boxes)
+    estimator.batch_size = 2
+    np.testing.assert_allclose(a.keypoints, b.keypoints, atol=1e-3)
+    assert a.keypoints.shape == (3, 26, 2) and a.keypoint_scores.shape == (3, 26)
+    # SIKR keypoints always lie inside the padded crop box
+    cb = a.cropped_boxes[:, None]
+    assert np.all((a.keypoints[..., 0] >= cb[..., 0] - 1e-3) & (a.keypoints[..., 0] <= cb[..., 2] + 1e-3))
+
+
+def test_empty_box_list_gives_empty_arrays(estimator):
+    out = estimator(np.zeros((10, 10, 3), np.uint8), np.zeros((0, 4)))
+    assert out.keypoints.shape == (0, 26, 2) and out.keypoint_scores.shape == (0, 26)
+
+
+def test_flip_test_merges_the_mirrored_crop_pass(estimator):
+    from alphapose_ros.core.codecs.decode import decode_to_image
+    from alphapose_ros.core.codecs.flip import merge_flipped
+    from alphapose_ros.core.crop import crop_batch
+
+    rng = np.random.default_rng(1)
+    img = rng.integers(0, 255, (128, 96, 3), dtype=np.uint8)
+    box = np.array([[5, 5, 90, 120]], np.float32)
+    estimator.flip = True
+    try:
+        out = estimator(img, box)
+    finally:
+        estimator.flip = False
+    crops, cropped = crop_batch(img, box)
+    x = torch.from_numpy(crops)
+    with torch.no_grad():
+        merged = merge_flipped(estimator.model(x), estimator.model(x.flip(-1)), estimator.format.flip_permutation())
+    want, _ = decode_to_image(merged, cropped, "integral")
+    np.testing.assert_allclose(out.keypoints, want, atol=1e-3)
+    assert not np.allclose(out.keypoints, estimator(img, box).keypoints, atol=1e-3)
+
+
+def test_fp16_on_cpu_is_refused():
+    cfg = _cfg(17, "MSELoss", "Mscoco")
+    with pytest.raises(ValueError, match="CUDA"):
+        PoseEstimator(cfg, build_model(cfg), half=True)
