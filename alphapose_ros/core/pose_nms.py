@@ -1,0 +1,161 @@
+"""Parametric pose NMS (paper section 3.4) and OKS NMS.
+
+Greedy: take the remaining pose with the highest mean keypoint score; every remaining
+pose that is too similar to it (pose similarity > gamma, or at least matchThreds
+keypoints within a PCK radius) joins its cluster and leaves the pool. Each cluster is
+then merged into one pose (score-weighted mean of the members' keypoints near the
+pick) and kept if confident enough. Similarity = soft keypoint matching (tanh of both
+scores, for keypoints within 1 px) + mu * spatial term (exp(-d / delta2)).
+
+Parameters are passed explicitly (never module globals); defaults are AlphaPose's
+values per keypoint layout and head type. Distances for all candidate pairs are
+computed at once; the only Python loop is over kept people.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class PoseNMSParams:
+    """Parameters of parametric pose NMS (names as in the paper / AlphaPose)."""
+
+    delta1: float = 1.0        # score softness of the keypoint-matching term (sigma_1)
+    mu: float = 1.7            # weight of the spatial term (lambda)
+    delta2: float = 2.65       # spatial scale (sigma_2)
+    gamma: float = 22.48       # similarity threshold (eta)
+    score_thresh: float = 0.3  # drop a merged pose whose best keypoint is below this
+    match_thresh: float = 5.0  # drop a candidate with at least this many PCK-matched keypoints
+    alpha: float = 0.1         # PCK reference distance = alpha * max(box w, h)
+    area_thresh: float = 0.0   # drop merged poses whose 1.5x-enlarged keypoint extent area is smaller
+    # whole-body (133/136 keypoints) extras
+    whole_body: bool = False
+    face_factor: float = 1.9
+    hand_factor: float = 0.55
+    face_weight_score: float = 1.0
+    hand_weight_score: float = 0.1
+    face_weight_dist: float = 1.0
+    hand_weight_dist: float = 1.5
+    pck_radius: float = 7.0    # cap of the PCK reference distance
+    merge_radius: float = 15.0  # cap of the merge radius
+
+    @classmethod
+    def for_layout(cls, num_keypoints: int, heatmap_head: bool = True, **overrides) -> "PoseNMSParams":
+        """AlphaPose's defaults: body values, or the whole-body regression values for
+        133/136 keypoints from integral/combined heads (FACTS.md section 6)."""
+        p = cls(whole_body=num_keypoints in (133, 136))
+        if p.whole_body and not heatmap_head:
+            p = replace(p, delta1=1.0, mu=1.65, delta2=8.0, gamma=3.6, score_thresh=0.01, match_thresh=3.0,
+                        alpha=0.15)
+        return replace(p, **overrides)
+
+
+@dataclass
+class PoseNMSResult:
+    """Kept poses, in pick order. `picks` index the input; `merged` lists the input
+    indices folded into each kept pose; `proposal_scores` = mean + box score + 1.25 max."""
+
+    picks: np.ndarray
+    keypoints: np.ndarray
+    keypoint_scores: np.ndarray
+    proposal_scores: np.ndarray
+    merged: list[np.ndarray] = field(default_factory=list)
+
+
+def _similarity_body(d: np.ndarray, s_pick: np.ndarray, s_all: np.ndarray, p: PoseNMSParams) -> np.ndarray:
+    match = d <= 1.0
+    score_term = np.where(match, np.tanh(s_pick / p.delta1) * np.tanh(s_all / p.delta1), 0.0).sum(1)
+    return score_term + p.mu * np.exp(-d / p.delta2).sum(1)
+
+
+def _parts(k: int) -> tuple[slice, slice, slice]:
+    return slice(0, k - 110), slice(k - 110, k - 42), slice(k - 42, k)
+
+
+def _similarity_whole_body(d: np.ndarray, s_pick: np.ndarray, s_all: np.ndarray, p: PoseNMSParams) -> np.ndarray:
+    k = d.shape[1]
+    body, face, hand = _parts(k)
+    # as AlphaPose computes it: the matching term counts joints within 1 px whose
+    # score is BELOW score_thresh, and the spatial term ignores joints below it
+    low = s_all < p.score_thresh
+    score = np.where((d <= 1.0) & low, np.tanh(s_pick / p.delta1) * np.tanh(s_all / p.delta1), 0.0)
+    scale = np.full(k, p.delta2)
+    scale[face] *= p.face_factor
+    scale[hand] *= p.hand_factor
+    spatial = np.where(low, 0.0, np.exp(-d / scale))
+    return (score[:, body].mean(1) + p.face_weight_score * score[:, face].mean(1)
+            + p.hand_weight_score * score[:, hand].mean(1)
+            + p.mu * (spatial[:, body].mean(1) + p.face_weight_dist * spatial[:, face].mean(1)
+                      + p.hand_weight_dist * spatial[:, hand].mean(1)))
+
+
+def _pck_matches(d: np.ndarray, ref: float, s_pick: np.ndarray, p: PoseNMSParams) -> np.ndarray:
+    ref = min(ref, p.pck_radius)
+    if not p.whole_body:
+        return (d / ref <= 1).sum(1).astype(np.float64)
+    k = d.shape[1]
+    # fixed Halpe-136 slices, as AlphaPose uses them (off by 3 for 133-keypoint inputs)
+    n = ((d[:, :26] / ref <= 1).sum(1) + (d[:, 26:94] / (ref * p.face_factor) <= 1).sum(1)
+         + (d[:, 94:] / (ref * p.hand_factor) <= 1).sum(1)).astype(np.float64)
+    valid = int((s_pick > p.score_thresh / 2).sum())
+    if valid == 0:
+        return np.zeros(len(d))
+    return n / (valid * 2 * len(d) * 2 / k)
+
+
+def parametric_pose_nms(boxes: np.ndarray, box_scores: np.ndarray, keypoints: np.ndarray,
+                        keypoint_scores: np.ndarray, params: PoseNMSParams) -> PoseNMSResult:
+    """Remove redundant poses. boxes (N,4) xyxy, box_scores (N,), keypoints (N,K,2), scores (N,K)."""
+    kp = np.asarray(keypoints, np.float64)
+    n, k = kp.shape[:2]
+    ks = np.asarray(keypoint_scores, np.float64).reshape(n, k).copy()
+    ks[ks == 0] = 1e-5
+    bs = np.asarray(box_scores, np.float64).reshape(n)
+    b = np.asarray(boxes, np.float64).reshape(n, 4)
+    if n == 0:
+        return PoseNMSResult(np.zeros(0, int), np.zeros((0, k, 2), np.float32), np.zeros((0, k), np.float32),
+                             np.zeros(0, np.float32), [])
+    person = ks.mean(1)
+    ref = params.alpha * np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])
+    # all pairwise keypoint distances at once: (N,N,K)
+    dist = np.sqrt(((kp[:, None] - kp[None]) ** 2).sum(-1))
+    sim_fn = _similarity_whole_body if params.whole_body else _similarity_body
+    remaining = np.arange(n)
+    clusters: list[tuple[int, np.ndarray]] = []
+    while len(remaining):
+        pick = remaining[np.argmax(person[remaining])]
+        d = dist[pick, remaining]
+        sim = sim_fn(d, ks[pick][None], ks[remaining], params)
+        matches = _pck_matches(d, ref[pick], ks[pick], params)
+        gone = (sim > params.gamma) | (matches >= params.match_thresh)
+        gone |= remaining == pick
+        clusters.append((int(pick), remaining[gone]))
+        remaining = remaining[~gone]
+
+    picks, out_kp, out_ks, out_prop, merged = [], [], [], [], []
+    for pick, members in clusters:
+        if ks[pick].max() < params.score_thresh:
+            continue
+        r = min(ref[pick], params.merge_radius)
+        near = (np.sqrt(((kp[members] - kp[pick]) ** 2).sum(-1)) <= r)  # (m,K)
+        w = ks[members] * near
+        wn = w / w.sum(0)
+        pose = (kp[members] * wn[..., None]).sum(0)
+        score = (w * wn).sum(0)
+        if score.max() < params.score_thresh:
+            continue
+        ext = pose.max(0) - pose.min(0)
+        if 1.5 ** 2 * ext[0] * ext[1] < params.area_thresh:
+            continue
+        picks.append(pick)
+        out_kp.append(pose)
+        out_ks.append(score)
+        out_prop.append(score.mean() + bs[pick] + 1.25 * score.max())
+        merged.append(members)
+    if not picks:
+        return PoseNMSResult(np.zeros(0, int), np.zeros((0, k, 2), np.float32), np.zeros((0, k), np.float32),
+                             np.zeros(0, np.float32), [])
+    return PoseNMSResult(np.array(picks), np.array(out_kp, np.float32), np.array(out_ks, np.float32),
+                         np.array(out_prop, np.float32), merged)
