@@ -12,6 +12,7 @@ setup(
     license="Apache-2.0",
     python_requires=">=3.10",
     packages=find_packages(include=["alphapose_ros", "alphapose_ros.*"]),
+    package_data={"alphapose_ros.core": ["*.json"]},
     install_requires=["numpy", "torch", "opencv-python-headless", "PyYAML", "scipy"],
     entry_points={
         "console_scripts": [
