@@ -1,0 +1,92 @@
+"""OKS-based pose NMS, the alternative to parametric pose NMS.
+
+OKS between two poses = mean over keypoints of exp(-d^2 / (2 * s * (2 sigma)^2)),
+s = the mean area of the two poses, sigmas per keypoint format (skeletons).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from alphapose_ros.core.skeletons import get_format
+
+
+def sigmas_for(num_keypoints: int) -> np.ndarray:
+    """OKS sigmas of the format with this many keypoints."""
+    s = get_format(num_keypoints).oks_sigmas
+    if s is None:
+        raise ValueError(f"no OKS sigmas are defined for {num_keypoints}-keypoint poses")
+    return s
+
+
+def oks(g: np.ndarray, d: np.ndarray, area_g: float, area_d: np.ndarray, sigmas: np.ndarray,
+        vis_thresh: float | None = None) -> np.ndarray:
+    """OKS of one pose g (3K flat x,y,v) against poses d (M,3K).
+
+    With vis_thresh, only keypoints whose *detection* visibility exceeds it count (what
+    AlphaPose's filter evaluates to); a pose with none gets 0.
+    """
+    g = np.asarray(g, np.float64).reshape(-1, 3)
+    d = np.asarray(d, np.float64).reshape(len(d), len(g), 3)
+    var = (np.asarray(sigmas, np.float64) * 2) ** 2
+    area = (float(area_g) + np.asarray(area_d, np.float64).reshape(-1)) / 2 + np.spacing(1)
+    e = ((d[..., 0] - g[:, 0]) ** 2 + (d[..., 1] - g[:, 1]) ** 2) / var / area[:, None] / 2
+    if vis_thresh is None:
+        return np.exp(-e).mean(1) if e.shape[1] else np.zeros(len(d))
+    keep = d[..., 2] > vis_thresh
+    cnt = keep.sum(1)
+    return np.where(cnt > 0, (np.exp(-e) * keep).sum(1) / np.maximum(cnt, 1), 0.0)
+
+
+def oks_nms(keypoints: np.ndarray, scores: np.ndarray, areas: np.ndarray, thresh: float = 0.9,
+            sigmas: np.ndarray | None = None, vis_thresh: float | None = None) -> np.ndarray:
+    """Greedy OKS NMS; returns kept indices in keep order. keypoints (N,3K) or (N,K,3)."""
+    kp = np.asarray(keypoints, np.float64).reshape(len(scores), -1)
+    sig = sigmas_for(kp.shape[1] // 3) if sigmas is None else sigmas
+    order = np.asarray(scores).argsort()[::-1]
+    keep = []
+    while order.size:
+        i = order[0]
+        keep.append(int(i))
+        ovr = oks(kp[i], kp[order[1:]], areas[i], np.asarray(areas)[order[1:]], sig, vis_thresh)
+        order = order[1:][ovr <= thresh]
+    return np.array(keep, int)
+
+
+def soft_oks_nms(keypoints: np.ndarray, scores: np.ndarray, areas: np.ndarray, thresh: float = 0.9,
+                 max_dets: int = 20, sigmas: np.ndarray | None = None,
+                 vis_thresh: float | None = None) -> np.ndarray:
+    """Soft OKS NMS with Gaussian rescoring score * exp(-oks^2 / thresh); kept indices."""
+    kp = np.asarray(keypoints, np.float64).reshape(len(scores), -1)
+    sig = sigmas_for(kp.shape[1] // 3) if sigmas is None else sigmas
+    areas = np.asarray(areas)
+    order = np.asarray(scores).argsort()[::-1]
+    sc = np.asarray(scores, np.float64)[order]
+    keep = []
+    while order.size and len(keep) < max_dets:
+        i = order[0]
+        ovr = oks(kp[i], kp[order[1:]], areas[i], areas[order[1:]], sig, vis_thresh)
+        order, sc = order[1:], sc[1:] * np.exp(-(ovr ** 2) / thresh)
+        resort = sc.argsort()[::-1]
+        order, sc = order[resort], sc[resort]
+        keep.append(int(i))
+    return np.array(keep, int)
+
+
+def rescored_oks_nms(image_ids: np.ndarray, scores: np.ndarray, keypoints: np.ndarray, areas: np.ndarray,
+                     vis_thresh: float = 0.2, thresh: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
+    """validate.py's `--oks-nms` on COCO-style records: rescore each pose as box score x mean
+    of its keypoint scores above vis_thresh, then OKS NMS per image (images in first-seen
+    order). Returns kept record indices (output order) and every record's new score."""
+    kp = np.asarray(keypoints, np.float64).reshape(len(scores), -1, 3)
+    vis = kp[..., 2] > vis_thresh
+    cnt = vis.sum(1)
+    mean = np.where(cnt > 0, (kp[..., 2] * vis).sum(1) / np.maximum(cnt, 1), 0.0)
+    rescored = np.asarray(scores, np.float64) * mean
+    ids = np.asarray(image_ids)
+    kept = []
+    for img in dict.fromkeys(ids.tolist()):
+        idx = np.flatnonzero(ids == img)
+        keep = oks_nms(kp[idx].reshape(len(idx), -1), rescored[idx], np.asarray(areas)[idx], thresh,
+                       vis_thresh=vis_thresh)
+        kept.extend(idx[keep].tolist())
+    return np.array(kept, int), rescored

@@ -1,0 +1,35 @@
+"""OKS and OKS NMS reproduce AlphaPose's oks_iou / oks_nms / soft_oks_nms vectors."""
+import numpy as np
+import pytest
+
+from alphapose_ros.core.oks_nms import oks, oks_nms, sigmas_for, soft_oks_nms
+
+pytestmark = pytest.mark.reference
+
+
+@pytest.mark.parametrize("k", [17, 26, 133, 136])
+def test_oks_matches_reference(reference, k):
+    d = np.load(reference / "vectors/detection_and_oks/oks_iou.npz")
+    args = (d[f"k{k}_in_g"], d[f"k{k}_in_d"], d[f"k{k}_in_area_g"], d[f"k{k}_in_area_d"], sigmas_for(k))
+    np.testing.assert_allclose(oks(*args), d[f"k{k}_out_oks"], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(oks(*args, vis_thresh=0.2), d[f"k{k}_out_oks_visthr0.2"], rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("k", [17, 136])
+def test_oks_nms_and_soft_nms_keep_the_same_poses(reference, k):
+    d = np.load(reference / "vectors/detection_and_oks/oks_nms.npz")
+    kp, sc, ar = d[f"k{k}_in_keypoints"], d[f"k{k}_in_scores"], d[f"k{k}_in_areas"]
+    assert oks_nms(kp, sc, ar, 0.9).tolist() == d[f"k{k}_out_keep_oks_nms_thr0.9"].tolist()
+    assert oks_nms(kp, sc, ar, 0.5).tolist() == d[f"k{k}_out_keep_oks_nms_thr0.5"].tolist()
+    assert soft_oks_nms(kp, sc, ar, 0.9).tolist() == d[f"k{k}_out_keep_soft_oks_nms_thr0.9"].tolist()
+    assert soft_oks_nms(kp, sc, ar, 0.3, max_dets=5).tolist() == d[f"k{k}_out_keep_soft_oks_nms_thr0.3_max5"].tolist()
+
+
+def test_validate_style_rescored_oks_nms_matches_reference(reference):
+    from alphapose_ros.core.oks_nms import rescored_oks_nms
+
+    d = np.load(reference / "vectors/detection_and_oks/oks_pose_nms.npz")
+    kept, rescored = rescored_oks_nms(d["in_image_id"], d["in_score"], d["in_keypoints"], d["in_area"],
+                                      float(d["param_vis_thr"]), float(d["param_oks_thr"]))
+    assert kept.tolist() == d["out_kept_input_index"].tolist()
+    np.testing.assert_allclose(rescored[kept], d["out_rescored_score"], rtol=1e-6)
