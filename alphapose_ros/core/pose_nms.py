@@ -8,8 +8,9 @@ pick) and kept if confident enough. Similarity = soft keypoint matching (tanh of
 scores, for keypoints within 1 px) + mu * spatial term (exp(-d / delta2)).
 
 Parameters are passed explicitly (never module globals); defaults are AlphaPose's
-values per keypoint layout and head type. Distances for all candidate pairs are
-computed at once; the only Python loop is over kept people.
+values per keypoint layout and head type. Each greedy step compares the pick with
+all remaining candidates and keypoints in one array operation; the only Python loop
+is over picked people.
 """
 from __future__ import annotations
 
@@ -119,14 +120,13 @@ def parametric_pose_nms(boxes: np.ndarray, box_scores: np.ndarray, keypoints: np
                              np.zeros(0, np.float32), [])
     person = ks.mean(1)
     ref = params.alpha * np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])
-    # all pairwise keypoint distances at once: (N,N,K)
-    dist = np.sqrt(((kp[:, None] - kp[None]) ** 2).sum(-1))
     sim_fn = _similarity_whole_body if params.whole_body else _similarity_body
     remaining = np.arange(n)
     clusters: list[tuple[int, np.ndarray]] = []
     while len(remaining):
         pick = remaining[np.argmax(person[remaining])]
-        d = dist[pick, remaining]
+        diff = kp[remaining] - kp[pick]  # the pick against every remaining candidate at once
+        d = np.sqrt(diff[..., 0] ** 2 + diff[..., 1] ** 2)
         sim = sim_fn(d, ks[pick][None], ks[remaining], params)
         matches = _pck_matches(d, ref[pick], ks[pick], params)
         gone = (sim > params.gamma) | (matches >= params.match_thresh)
@@ -139,7 +139,8 @@ def parametric_pose_nms(boxes: np.ndarray, box_scores: np.ndarray, keypoints: np
         if ks[pick].max() < params.score_thresh:
             continue
         r = min(ref[pick], params.merge_radius)
-        near = (np.sqrt(((kp[members] - kp[pick]) ** 2).sum(-1)) <= r)  # (m,K)
+        diff = kp[members] - kp[pick]
+        near = np.sqrt(diff[..., 0] ** 2 + diff[..., 1] ** 2) <= r  # (m,K)
         w = ks[members] * near
         wn = w / w.sum(0)
         pose = (kp[members] * wn[..., None]).sum(0)

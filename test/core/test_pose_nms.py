@@ -67,3 +67,15 @@ def test_empty_and_single_inputs_pass_through():
     r = parametric_pose_nms(box[None], [0.5], kp[None], np.full((1, 136), 0.9), p)
     assert r.picks.tolist() == [0]
     np.testing.assert_allclose(r.keypoints[0], kp, atol=1e-4)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_vectorised_picks_equal_the_per_pair_loop(seed):
+    from alphapose_ros.cli.bench_pose_nms import loop_pose_nms, random_candidates
+
+    boxes, bs, kp, ks = random_candidates(24, 17, seed)
+    p = PoseNMSParams.for_layout(17)
+    r = parametric_pose_nms(boxes, bs, kp, ks, p)
+    # the loop baseline stops at clustering: compare the clusters' picks (merge may drop some)
+    loop_picks = loop_pose_nms(boxes.tolist(), bs, kp.tolist(), ks.tolist(), p)
+    assert set(r.picks.tolist()) <= set(loop_picks) and len(loop_picks) == 8
