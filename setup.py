@@ -16,7 +16,7 @@ setup(
     install_requires=["numpy", "torch", "opencv-python-headless", "PyYAML", "scipy"],
     entry_points={
         "console_scripts": [
-            "alphapose-smoke=alphapose_ros.cli.smoke:main",
+            "alphapose-infer=alphapose_ros.cli.infer:main",
         ],
     },
 )

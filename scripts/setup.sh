@@ -66,7 +66,16 @@ if [ "$ROS_MODE" = wheels ]; then
   done
 fi
 
-# 3. colcon build of this package (messages, Python package, launch/config) into .ws/.
+# 3. Real footage for tests and demos: Debian's opencv-doc ships vtest.avi (pedestrians),
+#    basketball1.png and messi5.jpg. Installed when missing and apt is usable here.
+FOOTAGE=/usr/share/doc/opencv-doc/examples/data
+if [ ! -f "$FOOTAGE/vtest.avi" ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  log "installing Debian's opencv-doc (test footage)"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq opencv-doc) >/dev/null 2>&1 \
+    || log "could not install opencv-doc; footage tests will say so"
+fi
+
+# 4. colcon build of this package (messages, Python package, launch/config) into .ws/.
 build_inputs=("$ROOT/package.xml" "$ROOT/CMakeLists.txt" "$ROOT"/msg/*.msg)
 build_stamp="$(hash_of "${build_inputs[@]}")-$(cd "$ROOT" && ls -R scripts/nodes launch config models alphapose_ros 2>/dev/null | sha256sum | cut -c1-16)-$ROS_MODE"
 if [ "$(cat "$WS/.build-stamp" 2>/dev/null)" != "$build_stamp" ] || [ ! -f "$WS/install/setup.bash" ]; then

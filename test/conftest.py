@@ -31,3 +31,14 @@ def ros_msgs():
         pytest.skip(f"ROS 2 messages not importable ({e}); run `bash scripts/setup.sh` "
                     "and `source scripts/env.sh`")
     return msgs
+
+FOOTAGE = Path(os.environ.get("ALPHAPOSE_ROS_FOOTAGE", "/usr/share/doc/opencv-doc/examples/data"))
+
+
+@pytest.fixture(scope="session")
+def footage() -> Path:
+    """Debian opencv-doc's real footage (vtest.avi, basketball1.png, messi5.jpg)."""
+    if not (FOOTAGE / "vtest.avi").is_file():
+        pytest.skip(f"real footage not found in {FOOTAGE}: scripts/setup.sh installs Debian's opencv-doc "
+                    "when run as root with apt; or set ALPHAPOSE_ROS_FOOTAGE")
+    return FOOTAGE

@@ -1,0 +1,1 @@
+"""Inputs (images, folders, videos, detection files) and outputs (result JSON, drawings)."""

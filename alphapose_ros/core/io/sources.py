@@ -1,0 +1,60 @@
+"""Frames from an image, a folder of images, a text list of images, or a video file.
+
+Each frame comes with the name AlphaPose uses as its image_id: the image file name,
+or "<frame index>.jpg" for video frames (as AlphaPose's video loader names them).
+Unreadable images are logged and skipped, never fatal.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+log = logging.getLogger(__name__)
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
+VIDEO_SUFFIXES = {".avi", ".mp4", ".mkv", ".mov", ".webm", ".mpg", ".mpeg"}
+
+
+def iter_frames(source: str | Path) -> Iterator[tuple[str, np.ndarray]]:
+    """(name, BGR uint8 image) for every readable frame of `source`."""
+    src = Path(source)
+    if src.is_dir():
+        paths = sorted(p for p in src.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        yield from _images(paths)
+    elif src.suffix.lower() in VIDEO_SUFFIXES:
+        yield from _video(src)
+    elif src.suffix.lower() == ".txt":
+        lines = [ln.strip() for ln in src.read_text().splitlines() if ln.strip()]
+        yield from _images([Path(ln) if Path(ln).is_absolute() else src.parent / ln for ln in lines])
+    elif src.is_file():
+        yield from _images([src])
+    else:
+        raise FileNotFoundError(f"input not found: {src}")
+
+
+def _images(paths: list[Path]) -> Iterator[tuple[str, np.ndarray]]:
+    for p in paths:
+        img = cv2.imread(str(p), cv2.IMREAD_COLOR)
+        if img is None or img.size == 0:
+            log.warning("skipping unreadable image %s", p)
+            continue
+        yield p.name, img
+
+
+def _video(path: Path) -> Iterator[tuple[str, np.ndarray]]:
+    cap = cv2.VideoCapture(str(path))
+    if not cap.isOpened():
+        raise OSError(f"cannot open video {path}")
+    i = 0
+    try:
+        while True:
+            ok, frame = cap.read()
+            if not ok:
+                break
+            yield f"{i}.jpg", frame
+            i += 1
+    finally:
+        cap.release()

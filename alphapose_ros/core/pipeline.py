@@ -1,0 +1,63 @@
+"""One frame through the pose stages: crop + pose network, then pose NMS.
+
+The offline command and the ROS nodes call these same functions; the concurrent,
+queue-joined version of the pipeline builds on them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from alphapose_ros.core.estimator import PoseEstimator
+from alphapose_ros.core.oks_nms import oks_nms
+from alphapose_ros.core.pose_nms import PoseNMSParams, parametric_pose_nms
+from alphapose_ros.core.poses import PoseSet
+
+NMS_KINDS = ("parametric", "oks", "none")
+
+
+@dataclass(frozen=True)
+class PoseNMSConfig:
+    """Which pose NMS to run after pose estimation, with its parameters."""
+
+    kind: str = "parametric"
+    params: PoseNMSParams | None = None  # None: AlphaPose's defaults for the model
+    oks_thresh: float = 0.9
+
+    def __post_init__(self) -> None:
+        if self.kind not in NMS_KINDS:
+            raise ValueError(f"unknown pose NMS {self.kind!r}; expected one of {NMS_KINDS}")
+
+
+def suppress(estimator: PoseEstimator, boxes: np.ndarray, box_scores: np.ndarray, keypoints: np.ndarray,
+             keypoint_scores: np.ndarray, nms: PoseNMSConfig) -> tuple[PoseSet, list[list[int]]]:
+    """Pose NMS on a frame's raw poses; returns kept poses and the input rows merged into each."""
+    fmt = estimator.format.name
+    k = estimator.format.num_keypoints
+    if len(boxes) == 0:
+        return PoseSet.empty(fmt, k), []
+    if nms.kind == "parametric":
+        params = nms.params or PoseNMSParams.for_layout(k, heatmap_head=estimator.cfg.head == "heatmap")
+        r = parametric_pose_nms(boxes, box_scores, keypoints, keypoint_scores, params)
+        poses = PoseSet(fmt, boxes[r.picks], box_scores[r.picks], r.keypoints, r.keypoint_scores, r.proposal_scores)
+        return poses, [m.tolist() for m in r.merged]
+    proposal = keypoint_scores.mean(1) + box_scores + 1.25 * keypoint_scores.max(1)
+    keep = np.arange(len(boxes))
+    if nms.kind == "oks":
+        flat = np.concatenate([keypoints, keypoint_scores[..., None]], -1).reshape(len(boxes), -1)
+        ext = keypoints.max(1) - keypoints.min(1)
+        keep = oks_nms(flat, box_scores * keypoint_scores.mean(1), ext[:, 0] * ext[:, 1], nms.oks_thresh)
+    poses = PoseSet(fmt, boxes[keep], box_scores[keep], keypoints[keep], keypoint_scores[keep], proposal[keep])
+    return poses, [[int(i)] for i in keep]
+
+
+def estimate_frame(estimator: PoseEstimator, image_bgr: np.ndarray, boxes: np.ndarray, box_scores: np.ndarray,
+                   nms: PoseNMSConfig = PoseNMSConfig()) -> tuple[PoseSet, list[list[int]]]:
+    """Poses of one BGR frame given its person boxes (N,4) and detector scores (N,)."""
+    boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
+    box_scores = np.asarray(box_scores, np.float32).reshape(-1)
+    rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)  # the pose network expects RGB
+    out = estimator(rgb, boxes)
+    return suppress(estimator, boxes, box_scores, out.keypoints, out.keypoint_scores, nms)

@@ -1,0 +1,96 @@
+"""alphapose-infer end to end: official config layout, locally made weights, a detfile, real footage."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from alphapose_ros.cli.infer import main
+from alphapose_ros.core.io.results import validate_alphapose_records
+from alphapose_ros.core.models.config import build_model, load_config
+
+pytestmark = [pytest.mark.reference]
+CFG = "user-files/configs/halpe_136/resnet/256x192_res50_lr1e-3_2x-regression.yaml"
+
+
+@pytest.fixture(scope="module")
+def model_files(reference, tmp_path_factory):
+    d = tmp_path_factory.mktemp("model")
+    torch.manual_seed(0)
+    model = build_model(load_config(reference / CFG))
+    ckpt = d / "halpe136_fast50_regression_random.pth"
+    torch.save(model.state_dict(), ckpt)
+    return reference / CFG, ckpt
+
+
+def _detfile(path, entries):
+    recs = [{"image_id": img, "category_id": 1, "bbox": list(map(float, b)), "score": s} for img, b, s in entries]
+    path.write_text(json.dumps(recs))
+    return path
+
+
+def test_video_frames_with_detfile_give_valid_alphapose_json(model_files, footage, tmp_path):
+    cfg, ckpt = model_files
+    det = _detfile(tmp_path / "det.json", [("0.jpg", [300, 150, 60, 160], 0.9), ("0.jpg", [303, 152, 58, 158], 0.6),
+                                           ("1.jpg", [100, 100, 50, 150], 0.8)])
+    rc = main(["--cfg", str(cfg), "--checkpoint", str(ckpt), "--input", str(footage / "vtest.avi"),
+               "--detfile", str(det), "--outdir", str(tmp_path / "out"), "--max-frames", "3", "--posebatch", "4"])
+    assert rc == 0
+    recs = json.loads((tmp_path / "out/alphapose-results.json").read_text())
+    validate_alphapose_records(recs, 136)
+    assert {r["image_id"] for r in recs} <= {"0.jpg", "1.jpg"} and any(r["image_id"] == "1.jpg" for r in recs)
+    for r in recs:
+        assert isinstance(r["idx"], list) and r["box"][2] > 0
+
+
+def test_image_with_saved_visualisation_and_openpose_format(model_files, footage, tmp_path):
+    cfg, ckpt = model_files
+    det = _detfile(tmp_path / "det.json", [("basketball1.png", [200, 50, 120, 250], 0.9)])
+    out = tmp_path / "out"
+    rc = main(["--cfg", str(cfg), "--checkpoint", str(ckpt), "--input", str(footage / "basketball1.png"),
+               "--detfile", str(det), "--outdir", str(out), "--save-img", "--format", "open"])
+    assert rc == 0
+    res = json.loads((out / "alphapose-results.json").read_text())
+    people = res["basketball1.png"]["people"]
+    assert len(people) == 1 and len(people[0]["pose_keypoints_2d"]) == 18 * 3
+    assert (out / "vis" / "basketball1.png").stat().st_size > 1000
+
+
+def test_mismatched_checkpoint_is_a_clear_error_not_a_crash(reference, model_files, footage, tmp_path, caplog):
+    _, ckpt = model_files
+    coco = reference / "user-files/configs/coco/resnet/256x192_res50_lr1e-3_1x.yaml"
+    det = _detfile(tmp_path / "det.json", [])
+    rc = main(["--cfg", str(coco), "--checkpoint", str(ckpt), "--input", str(footage / "messi5.jpg"),
+               "--detfile", str(det), "--outdir", str(tmp_path / "o")])
+    assert rc == 2 and "does not fit the network" in caplog.text and "136 keypoints" in caplog.text
+
+
+def test_missing_checkpoint_is_reported(reference, tmp_path, caplog):
+    det = _detfile(tmp_path / "det.json", [])
+    rc = main(["--cfg", str(reference / CFG), "--checkpoint", str(tmp_path / "nope.pth"), "--input", "x.png",
+               "--detfile", str(det)])
+    assert rc == 2 and "checkpoint not found" in caplog.text
+
+
+def test_code_carrying_pickle_is_refused(reference, tmp_path, caplog):
+    import os
+    import pickle
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, (f"touch {tmp_path / 'pwned'}",))
+
+    bad = tmp_path / "evil.pth"
+    bad.write_bytes(pickle.dumps({"state_dict": Evil()}))
+    det = _detfile(tmp_path / "det.json", [])
+    rc = main(["--cfg", str(reference / CFG), "--checkpoint", str(bad), "--input", "x.png", "--detfile", str(det)])
+    assert rc == 2 and not (tmp_path / "pwned").exists() and "cannot read checkpoint" in caplog.text
+
+
+def test_detfile_lookup_by_coco_integer_id(tmp_path):
+    from alphapose_ros.core.io.detfile import DetectionFile
+
+    det = DetectionFile(_detfile(tmp_path / "d.json", [(139, [1, 2, 3, 4], 0.5), (139, [0, 0, 0, 5], 0.9)]))
+    boxes, scores = det.boxes_for("000000000139.jpg")
+    np.testing.assert_allclose(boxes, [[1, 2, 4, 6]])  # zero-width box dropped
+    assert det.boxes_for("other.jpg")[0].shape == (0, 4)
