@@ -17,6 +17,7 @@ setup(
     entry_points={
         "console_scripts": [
             "alphapose-infer=alphapose_ros.cli.infer:main",
+            "alphapose-download=alphapose_ros.cli.download:main",
         ],
     },
 )

@@ -1,0 +1,51 @@
+"""alphapose-download: put a model from the manifest into the cache, verified.
+
+    alphapose-download --list
+    alphapose-download halpe136_fast50_regression --from-file ~/Downloads/halpe136_fast50_regression_256x192.pth
+    alphapose-download yolox-s --url https://<mirror>/yolox_s.pth --sha256 <hex>
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from alphapose_ros.core.model_zoo import ModelZooError, cache_dir, cached_path, install, load_manifest
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="alphapose-download", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("name", nargs="?", help="model name from the manifest")
+    ap.add_argument("--list", action="store_true", help="list the manifest and what is cached")
+    src = ap.add_mutually_exclusive_group()
+    src.add_argument("--url", help="direct download URL (http/https)")
+    src.add_argument("--from-file", help="import a file you downloaded yourself")
+    ap.add_argument("--sha256", help="expected checksum (overrides the manifest's)")
+    ap.add_argument("--cache", type=Path, help=f"cache folder (default {cache_dir()})")
+    a = ap.parse_args(argv)
+    try:
+        entries = load_manifest()
+        if a.list or not a.name:
+            for e in entries.values():
+                here = "cached" if cached_path(e, a.cache).is_file() else "-"
+                print(f"{e.name:34s} {e.kind:8s} {here:6s} {e.title}")
+            return 0
+        if a.name not in entries:
+            print(f"unknown model {a.name!r}; see alphapose-download --list", file=sys.stderr)
+            return 2
+        e = entries[a.name]
+        if not (a.url or a.from_file):
+            print(f"{e.name}: download it yourself from one of\n  " + "\n  ".join(e.links)
+                  + f"\nthen run: alphapose-download {e.name} --from-file <file>", file=sys.stderr)
+            return 2
+        path = install(e, url=a.url, from_file=a.from_file, sha256=a.sha256, cache=a.cache)
+    except ModelZooError as err:
+        print(f"alphapose-download: {err}", file=sys.stderr)
+        return 1
+    print(f"{e.name}: verified and cached at {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""The model manifest (models/manifest.yaml), the weights cache, and verified downloads.
+
+Downloads go to a temporary file beside the target, are checked (size, sha256 when
+known, and a content check: a strict tensor-only load for pose checkpoints, the exact
+byte size for darknet weights) and only then renamed into place, so the cache never
+holds a partial or unverified file. File names from the manifest or from parameters
+must be plain names: nothing may escape the cache directory.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+
+class ModelZooError(RuntimeError):
+    """A manifest, cache or download problem, with the reason in the message."""
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    name: str
+    kind: str  # "pose" or "detector"
+    file: str
+    title: str = ""
+    config: str | None = None
+    format: str | None = None
+    head: str | None = None
+    sha256: str | None = None
+    size_bytes: int | None = None
+    links: tuple[str, ...] = field(default_factory=tuple)
+
+
+def manifest_path() -> Path:
+    """models/manifest.yaml: $ALPHAPOSE_ROS_MANIFEST, the source tree, or the ROS share dir."""
+    env = os.environ.get("ALPHAPOSE_ROS_MANIFEST")
+    if env:
+        return Path(env)
+    src = Path(__file__).resolve().parents[2] / "models" / "manifest.yaml"
+    if src.is_file():
+        return src
+    try:
+        from ament_index_python.packages import get_package_share_directory
+
+        return Path(get_package_share_directory("alphapose_ros")) / "models" / "manifest.yaml"
+    except Exception:  # no ROS, or package not installed
+        return src
+
+
+def load_manifest(path: str | Path | None = None) -> dict[str, ModelEntry]:
+    raw = yaml.safe_load(Path(path or manifest_path()).read_text())
+    out = {}
+    for kind in ("pose", "detector"):
+        for name, e in (raw.get(kind) or {}).items():
+            out[name] = ModelEntry(name=name, kind=kind, file=safe_name(e["file"]), title=e.get("title", ""),
+                                   config=e.get("config"), format=e.get("format"), head=e.get("head"),
+                                   sha256=e.get("sha256"), size_bytes=e.get("size_bytes"),
+                                   links=tuple(e.get("links") or ()))
+    return out
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("ALPHAPOSE_ROS_CACHE", Path.home() / ".cache" / "alphapose_ros" / "models"))
+
+
+def safe_name(name: str) -> str:
+    """`name` if it is a plain file name; refuse anything that could leave the cache."""
+    if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name or name.startswith("."):
+        raise ModelZooError(f"refusing model file name {name!r}: it must be a plain file name")
+    return name
+
+
+def cached_path(entry: ModelEntry, cache: Path | None = None) -> Path:
+    return (cache or cache_dir()) / safe_name(entry.file)
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def default_verifier(entry: ModelEntry) -> Callable[[Path], None]:
+    """Content check per kind: pose checkpoints must load tensor-only and fit their format."""
+    def verify(path: Path) -> None:
+        if entry.size_bytes is not None and path.stat().st_size != entry.size_bytes:
+            raise ModelZooError(f"{entry.file}: {path.stat().st_size} bytes, expected {entry.size_bytes}")
+        if entry.kind == "pose":
+            from alphapose_ros.core.checkpoints import CheckpointError, read_state_dict
+            from alphapose_ros.core.skeletons import get_format
+
+            try:
+                state = read_state_dict(path)
+            except CheckpointError as e:
+                raise ModelZooError(str(e)) from e
+            head = state.get("conv_out.weight", state.get("final_layer.weight"))
+            want = get_format(entry.format).num_keypoints if entry.format else None
+            if head is None or (want is not None and head.shape[0] != want):
+                raise ModelZooError(f"{entry.file}: not a {entry.format} pose checkpoint "
+                                    f"(output layer {None if head is None else tuple(head.shape)})")
+    return verify
+
+
+def install(entry: ModelEntry, *, url: str | None = None, from_file: str | Path | None = None,
+            sha256: str | None = None, cache: Path | None = None,
+            verify: Callable[[Path], None] | None = None, timeout: float = 60.0) -> Path:
+    """Fetch (url) or copy (from_file) a model into the cache, verified; returns its path."""
+    if (url is None) == (from_file is None):
+        raise ModelZooError("give exactly one of a URL or a local file")
+    target = cached_path(entry, cache)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.part-{os.getpid()}")
+    try:
+        if url is not None:
+            if not url.startswith(("http://", "https://")):
+                raise ModelZooError(f"unsupported URL {url!r} (http or https only)")
+            with urllib.request.urlopen(url, timeout=timeout) as r, open(tmp, "wb") as f:
+                shutil.copyfileobj(r, f, 1 << 20)
+        else:
+            shutil.copyfile(from_file, tmp)
+        want = (sha256 or entry.sha256 or "").lower()
+        if want and sha256_of(tmp) != want:
+            raise ModelZooError(f"{entry.file}: sha256 {sha256_of(tmp)} does not match the expected {want}")
+        (verify or default_verifier(entry))(tmp)
+        os.replace(tmp, target)
+    except ModelZooError:
+        raise
+    except Exception as e:
+        raise ModelZooError(f"could not install {entry.name}: {type(e).__name__}: {e}") from e
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target

@@ -1,0 +1,77 @@
+"""alphapose-download against files served from localhost: verified, atomic, contained."""
+import hashlib
+import http.server
+import threading
+from functools import partial
+
+import pytest
+import torch
+
+from alphapose_ros.cli.download import main
+from alphapose_ros.core.model_zoo import ModelEntry, ModelZooError, install, load_manifest, safe_name
+
+
+@pytest.fixture()
+def served(tmp_path):
+    root = tmp_path / "www"
+    root.mkdir()
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *a, **k: None
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    th = threading.Thread(target=srv.serve_forever, daemon=True)
+    th.start()
+    yield root, f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+    srv.server_close()
+
+
+def _coco_ckpt(path):
+    torch.save({"conv_out.weight": torch.zeros(17, 128, 3, 3), "conv_out.bias": torch.zeros(17)}, path)
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_download_verifies_and_caches(served, tmp_path):
+    root, base = served
+    sha = _coco_ckpt(root / "fast.pth")
+    cache = tmp_path / "cache"
+    assert main(["fast_res50_coco", "--url", f"{base}/fast.pth", "--sha256", sha, "--cache", str(cache)]) == 0
+    assert (cache / "fast_res50_256x192.pth").read_bytes() == (root / "fast.pth").read_bytes()
+
+
+def test_corrupt_or_truncated_download_is_refused_and_leaves_nothing(served, tmp_path):
+    root, base = served
+    _coco_ckpt(root / "fast.pth")
+    (root / "trunc.pth").write_bytes((root / "fast.pth").read_bytes()[:100])
+    cache = tmp_path / "cache"
+    assert main(["fast_res50_coco", "--url", f"{base}/trunc.pth", "--cache", str(cache)]) == 1
+    assert main(["fast_res50_coco", "--url", f"{base}/fast.pth", "--sha256", "0" * 64, "--cache", str(cache)]) == 1
+    assert not any(cache.iterdir())
+
+
+def test_checkpoint_for_another_format_is_refused(tmp_path):
+    f = tmp_path / "x.pth"
+    _coco_ckpt(f)
+    entry = load_manifest()["halpe136_fast50_regression"]
+    with pytest.raises(ModelZooError, match="not a halpe_136 pose checkpoint"):
+        install(entry, from_file=f, cache=tmp_path / "c")
+
+
+def test_darknet_weights_of_the_wrong_size_are_refused(tmp_path):
+    f = tmp_path / "yolo.weights"
+    f.write_bytes(b"\0" * 1000)
+    with pytest.raises(ModelZooError, match="1000 bytes, expected 252209544"):
+        install(load_manifest()["yolov3-spp"], from_file=f, cache=tmp_path / "c")
+
+
+@pytest.mark.parametrize("bad", ["../evil.pth", "/etc/passwd", "a/b.pth", "..", ".hidden"])
+def test_names_cannot_escape_the_cache(bad, tmp_path):
+    with pytest.raises(ModelZooError, match="plain file name"):
+        safe_name(bad)
+    with pytest.raises(ModelZooError):
+        install(ModelEntry("x", "pose", bad), from_file=tmp_path / "f.pth", cache=tmp_path / "c")
+
+
+def test_manifest_lists_pose_and_detector_models():
+    m = load_manifest()
+    assert m["halpe136_fast50_regression"].format == "halpe_136" and m["yolov3-spp"].kind == "detector"
+    assert all(e.links for e in m.values())
