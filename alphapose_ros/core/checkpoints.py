@@ -58,6 +58,10 @@ def describe_state_dict(state: dict[str, torch.Tensor]) -> str:
     parts = []
     if "duc1.conv.weight" in state:
         parts.append("FastPose")
+    elif "duc3.1.weight" in state:
+        parts.append("FastPose_DUC" + (" (shuffle backbone)" if "preact.layer2.0.conv2.1.weight" in state else ""))
+    elif "stage2.0.fuse_layers.0.1.0.weight" in state:
+        parts.append(f"HRNet-W{state['stage2.0.fuse_layers.0.1.0.weight'].shape[0]}")
     elif "deconv_layers.0.weight" in state:
         parts.append("SimplePose")
     else:

@@ -21,7 +21,7 @@ _DATASET_FORMATS = {
     "coco_wholebody": "coco_wholebody_133", "halpe_68_noface": "halpe_68", "singlehand": "hand_21",
 }
 _HEADS = {"MSELoss": "heatmap", "L1JointRegression": "integral", "Combined": "combined"}
-SUPPORTED_TYPES = ("FastPose", "SimplePose")
+SUPPORTED_TYPES = ("FastPose", "FastPose_DUC", "SimplePose", "PoseHighResolutionNet")
 
 
 class ConfigError(ValueError):
@@ -41,6 +41,10 @@ class PoseModelConfig:
     conv_dim: int = 128
     stage_with_dcn: tuple[bool, bool, bool, bool] = (False, False, False, False)
     deconv_filters: tuple[int, ...] = (256, 256, 256)
+    hrnet_stages: tuple = ()  # STAGE2..STAGE4 dicts for PoseHighResolutionNet
+    final_conv_kernel: int = 1
+    backbone: str = "se-resnet"  # FastPose_DUC: se-resnet | shuffle
+    duc_convs: tuple[int, int, int] = (4, 2, 1)  # FastPose_DUC: NUM_CONV of STAGE1..3
     input_hw: tuple[int, int] = (256, 192)
     heatmap_hw: tuple[int, int] = (64, 48)
     source: str = field(default="", compare=False)
@@ -57,6 +61,9 @@ class PoseModelConfig:
     def describe(self) -> str:
         dcn = "-DCN" if self.uses_dcn else ""
         extra = f", CONV_DIM {self.conv_dim}" if self.model_type == "FastPose" else ""
+        if self.model_type == "PoseHighResolutionNet":
+            width = self.hrnet_stages[0]["NUM_CHANNELS"][0] if self.hrnet_stages else "?"
+            return f"HRNet-W{width}, {self.num_joints} keypoints ({self.keypoint_format}), {self.head} head"
         return (f"{self.model_type}{dcn} ResNet-{self.num_layers}{extra}, {self.num_joints} keypoints "
                 f"({self.keypoint_format}), {self.head} head")
 
@@ -96,6 +103,11 @@ def parse_config(raw: dict, source: str = "") -> PoseModelConfig:
         num_layers=int(model.get("NUM_LAYERS", 50)), conv_dim=int(model.get("CONV_DIM", 128)),
         stage_with_dcn=stage_dcn,  # type: ignore[arg-type]
         deconv_filters=tuple(int(f) for f in model.get("NUM_DECONV_FILTERS", (256, 256, 256))),
+        hrnet_stages=tuple(dict(model[f"STAGE{i}"]) for i in (2, 3, 4) if f"STAGE{i}" in model),
+        final_conv_kernel=int(model.get("FINAL_CONV_KERNEL", 1)),
+        backbone=str(model.get("BACKBONE", "se-resnet")),
+        duc_convs=tuple(int(model.get(f"STAGE{i}", {}).get("NUM_CONV", d))  # type: ignore[arg-type]
+                        for i, d in ((1, 4), (2, 2), (3, 1))),
         input_hw=tuple(int(v) for v in preset.get("IMAGE_SIZE", (256, 192))),  # type: ignore[arg-type]
         heatmap_hw=tuple(int(v) for v in preset.get("HEATMAP_SIZE", (64, 48))),  # type: ignore[arg-type]
         source=source)
@@ -123,10 +135,18 @@ def build_model(cfg: PoseModelConfig, check_ops: bool = True) -> nn.Module:
         from alphapose_ros.core.models.fastpose import FastPose
 
         m: nn.Module = FastPose(cfg.num_joints, cfg.num_layers, cfg.conv_dim, cfg.stage_with_dcn, check_ops)
+    elif cfg.model_type == "FastPose_DUC":
+        from alphapose_ros.core.models.fastpose_duc import FastPoseDUC
+
+        m = FastPoseDUC(cfg.num_joints, cfg.num_layers, cfg.backbone, cfg.duc_convs)
     elif cfg.model_type == "SimplePose":
         from alphapose_ros.core.models.simplepose import SimplePose
 
         m = SimplePose(cfg.num_joints, cfg.num_layers, cfg.deconv_filters)
+    elif cfg.model_type == "PoseHighResolutionNet":
+        from alphapose_ros.core.models.hrnet import HRNet
+
+        m = HRNet(cfg.num_joints, cfg.hrnet_stages, cfg.final_conv_kernel)
     else:  # parse_config refuses these already
         raise ConfigError(f"MODEL.TYPE {cfg.model_type!r} is not supported")
     return m.eval()

@@ -3,7 +3,8 @@
 Bottleneck v1.5 (stride on the 3x3 conv). SE, when enabled, sits only in the first
 block of each stage and scales the bn3 output before the residual sum. With DCN, the
 3x3 conv of every block in the chosen stages is deformable and gets a 3x3 offset conv
-(`conv2_offset`, 18 channels) at the block's stride.
+(`conv2_offset`, 18 channels) at the block's stride. The "shuffle" variant replaces
+each strided 3x3 conv by PixelUnshuffle(2) followed by a 3x3 conv.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ class Bottleneck(nn.Module):
     expansion = 4
 
     def __init__(self, inplanes: int, planes: int, stride: int = 1, downsample: nn.Module | None = None,
-                 se: bool = False, dcn: bool = False, check_op: bool = True):
+                 se: bool = False, dcn: bool = False, check_op: bool = True, unshuffle: bool = False):
         super().__init__()
         out = planes * self.expansion
         self.conv1 = nn.Conv2d(inplanes, planes, 1, bias=False)
@@ -30,6 +31,8 @@ class Bottleneck(nn.Module):
             nn.init.zeros_(self.conv2_offset.weight)
             nn.init.zeros_(self.conv2_offset.bias)
             self.conv2 = DeformConv3x3(planes, planes, stride=stride, check_op=check_op)
+        elif unshuffle and stride == 2:  # space-to-depth instead of a strided conv
+            self.conv2 = nn.Sequential(nn.PixelUnshuffle(2), nn.Conv2d(planes * 4, planes, 3, padding=1, bias=False))
         else:
             self.conv2 = nn.Conv2d(planes, planes, 3, stride=stride, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(planes)
@@ -58,7 +61,7 @@ class ResNet(nn.Module):
 
     def __init__(self, num_layers: int = 50, se: bool = True,
                  stage_with_dcn: tuple[bool, bool, bool, bool] = (False, False, False, False),
-                 check_op: bool = True):
+                 check_op: bool = True, unshuffle: bool = False):
         super().__init__()
         if BLOCKS.get(num_layers) is None:
             raise ValueError(f"unsupported ResNet depth {num_layers}; use 50, 101 or 152")
@@ -76,7 +79,8 @@ class ResNet(nn.Module):
                     down = nn.Sequential(nn.Conv2d(inplanes, planes * 4, 1, stride=stride, bias=False),
                                          nn.BatchNorm2d(planes * 4))
                 layers.append(Bottleneck(inplanes, planes, stride if j == 0 else 1, down,
-                                         se=se and j == 0, dcn=stage_with_dcn[i], check_op=check_op))
+                                         se=se and j == 0, dcn=stage_with_dcn[i], check_op=check_op,
+                                         unshuffle=unshuffle))
                 inplanes = planes * 4
             setattr(self, f"layer{i + 1}", nn.Sequential(*layers))
 

@@ -35,8 +35,8 @@ def test_all_supported_layouts_build_with_identical_names_and_shapes(reference):
         assert cfg.num_joints == layout["num_joints"]
         checked.append(path.name)
     # every FastPose/SimplePose layout of the model zoo is covered
-    assert len(checked) >= 23, checked  # 30 layouts; 7 are HRNet, HarDNet, FastPose_DUC(_Dense), 33-joint
-    assert all(("FastPose_DUC" in r or "HarDNet" in r or "HighResolution" in r or "no keypoint format" in r)
+    assert len(checked) >= 26, checked  # 30 layouts; 4 are HarDNet, FastPose_DUC_Dense, 33-joint
+    assert all(("FastPose_DUC_Dense" in r or "HarDNet" in r or "no keypoint format" in r)
                for _, r in unsupported), unsupported
 
 
@@ -72,7 +72,14 @@ def test_dcn_checkpoint_against_plain_config_lists_offset_keys(reference):
         load_state_dict_strict(build_model(plain), state, plain)
 
 
+def test_hrnet_w32_runs_and_outputs_64x48_maps(reference):
+    cfg = load_config(reference / "user-files/configs/coco/hrnet/256x192_w32_lr1e-3.yaml")
+    with torch.no_grad():
+        out = build_model(cfg)(torch.randn(1, 3, 256, 192))
+    assert out.shape == (1, 17, 64, 48) and torch.isfinite(out).all()
+
+
 def test_unsupported_model_type_is_named():
-    raw = {"MODEL": {"TYPE": "PoseHighResolutionNet"}, "DATA_PRESET": {"NUM_JOINTS": 17}, "LOSS": {"TYPE": "MSELoss"}}
-    with pytest.raises(ConfigError, match="PoseHighResolutionNet"):
-        parse_config(raw, "hrnet.yaml")
+    raw = {"MODEL": {"TYPE": "HarDNetPose"}, "DATA_PRESET": {"NUM_JOINTS": 17}, "LOSS": {"TYPE": "MSELoss"}}
+    with pytest.raises(ConfigError, match="HarDNetPose"):
+        parse_config(raw, "hardnet.yaml")
