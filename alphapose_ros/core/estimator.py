@@ -27,6 +27,11 @@ class EstimatorOutput:
     keypoint_scores: np.ndarray
     cropped_boxes: np.ndarray
 
+    @property
+    def pose_scores(self) -> np.ndarray:
+        """(N,) mean keypoint score: the person confidence pose NMS ranks by."""
+        return self.keypoint_scores.mean(1) if self.keypoint_scores.shape[1] else np.zeros(len(self.keypoint_scores))
+
 
 def prepare_model(model: torch.nn.Module, device: torch.device | str, half: bool = False) -> torch.nn.Module:
     """Eval mode on `device`, fp16 if asked, channels-last (about 20% faster on CPU here)."""

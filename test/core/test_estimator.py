@@ -30,6 +30,7 @@ def test_batch_size_does_not_change_results(estimator):
     estimator.batch_size = 2
     np.testing.assert_allclose(a.keypoints, b.keypoints, atol=1e-3)
     assert a.keypoints.shape == (3, 26, 2) and a.keypoint_scores.shape == (3, 26)
+    np.testing.assert_allclose(a.pose_scores, a.keypoint_scores.mean(1))
     # SIKR keypoints always lie inside the padded crop box
     cb = a.cropped_boxes[:, None]
     assert np.all((a.keypoints[..., 0] >= cb[..., 0] - 1e-3) & (a.keypoints[..., 0] <= cb[..., 2] + 1e-3))

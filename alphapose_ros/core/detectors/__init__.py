@@ -1,0 +1,1 @@
+"""Person detectors behind one interface (base.Detector), and box NMS."""
