@@ -20,8 +20,8 @@ def iou_one_to_many(box: np.ndarray, boxes: np.ndarray, plus_one: bool = False) 
 
 
 def nms(boxes: np.ndarray, scores: np.ndarray, iou_thresh: float, plus_one: bool = False) -> np.ndarray:
-    """Greedy NMS: indices kept, highest score first; a box is suppressed when its IoU with
-    a kept box is >= iou_thresh."""
+    """Greedy NMS: indices kept, highest score first (ties in input order); a box is
+    suppressed when its IoU with a kept box is >= iou_thresh."""
     b = np.asarray(boxes, np.float64).reshape(-1, 4)
     order = np.argsort(-np.asarray(scores, np.float64), kind="stable")
     keep = []
