@@ -1,6 +1,8 @@
 """alphapose-infer: AlphaPose-style offline inference on images, folders, lists or videos.
 
     alphapose-infer --cfg <AlphaPose yaml> --checkpoint <pth> --input <path> --detfile <json> --outdir out/
+    alphapose-infer ... --detector yolov3 --yolo-cfg yolov3-spp.cfg --yolo-weights yolov3-spp.weights
+    alphapose-infer ... --detector hog        (no-download, low-accuracy fallback)
 
 Writes out/alphapose-results.json (AlphaPose's results format; --format open for the
 OpenPose format) and, with --save-img / --save-video, annotated frames.
@@ -15,7 +17,14 @@ from pathlib import Path
 
 import cv2
 
+import numpy as np
+
 from alphapose_ros.core.checkpoints import CheckpointError
+from alphapose_ros.core.detectors.base import Detections
+from alphapose_ros.core.detectors.darknet import DarknetError
+from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
+from alphapose_ros.core.detectors.hog import HogDetector
+from alphapose_ros.core.detectors.yolov3 import YoloSettings, YoloV3Detector
 from alphapose_ros.core.estimator import PoseEstimator
 from alphapose_ros.core.io.detfile import DetectionFile
 from alphapose_ros.core.io.drawing import draw_poses
@@ -33,7 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--cfg", required=True, help="AlphaPose model config (YAML), as passed to AlphaPose")
     ap.add_argument("--checkpoint", required=True, help="pose checkpoint (.pth) matching --cfg")
     ap.add_argument("--input", required=True, help="image, folder of images, .txt list of images, or video")
-    ap.add_argument("--detfile", required=True, help="COCO detection-results JSON with person boxes")
+    ap.add_argument("--detfile", help="COCO detection-results JSON with person boxes (instead of a detector)")
+    ap.add_argument("--detector", choices=("yolov3", "hog"), default="yolov3",
+                    help="person detector when no --detfile is given")
+    ap.add_argument("--yolo-cfg", help="darknet cfg for --detector yolov3 (AlphaPose's yolov3-spp.cfg)")
+    ap.add_argument("--yolo-weights", help="darknet weights for --detector yolov3 (yolov3-spp.weights)")
+    ap.add_argument("--det-confidence", type=float, default=0.1, help="detector confidence threshold")
+    ap.add_argument("--det-nms", type=float, default=0.6, help="detector box NMS IoU threshold")
     ap.add_argument("--outdir", default="examples/res", help="output folder")
     ap.add_argument("--format", choices=("coco", "open"), default="coco", help="results format")
     ap.add_argument("--pose-nms", choices=NMS_KINDS, default="parametric")
@@ -48,14 +63,42 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+def make_box_source(a: argparse.Namespace):
+    """A function (image name, BGR frame) -> (boxes, scores) from --detfile or --detector."""
+    f = BoxFilter(confidence=a.det_confidence, nms_thresh=a.det_nms)
+    if a.detfile:
+        dets = DetectionFile(a.detfile)
+
+        def from_file(name: str, frame):
+            raw = dets.boxes_for(name)
+            d = filter_boxes(Detections(raw[0], raw[1], np.zeros(len(raw[0]), np.int64)),
+                             (frame.shape[1], frame.shape[0]), f)
+            return d.boxes, d.scores
+        return from_file
+    if a.detector == "yolov3":
+        if not (a.yolo_cfg and a.yolo_weights):
+            raise ValueError("--detector yolov3 needs --yolo-cfg and --yolo-weights (see alphapose-download "
+                             "yolov3-spp), or use --detfile, or --detector hog")
+        det = YoloV3Detector(a.yolo_cfg, a.yolo_weights,
+                             YoloSettings(confidence=a.det_confidence, nms_thresh=a.det_nms), device=a.device,
+                             half=a.fp16)
+    else:
+        det = HogDetector()
+
+    def from_detector(name: str, frame):
+        d = det.detect([frame])[0]
+        return d.boxes, d.scores
+    return from_detector
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     a = build_parser().parse_args(argv)
     try:
         est = PoseEstimator.from_files(a.cfg, a.checkpoint, device=a.device, half=a.fp16,
                                        batch_size=a.posebatch, flip=a.flip)
-        dets = DetectionFile(a.detfile)
-    except (ConfigError, CheckpointError, ValueError, OSError) as e:
+        boxes_of = make_box_source(a)
+    except (ConfigError, CheckpointError, DarknetError, ValueError, OSError) as e:
         log.error("%s", e)
         return 2
     from alphapose_ros.core.pose_nms import PoseNMSParams
@@ -70,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     n, t0 = 0, time.perf_counter()
     try:
         for name, frame in iter_frames(a.input):
-            boxes, scores = dets.boxes_for(name)
+            boxes, scores = boxes_of(name, frame)
             poses, merged = estimate_frame(est, frame, boxes, scores, nms)
             records += alphapose_records(name, poses, merged)
             if a.format == "open":

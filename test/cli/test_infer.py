@@ -94,3 +94,20 @@ def test_detfile_lookup_by_coco_integer_id(tmp_path):
     boxes, scores = det.boxes_for("000000000139.jpg")
     np.testing.assert_allclose(boxes, [[1, 2, 4, 6]])  # zero-width box dropped
     assert det.boxes_for("other.jpg")[0].shape == (0, 4)
+
+
+def test_no_download_hog_detector_end_to_end_on_video(model_files, footage, tmp_path):
+    cfg, ckpt = model_files
+    out = tmp_path / "out"
+    rc = main(["--cfg", str(cfg), "--checkpoint", str(ckpt), "--input", str(footage / "vtest.avi"),
+               "--detector", "hog", "--outdir", str(out), "--max-frames", "2", "--save-video"])
+    assert rc == 0
+    recs = json.loads((out / "alphapose-results.json").read_text())
+    validate_alphapose_records(recs, 136)
+    assert recs and (out / "alphapose-result.avi").stat().st_size > 10_000
+
+
+def test_yolov3_without_weights_says_what_to_do(model_files, tmp_path, caplog):
+    cfg, ckpt = model_files
+    rc = main(["--cfg", str(cfg), "--checkpoint", str(ckpt), "--input", "x.jpg", "--detector", "yolov3"])
+    assert rc == 2 and "needs --yolo-cfg and --yolo-weights" in caplog.text

@@ -1,0 +1,57 @@
+"""OpenCV's HOG + linear SVM people detector: the low-accuracy fallback that needs no download.
+
+Its trained weights ship inside opencv-python, so a fresh CPU-only robot finds people
+with nothing else installed. It misses small, occluded and non-upright people and its
+scores are SVM margins, not probabilities (mapped here to (0,1) with a logistic).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from alphapose_ros.core.detectors.base import Detections
+from alphapose_ros.core.detectors.nms import nms
+
+
+@dataclass(frozen=True)
+class HogSettings:
+    win_stride: int = 8
+    padding: int = 8
+    scale: float = 1.05
+    hit_threshold: float = 0.0  # SVM margin
+    nms_thresh: float = 0.45
+    min_score: float = 0.1       # after the logistic mapping
+    upscale_below: int = 480     # upscale small images so people reach the 64x128 window
+
+
+class HogDetector:
+    name = "hog"
+
+    def __init__(self, settings: HogSettings = HogSettings()):
+        self.settings = settings
+        self._hog = cv2.HOGDescriptor()
+        self._hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
+
+    def detect(self, images_bgr: list[np.ndarray]) -> list[Detections]:
+        return [self._one(im) for im in images_bgr]
+
+    def _one(self, image: np.ndarray) -> Detections:
+        s = self.settings
+        if image is None or image.size == 0:
+            return Detections.empty()
+        h = image.shape[0]
+        f = max(1.0, s.upscale_below / h) if h < s.upscale_below else 1.0
+        img = cv2.resize(image, None, fx=f, fy=f) if f > 1 else image
+        rects, weights = self._hog.detectMultiScale(img, hitThreshold=s.hit_threshold,
+                                                    winStride=(s.win_stride, s.win_stride),
+                                                    padding=(s.padding, s.padding), scale=s.scale)
+        if len(rects) == 0:
+            return Detections.empty()
+        r = np.asarray(rects, np.float32) / f
+        boxes = np.concatenate([r[:, :2], r[:, :2] + r[:, 2:]], 1)
+        scores = 1.0 / (1.0 + np.exp(-np.asarray(weights, np.float32).reshape(-1)))
+        keep = nms(boxes, scores, s.nms_thresh)
+        keep = keep[scores[keep] >= s.min_score]
+        return Detections(boxes[keep], scores[keep], np.zeros(len(keep), np.int64))

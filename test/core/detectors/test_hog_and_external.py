@@ -1,0 +1,39 @@
+"""The no-download HOG detector finds people in real footage; external boxes are filtered."""
+import cv2
+import numpy as np
+
+from alphapose_ros.core.detectors.base import Detections
+from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
+from alphapose_ros.core.detectors.hog import HogDetector
+
+
+def test_hog_finds_pedestrians_in_vtest(footage):
+    cap = cv2.VideoCapture(str(footage / "vtest.avi"))
+    frames = []
+    for _ in range(10):
+        ok, f = cap.read()
+        assert ok
+        frames.append(f)
+    cap.release()
+    dets = HogDetector().detect(frames)
+    assert sum(len(d) > 0 for d in dets) >= 8
+    for d, f in zip(dets, frames):
+        assert np.all(d.boxes[:, 2] > d.boxes[:, 0]) and np.all((d.scores > 0) & (d.scores < 1))
+        assert np.all(d.boxes[:, 3] <= f.shape[0] + 64)
+
+
+def test_hog_on_empty_or_blank_image_gives_nothing():
+    det = HogDetector()
+    assert len(det.detect([np.zeros((0, 0, 3), np.uint8)])[0]) == 0
+    assert len(det.detect([np.full((240, 320, 3), 127, np.uint8)])[0]) == 0
+
+
+def test_external_boxes_go_through_the_same_filter():
+    d = Detections(np.array([[10, 10, 50, 90], [12, 11, 51, 92], [0, 0, 0, 10], [5, 5, 20, 20], [np.nan, 0, 1, 1],
+                             [300, 10, 400, 90]], np.float32),
+                   np.array([0.9, 0.5, 0.9, 0.05, 0.9, 0.8]), np.array([0, 0, 0, 0, 0, 2]))
+    out = filter_boxes(d, (320, 240), BoxFilter(confidence=0.1, nms_thresh=0.6))
+    # duplicate suppressed, zero-width, low-score, NaN and non-person dropped
+    np.testing.assert_allclose(out.boxes, [[10, 10, 50, 90]])
+    out = filter_boxes(d, (320, 240), BoxFilter(nms_thresh=None))
+    assert len(out) == 2
