@@ -1,0 +1,1 @@
+"""Multi-person tracking: Kalman filter, Multi-Stage Identity Matching, PoseFlow."""

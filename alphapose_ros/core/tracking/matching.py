@@ -1,0 +1,78 @@
+"""Association costs and the assignment solver used by the trackers."""
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from alphapose_ros.core.tracking.kalman import CHI2INV95, KalmanFilter
+
+INF_COST = 1e5
+
+
+def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU (N,M) of boxes a (N,4) and b (M,4), tlbr, with the +1-pixel area convention."""
+    a = np.asarray(a, np.float64).reshape(-1, 4)
+    b = np.asarray(b, np.float64).reshape(-1, 4)
+    iw = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]) + 1, 0, None)
+    ih = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]) + 1, 0, None)
+    inter = iw * ih
+    area_a = (a[:, 2] - a[:, 0] + 1) * (a[:, 3] - a[:, 1] + 1)
+    area_b = (b[:, 2] - b[:, 0] + 1) * (b[:, 3] - b[:, 1] + 1)
+    return inter / (area_a[:, None] + area_b[None] - inter)
+
+
+def iou_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return 1.0 - iou_matrix(a, b)
+
+
+def embedding_distance(track_feats: np.ndarray, det_feats: np.ndarray) -> np.ndarray:
+    """Cosine distance (N,M), clipped at 0 (features are L2-normalised)."""
+    if not len(track_feats) or not len(det_feats):
+        return np.zeros((len(track_feats), len(det_feats)))
+    t = track_feats / np.linalg.norm(track_feats, axis=1, keepdims=True)
+    d = det_feats / np.linalg.norm(det_feats, axis=1, keepdims=True)
+    return np.maximum(0.0, 1.0 - t @ d.T)
+
+
+def fuse_motion(kf: KalmanFilter, cost: np.ndarray, means: np.ndarray, covs: np.ndarray, det_xyah: np.ndarray,
+                lambda_: float = 0.98) -> np.ndarray:
+    """Gate appearance costs by Kalman Mahalanobis distance (chi-square 95%, 4 dof) and mix it in."""
+    cost = cost.copy()
+    if not cost.size:
+        return cost
+    for i in range(len(means)):
+        maha = kf.gating_distance(means[i:i + 1], covs[i], det_xyah)
+        cost[i, maha > CHI2INV95[3]] = np.inf
+        cost[i] = lambda_ * cost[i] + (1 - lambda_) * maha
+    return cost
+
+
+def normalised_pose_distance(track_kp: np.ndarray, track_boxes: np.ndarray, det_kp: np.ndarray,
+                             det_boxes: np.ndarray, kp_valid_t: np.ndarray, kp_valid_d: np.ndarray) -> np.ndarray:
+    """Shape distance (N,M) of the paper's stage 2: keypoints relative to their box centre,
+    scaled by the box height, mean distance over keypoints valid in both (1 when none)."""
+    def norm(kp, boxes):
+        c = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2], 1)
+        h = np.maximum(boxes[:, 3] - boxes[:, 1], 1e-6)
+        return (kp - c[:, None]) / h[:, None, None]
+
+    if not len(track_kp) or not len(det_kp):
+        return np.zeros((len(track_kp), len(det_kp)))
+    a, b = norm(track_kp, track_boxes), norm(det_kp, det_boxes)
+    d = np.linalg.norm(a[:, None] - b[None], axis=-1)  # (N,M,K)
+    valid = kp_valid_t[:, None] & kp_valid_d[None]
+    n = valid.sum(-1)
+    return np.where(n > 0, (d * valid).sum(-1) / np.maximum(n, 1), 1.0)
+
+
+def linear_assignment(cost: np.ndarray, thresh: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Minimum-cost matching accepting pairs with cost <= thresh: (matches (k,2), unmatched rows, cols)."""
+    n, m = cost.shape
+    if cost.size == 0:
+        return np.zeros((0, 2), int), np.arange(n), np.arange(m)
+    c = np.where(np.isfinite(cost), cost, INF_COST)
+    c = np.where(c > thresh, thresh + 1.0 + np.abs(c).max(), c)  # never accept above the threshold
+    rows, cols = linear_sum_assignment(c)
+    ok = cost[rows, cols] <= thresh
+    matches = np.stack([rows[ok], cols[ok]], 1) if ok.any() else np.zeros((0, 2), int)
+    return matches, np.setdiff1d(np.arange(n), matches[:, 0]), np.setdiff1d(np.arange(m), matches[:, 1])
