@@ -75,9 +75,22 @@ if [ ! -f "$FOOTAGE/vtest.avi" ] && command -v apt-get >/dev/null 2>&1 && [ "$(i
     || log "could not install opencv-doc; footage tests will say so"
 fi
 
-# 4. colcon build of this package (messages, Python package, launch/config) into .ws/.
-build_inputs=("$ROOT/package.xml" "$ROOT/CMakeLists.txt" "$ROOT"/msg/*.msg)
-build_stamp="$(hash_of "${build_inputs[@]}")-$(cd "$ROOT" && ls -R scripts/nodes launch config models alphapose_ros 2>/dev/null | sha256sum | cut -c1-16)-$ROS_MODE"
+# 4. vision_msgs: every real ROS 2 system has it; with the wheels, build the upstream
+#    definitions kept beside the clone (../shared/interfaces/vision_msgs) for the nodes' tests.
+build_paths=("$ROOT")
+VISION_SRC="${ALPHAPOSE_ROS_SHARED:-$ROOT/../shared}/interfaces/vision_msgs/msg"
+if [ "$ROS_MODE" = wheels ] && [ -d "$VISION_SRC" ]; then
+  mkdir -p "$WS/src/vision_msgs/msg"
+  cp "$ROOT/scripts/interfaces/vision_msgs/package.xml" "$ROOT/scripts/interfaces/vision_msgs/CMakeLists.txt" "$WS/src/vision_msgs/"
+  cp "$VISION_SRC"/*.msg "$WS/src/vision_msgs/msg/"
+  build_paths+=("$WS/src/vision_msgs")
+elif [ "$ROS_MODE" = wheels ]; then
+  log "no vision_msgs definitions at $VISION_SRC: the detection/tracking nodes' vision_msgs outputs are unavailable"
+fi
+
+# 5. colcon build of this package (messages, Python package, launch/config) into .ws/.
+build_inputs=("$ROOT/package.xml" "$ROOT/CMakeLists.txt" "$ROOT"/msg/*.msg "$ROOT"/scripts/interfaces/vision_msgs/*)
+build_stamp="$(hash_of "${build_inputs[@]}")-$(cd "$ROOT" && ls -R scripts/nodes launch config models alphapose_ros 2>/dev/null | sha256sum | cut -c1-16)-$ROS_MODE-${#build_paths[@]}"
 if [ "$(cat "$WS/.build-stamp" 2>/dev/null)" != "$build_stamp" ] || [ ! -f "$WS/install/setup.bash" ]; then
   log "colcon build (messages + package) into .ws/"
   (
@@ -88,7 +101,7 @@ if [ "$(cat "$WS/.build-stamp" 2>/dev/null)" != "$build_stamp" ] || [ ! -f "$WS/
       export CMAKE_PREFIX_PATH="$VENV" AMENT_PREFIX_PATH="$VENV"
     fi
     cd "$ROOT"
-    colcon --log-base "$WS/log" build --paths "$ROOT" \
+    colcon --log-base "$WS/log" build --paths "${build_paths[@]}" \
       --build-base "$WS/build" --install-base "$WS/install" --symlink-install \
       --event-handlers console_cohesion- status- summary+ \
       --cmake-args -DPython3_EXECUTABLE="$VENV/bin/python" -DBUILD_TESTING=OFF

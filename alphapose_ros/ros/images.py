@@ -1,0 +1,75 @@
+"""sensor_msgs Image / CompressedImage <-> NumPy, without cv_bridge.
+
+Raw images become NumPy views of the message buffer where the layout allows (no
+copy). Anything the pipeline cannot use - an unknown encoding, a zero-size image,
+a buffer shorter than height x step, undecodable compressed data - raises ImageError
+with a one-line reason, so a node logs it and skips the frame.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+# encoding -> (channels, dtype, conversion to BGR or None)
+_ENCODINGS = {
+    "bgr8": (3, np.uint8, None),
+    "rgb8": (3, np.uint8, cv2.COLOR_RGB2BGR),
+    "bgra8": (4, np.uint8, cv2.COLOR_BGRA2BGR),
+    "rgba8": (4, np.uint8, cv2.COLOR_RGBA2BGR),
+    "mono8": (1, np.uint8, cv2.COLOR_GRAY2BGR),
+    "8UC3": (3, np.uint8, None),
+    "8UC1": (1, np.uint8, cv2.COLOR_GRAY2BGR),
+}
+MAX_PIXELS = 8192 * 8192
+
+
+class ImageError(ValueError):
+    """An image message the pipeline cannot use."""
+
+
+def image_to_bgr(msg) -> np.ndarray:
+    """BGR uint8 (H,W,3) from a sensor_msgs/Image."""
+    enc = msg.encoding
+    if enc not in _ENCODINGS:
+        raise ImageError(f"unsupported image encoding {enc!r} (supported: {', '.join(_ENCODINGS)})")
+    ch, dtype, conv = _ENCODINGS[enc]
+    h, w, step = int(msg.height), int(msg.width), int(msg.step)
+    if h == 0 or w == 0:
+        raise ImageError(f"empty image ({w}x{h})")
+    if h * w > MAX_PIXELS:
+        raise ImageError(f"image too large ({w}x{h})")
+    row = w * ch * np.dtype(dtype).itemsize
+    if step < row:
+        raise ImageError(f"step {step} shorter than a row of {row} bytes ({w} px {enc})")
+    buf = msg.data
+    if len(buf) < h * step:
+        raise ImageError(f"truncated image data: {len(buf)} bytes, expected {h * step}")
+    if getattr(msg, "is_bigendian", 0) and np.dtype(dtype).itemsize > 1:
+        raise ImageError("big-endian multi-byte images are not supported")
+    flat = np.frombuffer(buf, dtype=np.uint8, count=h * step)  # a view of the message buffer
+    img = flat.reshape(h, step)[:, :row].reshape(h, w, ch) if ch > 1 else flat.reshape(h, step)[:, :row]
+    if conv is None:
+        return img
+    return cv2.cvtColor(np.ascontiguousarray(img), conv)
+
+
+def compressed_to_bgr(msg) -> np.ndarray:
+    """BGR uint8 from a sensor_msgs/CompressedImage (jpeg/png)."""
+    data = np.frombuffer(msg.data, np.uint8)
+    if data.size == 0:
+        raise ImageError("empty compressed image")
+    img = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    if img is None or img.size == 0:
+        raise ImageError(f"cannot decode compressed image (format {msg.format!r}, {data.size} bytes)")
+    return img
+
+
+def bgr_to_image(img: np.ndarray, header, msg_type):
+    """A bgr8 sensor_msgs/Image (msg_type = sensor_msgs.msg.Image) carrying `header`."""
+    m = msg_type()
+    m.header = header
+    m.height, m.width = int(img.shape[0]), int(img.shape[1])
+    m.encoding = "bgr8"
+    m.step = int(img.shape[1] * 3)
+    m.data = np.ascontiguousarray(img, np.uint8).tobytes()
+    return m

@@ -1,0 +1,69 @@
+"""Image message conversion: zero-copy views, encodings, and clear errors for bad frames."""
+import cv2
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.ros
+
+
+def _img(ros_msgs, arr, enc, step=None):
+    from sensor_msgs.msg import Image
+
+    m = Image()
+    m.height, m.width = arr.shape[:2]
+    m.encoding = enc
+    m.step = step or arr.strides[0]
+    m.data = arr.tobytes()
+    return m
+
+
+def test_bgr8_is_a_view_and_rgb_mono_convert(ros_msgs):
+    from alphapose_ros.ros.images import image_to_bgr
+
+    rng = np.random.default_rng(0)
+    bgr = rng.integers(0, 255, (4, 5, 3), dtype=np.uint8)
+    out = image_to_bgr(_img(ros_msgs, bgr, "bgr8"))
+    np.testing.assert_array_equal(out, bgr)
+    assert not out.flags.owndata  # a view of the message buffer
+    np.testing.assert_array_equal(image_to_bgr(_img(ros_msgs, bgr[..., ::-1].copy(), "rgb8")), bgr)
+    gray = bgr[..., 0].copy()
+    assert image_to_bgr(_img(ros_msgs, gray, "mono8")).shape == (4, 5, 3)
+
+
+def test_padded_rows_are_cropped(ros_msgs):
+    from alphapose_ros.ros.images import image_to_bgr
+
+    bgr = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
+    padded = np.zeros((2, 12), np.uint8)
+    padded[:, :9] = bgr.reshape(2, 9)
+    m = _img(ros_msgs, padded, "bgr8", step=12)
+    m.width = 3
+    np.testing.assert_array_equal(image_to_bgr(m), bgr)
+
+
+@pytest.mark.parametrize("mutate,match", [
+    (lambda m: setattr(m, "encoding", "bayer_rggb16"), "unsupported image encoding"),
+    (lambda m: setattr(m, "height", 0), "empty image"),
+    (lambda m: setattr(m, "data", bytes(m.data[:10])), "truncated"),
+    (lambda m: setattr(m, "step", 2), "shorter than a row"),
+])
+def test_bad_frames_raise_image_error(ros_msgs, mutate, match):
+    from alphapose_ros.ros.images import ImageError, image_to_bgr
+
+    m = _img(ros_msgs, np.zeros((4, 5, 3), np.uint8), "bgr8")
+    mutate(m)
+    with pytest.raises(ImageError, match=match):
+        image_to_bgr(m)
+
+
+def test_compressed_images_decode_or_fail_clearly(ros_msgs):
+    from sensor_msgs.msg import CompressedImage
+
+    from alphapose_ros.ros.images import ImageError, compressed_to_bgr
+
+    img = np.full((8, 8, 3), 100, np.uint8)
+    m = CompressedImage(format="png", data=cv2.imencode(".png", img)[1].tobytes())
+    np.testing.assert_array_equal(compressed_to_bgr(m), img)
+    m.data = m.data[:20]
+    with pytest.raises(ImageError, match="cannot decode"):
+        compressed_to_bgr(m)
