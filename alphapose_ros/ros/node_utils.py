@@ -1,0 +1,49 @@
+"""Shared node plumbing: declared parameters with descriptions, log-once for bad input."""
+from __future__ import annotations
+
+from rcl_interfaces.msg import ParameterDescriptor
+
+
+def declare(node, name: str, default, description: str):
+    """Declare a parameter with its description and return its value."""
+    node.declare_parameter(name, default, ParameterDescriptor(description=description))
+    return node.get_parameter(name).value
+
+
+class SkipLog:
+    """Log each distinct reason for skipping input once (then count it silently)."""
+
+    def __init__(self, logger):
+        self.logger = logger
+        self.counts: dict[str, int] = {}
+
+    def __call__(self, reason: str) -> None:
+        n = self.counts.get(reason, 0)
+        self.counts[reason] = n + 1
+        if n == 0:
+            self.logger.warning(f"skipping input: {reason} (logged once; later ones are counted)")
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def run_nodes(factories, args=None, threads: int | None = None) -> None:
+    """rclpy.init, build the nodes, spin them on one multi-threaded executor until Ctrl-C."""
+    import rclpy
+    from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+
+    rclpy.init(args=args)
+    nodes = []
+    try:
+        nodes = [f() for f in factories]
+        ex = MultiThreadedExecutor(num_threads=threads or max(2, len(nodes)))
+        for n in nodes:
+            ex.add_node(n)
+        ex.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        for n in nodes:
+            n.destroy_node()
+        rclpy.try_shutdown()

@@ -1,0 +1,1 @@
+"""One module per pipeline stage; each node is a thin layer over alphapose_ros.core."""

@@ -1,0 +1,114 @@
+"""Detection node: camera images in, person boxes out (vision_msgs/Detection2DArray).
+
+Runs a detector (yolov3 | hog), or with detector:=external forwards the boxes another
+node publishes on `detections_in` through the same filtering. A managed node:
+configure loads the model, activate starts processing; autostart by default.
+"""
+from __future__ import annotations
+
+import numpy as np
+from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
+from sensor_msgs.msg import CompressedImage, Image
+from vision_msgs.msg import Detection2DArray
+
+from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
+from alphapose_ros.ros.detection_msgs import detections_to_msg, msg_to_detections
+from alphapose_ros.ros.images import ImageError, compressed_to_bgr, image_to_bgr
+from alphapose_ros.ros.node_utils import SkipLog, declare
+from alphapose_ros.ros.qos import camera_qos, stage_qos
+
+
+class DetectionNode(LifecycleNode):
+    def __init__(self, name: str = "detection", **kwargs):
+        super().__init__(name, **kwargs)
+        self.p = {
+            "detector": declare(self, "detector", "hog", "yolov3 | hog (no-download fallback) | external"),
+            "yolo_cfg": declare(self, "yolo_cfg", "", "darknet cfg for yolov3 (AlphaPose's yolov3-spp.cfg)"),
+            "yolo_weights": declare(self, "yolo_weights", "", "darknet weights for yolov3 (yolov3-spp.weights)"),
+            "confidence": declare(self, "confidence", 0.1, "detection confidence threshold (low for recall)"),
+            "nms_thresh": declare(self, "nms_thresh", 0.6, "box NMS IoU threshold"),
+            "device": declare(self, "device", "cpu", "cpu or cuda[:N]"),
+            "fp16": declare(self, "fp16", False, "half precision on CUDA"),
+            "compressed": declare(self, "compressed", False, "subscribe to image/compressed (CompressedImage)"),
+            "queue_depth": declare(self, "queue_depth", 2, "output queue depth (bounds latency)"),
+            "offline": declare(self, "offline", False, "reliable input, deep queues: process every frame"),
+            "autostart": declare(self, "autostart", True, "configure and activate on start-up"),
+        }
+        self.skip = SkipLog(self.get_logger())
+        self.detector = None
+        self.pub = None
+        self.sub = None
+        if self.p["autostart"]:
+            self.trigger_configure()
+            self.trigger_activate()
+
+    def on_configure(self, state) -> TransitionCallbackReturn:
+        p = self.p
+        try:
+            if p["detector"] == "yolov3":
+                from alphapose_ros.core.detectors.yolov3 import YoloSettings, YoloV3Detector
+
+                self.detector = YoloV3Detector(p["yolo_cfg"], p["yolo_weights"] or None,
+                                               YoloSettings(confidence=p["confidence"], nms_thresh=p["nms_thresh"]),
+                                               device=p["device"], half=p["fp16"])
+            elif p["detector"] == "hog":
+                from alphapose_ros.core.detectors.hog import HogDetector
+
+                self.detector = HogDetector()
+            elif p["detector"] != "external":
+                raise ValueError(f"unknown detector {p['detector']!r} (yolov3, hog, external)")
+        except Exception as e:  # a missing/mismatched weights file must not crash the graph
+            self.get_logger().error(f"cannot configure detector: {e}")
+            return TransitionCallbackReturn.FAILURE
+        depth = 1000 if p["offline"] else p["queue_depth"]
+        self.pub = self.create_publisher(Detection2DArray, "detections", stage_qos(depth))
+        self.filter = BoxFilter(confidence=p["confidence"], nms_thresh=p["nms_thresh"])
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_activate(self, state) -> TransitionCallbackReturn:
+        p = self.p
+        in_qos = stage_qos(1000) if p["offline"] else camera_qos(1)
+        if p["detector"] == "external":
+            self.sub = self.create_subscription(Detection2DArray, "detections_in", self._on_external,
+                                                stage_qos(1000 if p["offline"] else 10))
+        elif p["compressed"]:
+            self.sub = self.create_subscription(CompressedImage, "image/compressed", self._on_compressed, in_qos)
+        else:
+            self.sub = self.create_subscription(Image, "image", self._on_image, in_qos)
+        return super().on_activate(state)
+
+    def on_deactivate(self, state) -> TransitionCallbackReturn:
+        if self.sub is not None:
+            self.destroy_subscription(self.sub)
+            self.sub = None
+        return super().on_deactivate(state)
+
+    def on_cleanup(self, state) -> TransitionCallbackReturn:
+        self.detector = None
+        if self.pub is not None:
+            self.destroy_publisher(self.pub)
+            self.pub = None
+        return TransitionCallbackReturn.SUCCESS
+
+    def _on_image(self, msg: Image) -> None:
+        try:
+            img = image_to_bgr(msg)
+        except ImageError as e:
+            self.skip(str(e))
+            return
+        self._detect(img, msg.header)
+
+    def _on_compressed(self, msg: CompressedImage) -> None:
+        try:
+            img = compressed_to_bgr(msg)
+        except ImageError as e:
+            self.skip(str(e))
+            return
+        self._detect(img, msg.header)
+
+    def _detect(self, img: np.ndarray, header) -> None:
+        det = self.detector.detect([img])[0]
+        self.pub.publish(detections_to_msg(det, header))
+
+    def _on_external(self, msg: Detection2DArray) -> None:
+        self.pub.publish(detections_to_msg(filter_boxes(msg_to_detections(msg), None, self.filter), msg.header))

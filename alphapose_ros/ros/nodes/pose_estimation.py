@@ -1,0 +1,119 @@
+"""Pose estimation node: pairs each image with its detections by stamp, runs the pose
+network on the boxes and publishes every pose, unsuppressed, on `poses_raw`.
+
+Also publishes the keypoint layout once, latched, on `keypoint_layout`. A managed node:
+configure loads the model (a missing or mismatched checkpoint fails the transition
+with the reason), activate starts processing; autostart by default.
+"""
+from __future__ import annotations
+
+import numpy as np
+from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
+from sensor_msgs.msg import Image
+from vision_msgs.msg import Detection2DArray
+
+from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
+from alphapose_ros.core.estimator import PoseEstimator
+from alphapose_ros.core.models.config import build_model, load_config
+from alphapose_ros.core.poses import PoseSet
+from alphapose_ros.msg import KeypointLayout, WholeBodyPoseArray
+from alphapose_ros.ros.conversions import layout_msg, poses_to_msg
+from alphapose_ros.ros.detection_msgs import msg_to_detections
+from alphapose_ros.ros.images import ImageError, image_to_bgr
+from alphapose_ros.ros.node_utils import SkipLog, declare
+from alphapose_ros.ros.qos import camera_qos, latched_qos, stage_qos
+from alphapose_ros.ros.sync import StampPairer, stamp_key
+
+
+class PoseEstimationNode(LifecycleNode):
+    def __init__(self, name: str = "pose_estimation", **kwargs):
+        super().__init__(name, **kwargs)
+        self.p = {
+            "pose_config": declare(self, "pose_config", "", "AlphaPose model config (YAML), as passed to AlphaPose"),
+            "checkpoint": declare(self, "checkpoint", "", "pose checkpoint (.pth) matching pose_config"),
+            "allow_untrained": declare(self, "allow_untrained", False,
+                                       "run with untrained weights when checkpoint is empty (tests, benchmarks)"),
+            "device": declare(self, "device", "cpu", "cpu or cuda[:N]"),
+            "fp16": declare(self, "fp16", False, "half precision on CUDA"),
+            "flip": declare(self, "flip", False, "flip test (a mirrored second pass)"),
+            "pose_batch": declare(self, "pose_batch", 16, "crops per network batch"),
+            "min_box_score": declare(self, "min_box_score", 0.1, "ignore boxes below this detector score"),
+            "sync_queue": declare(self, "sync_queue", 10, "images/detections kept while waiting for a partner"),
+            "queue_depth": declare(self, "queue_depth", 2, "output queue depth (bounds latency)"),
+            "offline": declare(self, "offline", False, "reliable input, deep queues: process every frame"),
+            "autostart": declare(self, "autostart", True, "configure and activate on start-up"),
+        }
+        self.skip = SkipLog(self.get_logger())
+        self.estimator: PoseEstimator | None = None
+        self.subs = []
+        self.pairer = StampPairer(self._on_pair, self.p["sync_queue"])
+        if self.p["autostart"]:
+            self.trigger_configure()
+            self.trigger_activate()
+
+    def on_configure(self, state) -> TransitionCallbackReturn:
+        p = self.p
+        try:
+            if not p["pose_config"]:
+                raise ValueError("parameter pose_config is empty: give the AlphaPose YAML of your checkpoint")
+            if not p["checkpoint"] and not p["allow_untrained"]:
+                raise ValueError("parameter checkpoint is empty (set allow_untrained:=true to run untrained weights)")
+            if p["checkpoint"]:
+                self.estimator = PoseEstimator.from_files(p["pose_config"], p["checkpoint"], device=p["device"],
+                                                          half=p["fp16"], batch_size=p["pose_batch"], flip=p["flip"])
+            else:
+                cfg = load_config(p["pose_config"])
+                self.estimator = PoseEstimator(cfg, build_model(cfg), device=p["device"], half=p["fp16"],
+                                               batch_size=p["pose_batch"], flip=p["flip"])
+        except Exception as e:
+            self.get_logger().error(f"cannot configure the pose model: {e}")
+            return TransitionCallbackReturn.FAILURE
+        depth = 1000 if p["offline"] else p["queue_depth"]
+        self.pub = self.create_publisher(WholeBodyPoseArray, "poses_raw", stage_qos(depth))
+        self.layout_pub = self.create_publisher(KeypointLayout, "keypoint_layout", latched_qos())
+        self.layout_pub.publish(layout_msg(self.estimator.format))
+        self.filter = BoxFilter(confidence=p["min_box_score"], nms_thresh=None)
+        self.get_logger().info(f"pose model: {self.estimator.cfg.describe()} on {p['device']}")
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_activate(self, state) -> TransitionCallbackReturn:
+        offline = self.p["offline"]
+        self.subs = [
+            self.create_subscription(Image, "image", lambda m: self.pairer.add_first(m, stamp_key(m.header)),
+                                     stage_qos(1000) if offline else camera_qos(self.p["sync_queue"])),
+            self.create_subscription(Detection2DArray, "detections",
+                                     lambda m: self.pairer.add_second(m, stamp_key(m.header)),
+                                     stage_qos(1000 if offline else self.p["sync_queue"])),
+        ]
+        return super().on_activate(state)
+
+    def on_deactivate(self, state) -> TransitionCallbackReturn:
+        for s in self.subs:
+            self.destroy_subscription(s)
+        self.subs = []
+        self.pairer.clear()
+        return super().on_deactivate(state)
+
+    def on_cleanup(self, state) -> TransitionCallbackReturn:
+        self.estimator = None
+        return TransitionCallbackReturn.SUCCESS
+
+    def _on_pair(self, image: Image, dets: Detection2DArray) -> None:
+        try:
+            bgr = image_to_bgr(image)
+        except ImageError as e:
+            self.skip(str(e))
+            return
+        h, w = bgr.shape[:2]
+        d = filter_boxes(msg_to_detections(dets), (w, h), self.filter)
+        est = self.estimator
+        out = est(bgr[..., ::-1].copy(), d.boxes)  # the network takes RGB
+        kp, ks = out.keypoints, out.keypoint_scores
+        bad = ~np.isfinite(kp).all((1, 2)) | ~np.isfinite(ks).all(1)
+        if bad.any():
+            self.skip("non-finite network output for some boxes")
+            keep = ~bad
+            d.boxes, d.scores, kp, ks = d.boxes[keep], d.scores[keep], kp[keep], ks[keep]
+        proposal = (ks.mean(1) + d.scores + 1.25 * ks.max(1)) if len(ks) else np.zeros(0)
+        poses = PoseSet(est.format.name, d.boxes, d.scores, kp, ks, proposal)
+        self.pub.publish(poses_to_msg(poses, image.header, w, h))

@@ -1,0 +1,70 @@
+"""Pose NMS node: removes the redundant poses that low-threshold detection creates
+(parametric pose NMS by default, or OKS NMS), `poses_raw` in, `poses_nms` out."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from rclpy.node import Node
+
+from alphapose_ros.core.oks_nms import oks_nms
+from alphapose_ros.core.pose_nms import PoseNMSParams, parametric_pose_nms
+from alphapose_ros.core.poses import PoseSet
+from alphapose_ros.msg import WholeBodyPoseArray
+from alphapose_ros.ros.conversions import msg_to_poses, poses_to_msg
+from alphapose_ros.ros.node_utils import SkipLog, declare
+from alphapose_ros.ros.qos import stage_qos
+
+
+class PoseNMSNode(Node):
+    def __init__(self, name: str = "pose_nms", **kwargs):
+        super().__init__(name, **kwargs)
+        self.kind = declare(self, "kind", "parametric", "parametric | oks | none")
+        self.heatmap_head = declare(self, "heatmap_head", False,
+                                    "the pose model has a heatmap head (selects AlphaPose's 133/136-keypoint defaults)")
+        self.area_thresh = declare(self, "min_box_area", 0.0, "drop poses whose keypoint extent is smaller (px^2)")
+        self.params_file = declare(self, "params_file", "", "YAML of parametric NMS parameters (from the search)")
+        self.oks_thresh = declare(self, "oks_thresh", 0.9, "OKS NMS threshold")
+        depth = declare(self, "queue_depth", 2, "input/output queue depth (bounds latency)")
+        offline = declare(self, "offline", False, "deep queues: process every message")
+        if self.kind not in ("parametric", "oks", "none"):
+            raise ValueError(f"unknown pose NMS kind {self.kind!r}")
+        self.overrides = {}
+        if self.params_file:
+            self.overrides = yaml.safe_load(Path(self.params_file).read_text()) or {}
+        for name, what in (("delta1", "score softness of keypoint matching"), ("mu", "weight of the spatial term"),
+                           ("delta2", "spatial scale"), ("gamma", "similarity threshold"),
+                           ("score_thresh", "drop merged poses whose best keypoint score is lower"),
+                           ("match_thresh", "PCK-matched keypoints that make a duplicate"),
+                           ("alpha", "PCK radius as a fraction of the box size")):
+            v = declare(self, name, -1.0, f"parametric NMS: {what}; -1 = AlphaPose's value for the model")
+            if v >= 0:
+                self.overrides[name] = v
+        self.skip = SkipLog(self.get_logger())
+        q = stage_qos(1000 if offline else depth)
+        self.pub = self.create_publisher(WholeBodyPoseArray, "poses_nms", q)
+        self.sub = self.create_subscription(WholeBodyPoseArray, "poses_raw", self._on_poses, q)
+
+    def _on_poses(self, msg: WholeBodyPoseArray) -> None:
+        try:
+            poses = msg_to_poses(msg)
+        except (KeyError, ValueError) as e:
+            self.skip(f"malformed pose message: {e}")
+            return
+        self.pub.publish(poses_to_msg(self.suppress(poses), msg.header, msg.image_width, msg.image_height))
+
+    def suppress(self, p: PoseSet) -> PoseSet:
+        if self.kind == "none" or len(p) == 0:
+            return p
+        if self.kind == "oks":
+            import numpy as np
+
+            flat = np.concatenate([p.keypoints, p.keypoint_scores[..., None]], -1).reshape(len(p), -1)
+            ext = p.keypoints.max(1) - p.keypoints.min(1)
+            return p.select(oks_nms(flat, p.box_scores * p.keypoint_scores.mean(1), ext[:, 0] * ext[:, 1],
+                                    self.oks_thresh))
+        params = PoseNMSParams.for_layout(p.num_keypoints, self.heatmap_head, area_thresh=self.area_thresh,
+                                          **self.overrides)
+        r = parametric_pose_nms(p.boxes, p.box_scores, p.keypoints, p.keypoint_scores, params)
+        return PoseSet(p.format_name, p.boxes[r.picks], p.box_scores[r.picks], r.keypoints, r.keypoint_scores,
+                       r.proposal_scores)

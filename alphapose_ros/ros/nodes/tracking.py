@@ -1,0 +1,66 @@
+"""Tracking node: Multi-Stage Identity Matching on `poses_nms`, publishing `poses` with
+track IDs and a vision_msgs/Detection2DArray `tracked_detections` whose ids are the
+track IDs. Tracks expire on image time; a stamp earlier than the last resets them."""
+from __future__ import annotations
+
+import numpy as np
+from rclpy.node import Node
+
+from alphapose_ros.core.poses import TRACK_CONFIRMED, TRACK_NEW, PoseSet
+from alphapose_ros.core.detectors.base import Detections
+from alphapose_ros.core.tracking.msim import MSIMParams, MSIMTracker
+from alphapose_ros.msg import WholeBodyPoseArray
+from alphapose_ros.ros.conversions import msg_to_poses, poses_to_msg
+from alphapose_ros.ros.node_utils import SkipLog, declare
+from alphapose_ros.ros.qos import stage_qos
+
+
+class TrackingNode(Node):
+    def __init__(self, name: str = "tracking", **kwargs):
+        super().__init__(name, **kwargs)
+        params = MSIMParams(
+            embedding_thresh=declare(self, "embedding_thresh", 0.7, "stage 1: max embedding distance"),
+            fused_thresh=declare(self, "fused_thresh", 0.5, "stage 2: max (1 - IoU) + pose_weight x pose distance"),
+            relaxed_thresh=declare(self, "relaxed_thresh", 0.7, "stage 3 (relaxed repeat) threshold"),
+            pose_weight=declare(self, "pose_weight", 0.0, "weight of the normalised pose distance in stage 2"),
+            max_lost_seconds=declare(self, "max_lost_seconds", 8.0, "forget a track unseen this long (image time)"),
+            frame_rate=declare(self, "frame_rate", 30.0, "nominal camera rate (Kalman step per frame)"),
+        )
+        depth = declare(self, "queue_depth", 2, "input/output queue depth (bounds latency)")
+        offline = declare(self, "offline", False, "deep queues: process every message")
+        self.tracker = MSIMTracker(params)
+        self.skip = SkipLog(self.get_logger())
+        q = stage_qos(1000 if offline else depth)
+        self.pub = self.create_publisher(WholeBodyPoseArray, "poses", q)
+        self.det_pub = None
+        try:
+            from vision_msgs.msg import Detection2DArray
+
+            self.det_pub = self.create_publisher(Detection2DArray, "tracked_detections", q)
+        except ImportError:
+            self.get_logger().warning("vision_msgs not installed: tracked_detections is not published")
+        self.sub = self.create_subscription(WholeBodyPoseArray, "poses_nms", self._on_poses, q)
+        self._last_t: float | None = None
+
+    def _on_poses(self, msg: WholeBodyPoseArray) -> None:
+        try:
+            p = msg_to_poses(msg)
+        except (KeyError, ValueError) as e:
+            self.skip(f"malformed pose message: {e}")
+            return
+        t = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+        if self._last_t is not None and t < self._last_t:
+            self.get_logger().warning(f"image time went back {self._last_t - t:.3f} s: tracks reset")
+        self._last_t = t
+        out = self.tracker.update(t, p.boxes, p.embeddings, p.keypoints, p.keypoint_scores)
+        idx = out.det_index
+        tracked = PoseSet(p.format_name, out.boxes.astype(np.float32), p.box_scores[idx], p.keypoints[idx],
+                          p.keypoint_scores[idx], p.scores[idx], track_ids=out.track_ids,
+                          track_states=np.where(out.confirmed, TRACK_CONFIRMED, TRACK_NEW),
+                          track_ages=out.ages, embeddings=None if p.embeddings is None else p.embeddings[idx])
+        self.pub.publish(poses_to_msg(tracked, msg.header, msg.image_width, msg.image_height))
+        if self.det_pub is not None:
+            from alphapose_ros.ros.detection_msgs import detections_to_msg
+
+            det = Detections(tracked.boxes, tracked.box_scores, np.zeros(len(tracked), np.int64))
+            self.det_pub.publish(detections_to_msg(det, msg.header, [str(i) for i in out.track_ids]))

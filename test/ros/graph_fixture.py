@@ -1,0 +1,49 @@
+"""A synthetic moving scene for node-graph tests: two people walking in opposite
+directions, published as images on `image` and their boxes on `detections_in`."""
+from __future__ import annotations
+
+import numpy as np
+from builtin_interfaces.msg import Time
+from std_msgs.msg import Header
+
+from alphapose_ros.core.detectors.base import Detections
+
+FIXTURE_CFG = __file__.replace("graph_fixture.py", "fixtures/fastpose_coco17.yaml")
+
+
+def scene(frame: int, w: int = 320, h: int = 240):
+    """(BGR image, person boxes (2,4)) of frame `frame`: A walks right, B walks left."""
+    img = np.full((h, w, 3), 30, np.uint8)
+    boxes = []
+    for x in (40 + 6 * frame, 260 - 6 * frame):
+        b = [x - 20, 60, x + 20, 200]
+        img[b[1]:b[3], b[0]:b[2]] = (90, 140, 200)
+        boxes.append(b)
+    return img, np.array(boxes, np.float32)
+
+
+def header(frame: int, frame_id: str = "test_camera_optical") -> Header:
+    t = 100.0 + frame / 10.0
+    return Header(stamp=Time(sec=int(t), nanosec=int(round((t - int(t)) * 1e9))), frame_id=frame_id)
+
+
+def messages(frame: int):
+    """(Image, Detection2DArray) for a frame, sharing one header."""
+    from sensor_msgs.msg import Image
+
+    from alphapose_ros.ros.detection_msgs import detections_to_msg
+    from alphapose_ros.ros.images import bgr_to_image
+
+    img, boxes = scene(frame)
+    h = header(frame)
+    det = Detections(boxes, np.array([0.9, 0.8], np.float32), np.zeros(2, np.int64))
+    return bgr_to_image(img, h, Image), detections_to_msg(det, h)
+
+
+def node_parameters() -> dict:
+    return {"detection": {"detector": "external", "offline": True},
+            "pose_estimation": {"pose_config": FIXTURE_CFG, "allow_untrained": True, "offline": True,
+                                "pose_batch": 4},
+            # untrained weights give low keypoint scores: keep every merged pose
+            "pose_nms": {"offline": True, "heatmap_head": True, "score_thresh": 0.0},
+            "tracking": {"offline": True, "frame_rate": 10.0}}
