@@ -17,11 +17,20 @@ def camera_qos(depth: int = 1) -> QoSProfile:
     return q
 
 
+OFFLINE_DEPTH = 1000
+
+
 def stage_qos(depth: int, offline: bool = False) -> QoSProfile:
-    """An inter-stage queue of `depth` messages (reliable; the depth bounds the queue)."""
+    """An inter-stage queue of `depth` messages (reliable; the depth bounds the queue).
+
+    offline: a deep transient-local queue, so nothing is lost even to a subscriber that
+    is discovered after the first messages were sent (bag replay, batch runs).
+    """
+    if offline:
+        return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=OFFLINE_DEPTH,
+                          reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL)
     return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=max(1, int(depth)),
-                      reliability=ReliabilityPolicy.RELIABLE,
-                      durability=DurabilityPolicy.VOLATILE)
+                      reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.VOLATILE)
 
 
 def latched_qos() -> QoSProfile:

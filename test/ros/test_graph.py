@@ -29,8 +29,8 @@ def _drive(node, received, timeout=90.0):
     from alphapose_ros.ros.qos import stage_qos
     from graph_fixture import messages
 
-    img_pub = node.create_publisher(Image, "image", stage_qos(1000))
-    det_pub = node.create_publisher(Detection2DArray, "detections_in", stage_qos(1000))
+    img_pub = node.create_publisher(Image, "image", stage_qos(1, offline=True))
+    det_pub = node.create_publisher(Detection2DArray, "detections_in", stage_qos(1, offline=True))
     deadline = time.monotonic() + timeout
     while (img_pub.get_subscription_count() < 1 or det_pub.get_subscription_count() < 1) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -88,7 +88,7 @@ def test_composed_graph_tracks_a_moving_scene(vision):
              make(PoseNMSNode, "pose_nms"), make(TrackingNode, "tracking")]
     test_node = rclpy.create_node("graph_test", context=ctx)
     received = []
-    test_node.create_subscription(WholeBodyPoseArray, "poses", received.append, stage_qos(1000))
+    test_node.create_subscription(WholeBodyPoseArray, "poses", received.append, stage_qos(1, offline=True))
     ex = MultiThreadedExecutor(num_threads=4, context=ctx)
     for n in nodes + [test_node]:
         ex.add_node(n)
@@ -127,7 +127,7 @@ def test_separate_processes_track_a_moving_scene(vision, tmp_path):
     rclpy.init(context=ctx, domain_id=domain)
     node = rclpy.create_node("graph_test", context=ctx)
     received = []
-    node.create_subscription(WholeBodyPoseArray, "poses", received.append, stage_qos(1000))
+    node.create_subscription(WholeBodyPoseArray, "poses", received.append, stage_qos(1, offline=True))
     ex = SingleThreadedExecutor(context=ctx)
     ex.add_node(node)
     th = threading.Thread(target=ex.spin, daemon=True)

@@ -60,17 +60,16 @@ class DetectionNode(LifecycleNode):
         except Exception as e:  # a missing/mismatched weights file must not crash the graph
             self.get_logger().error(f"cannot configure detector: {e}")
             return TransitionCallbackReturn.FAILURE
-        depth = 1000 if p["offline"] else p["queue_depth"]
-        self.pub = self.create_publisher(Detection2DArray, "detections", stage_qos(depth))
+        self.pub = self.create_publisher(Detection2DArray, "detections", stage_qos(p["queue_depth"], p["offline"]))
         self.filter = BoxFilter(confidence=p["confidence"], nms_thresh=p["nms_thresh"])
         return TransitionCallbackReturn.SUCCESS
 
     def on_activate(self, state) -> TransitionCallbackReturn:
         p = self.p
-        in_qos = stage_qos(1000) if p["offline"] else camera_qos(1)
+        in_qos = stage_qos(1, offline=True) if p["offline"] else camera_qos(1)
         if p["detector"] == "external":
             self.sub = self.create_subscription(Detection2DArray, "detections_in", self._on_external,
-                                                stage_qos(1000 if p["offline"] else 10))
+                                                stage_qos(10, p["offline"]))
         elif p["compressed"]:
             self.sub = self.create_subscription(CompressedImage, "image/compressed", self._on_compressed, in_qos)
         else:

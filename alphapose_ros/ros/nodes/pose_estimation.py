@@ -68,8 +68,7 @@ class PoseEstimationNode(LifecycleNode):
         except Exception as e:
             self.get_logger().error(f"cannot configure the pose model: {e}")
             return TransitionCallbackReturn.FAILURE
-        depth = 1000 if p["offline"] else p["queue_depth"]
-        self.pub = self.create_publisher(WholeBodyPoseArray, "poses_raw", stage_qos(depth))
+        self.pub = self.create_publisher(WholeBodyPoseArray, "poses_raw", stage_qos(p["queue_depth"], p["offline"]))
         self.layout_pub = self.create_publisher(KeypointLayout, "keypoint_layout", latched_qos())
         self.layout_pub.publish(layout_msg(self.estimator.format))
         self.filter = BoxFilter(confidence=p["min_box_score"], nms_thresh=None)
@@ -80,10 +79,10 @@ class PoseEstimationNode(LifecycleNode):
         offline = self.p["offline"]
         self.subs = [
             self.create_subscription(Image, "image", lambda m: self.pairer.add_first(m, stamp_key(m.header)),
-                                     stage_qos(1000) if offline else camera_qos(self.p["sync_queue"])),
+                                     stage_qos(1, True) if offline else camera_qos(self.p["sync_queue"])),
             self.create_subscription(Detection2DArray, "detections",
                                      lambda m: self.pairer.add_second(m, stamp_key(m.header)),
-                                     stage_qos(1000 if offline else self.p["sync_queue"])),
+                                     stage_qos(self.p["sync_queue"], offline)),
         ]
         return super().on_activate(state)
 

@@ -41,7 +41,7 @@ class PoseNMSNode(Node):
             if v >= 0:
                 self.overrides[name] = v
         self.skip = SkipLog(self.get_logger())
-        q = stage_qos(1000 if offline else depth)
+        q = stage_qos(depth, offline)
         self.pub = self.create_publisher(WholeBodyPoseArray, "poses_nms", q)
         self.sub = self.create_subscription(WholeBodyPoseArray, "poses_raw", self._on_poses, q)
 

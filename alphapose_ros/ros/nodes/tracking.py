@@ -30,7 +30,7 @@ class TrackingNode(Node):
         offline = declare(self, "offline", False, "deep queues: process every message")
         self.tracker = MSIMTracker(params)
         self.skip = SkipLog(self.get_logger())
-        q = stage_qos(1000 if offline else depth)
+        q = stage_qos(depth, offline)
         self.pub = self.create_publisher(WholeBodyPoseArray, "poses", q)
         self.det_pub = None
         try:

@@ -1,0 +1,45 @@
+"""config/pipeline.yaml names exactly the parameters the nodes declare, each with a description."""
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.ros
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_pipeline_yaml_matches_declared_parameters(ros_msgs):
+    pytest.importorskip("vision_msgs.msg", reason="vision_msgs not built (needs ../shared/interfaces)")
+    import rclpy
+    from rclpy.parameter import Parameter
+
+    from alphapose_ros.ros.nodes.detection import DetectionNode
+    from alphapose_ros.ros.nodes.pose_estimation import PoseEstimationNode
+    from alphapose_ros.ros.nodes.pose_nms import PoseNMSNode
+    from alphapose_ros.ros.nodes.tracking import TrackingNode
+
+    cfg = yaml.safe_load((REPO / "config/pipeline.yaml").read_text())
+    ctx = rclpy.Context()
+    rclpy.init(context=ctx)
+    try:
+        for cls, name in ((DetectionNode, "detection"), (PoseEstimationNode, "pose_estimation"),
+                          (PoseNMSNode, "pose_nms"), (TrackingNode, "tracking")):
+            extra = [Parameter("autostart", value=False)] if name in ("detection", "pose_estimation") else []
+            node = cls(name, context=ctx, parameter_overrides=extra)
+            declared = {n for n in node._parameters if n not in ("use_sim_time", "start_type_description_service")}
+            listed = set(cfg[name]["ros__parameters"])
+            # the NMS override knobs default to -1 ("AlphaPose's value") and are optional in the file
+            optional = {"delta1", "mu", "delta2", "gamma", "score_thresh", "match_thresh", "alpha"}
+            assert listed <= declared, (name, listed - declared)
+            assert declared - listed <= optional, (name, declared - listed - optional)
+            for n in declared:
+                assert node.describe_parameter(n).description, (name, n)
+            node.destroy_node()
+    finally:
+        rclpy.try_shutdown(context=ctx)
+
+
+def test_launch_file_compiles():
+    import py_compile
+
+    py_compile.compile(str(REPO / "launch/pipeline.launch.py"), doraise=True)
