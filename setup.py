@@ -18,6 +18,7 @@ setup(
         "console_scripts": [
             "alphapose-infer=alphapose_ros.cli.infer:main",
             "alphapose-download=alphapose_ros.cli.download:main",
+            "alphapose-bag=alphapose_ros.cli.process_bag:main",
         ],
     },
 )

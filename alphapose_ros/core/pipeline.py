@@ -61,3 +61,35 @@ def estimate_frame(estimator: PoseEstimator, image_bgr: np.ndarray, boxes: np.nd
     rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)  # the pose network expects RGB
     out = estimator(rgb, boxes)
     return suppress(estimator, boxes, box_scores, out.keypoints, out.keypoint_scores, nms)
+
+
+class FramePipeline:
+    """Detection -> pose estimation -> pose NMS -> tracking for one frame at a time, in order.
+
+    `detector` may be None when boxes come with the frame (a detfile, another node).
+    """
+
+    def __init__(self, estimator: PoseEstimator, detector=None, nms: PoseNMSConfig = PoseNMSConfig(),
+                 tracker=None):
+        self.estimator = estimator
+        self.detector = detector
+        self.nms = nms
+        self.tracker = tracker
+
+    def process(self, t: float, image_bgr: np.ndarray, boxes: np.ndarray | None = None,
+                box_scores: np.ndarray | None = None) -> PoseSet:
+        if boxes is None:
+            if self.detector is None:
+                raise ValueError("no detector and no boxes given")
+            d = self.detector.detect([image_bgr])[0]
+            boxes, box_scores = d.boxes, d.scores
+        poses, _ = estimate_frame(self.estimator, image_bgr, boxes, box_scores, self.nms)
+        if self.tracker is None:
+            return poses
+        from alphapose_ros.core.poses import TRACK_CONFIRMED, TRACK_NEW
+
+        out = self.tracker.update(t, poses.boxes, poses.embeddings, poses.keypoints, poses.keypoint_scores)
+        i = out.det_index
+        return PoseSet(poses.format_name, out.boxes.astype(np.float32), poses.box_scores[i], poses.keypoints[i],
+                       poses.keypoint_scores[i], poses.scores[i], track_ids=out.track_ids,
+                       track_states=np.where(out.confirmed, TRACK_CONFIRMED, TRACK_NEW), track_ages=out.ages)

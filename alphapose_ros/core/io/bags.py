@@ -1,0 +1,159 @@
+"""rosbag2 files (sqlite3 or MCAP) without ROS, through the `rosbags` library.
+
+Reads camera images (Image or CompressedImage) with their headers, writes
+WholeBodyPoseArray / KeypointLayout messages, and turns a video into a camera bag.
+The package's own message definitions are registered from msg/ (source tree or the
+installed share directory).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from alphapose_ros.core.poses import PoseSet
+from alphapose_ros.core.skeletons import KeypointFormat, get_format
+
+POSE_TYPE = "alphapose_ros/msg/WholeBodyPoseArray"
+LAYOUT_TYPE = "alphapose_ros/msg/KeypointLayout"
+
+
+def _msg_dir() -> Path:
+    src = Path(__file__).resolve().parents[3] / "msg"
+    if src.is_dir():
+        return src
+    from ament_index_python.packages import get_package_share_directory
+
+    return Path(get_package_share_directory("alphapose_ros")) / "msg"
+
+
+@lru_cache(maxsize=1)
+def typestore():
+    """ROS 2 Kilted types plus this package's messages."""
+    from rosbags.typesys import Stores, get_types_from_msg, get_typestore
+
+    ts = get_typestore(Stores.ROS2_KILTED)
+    types = {}
+    for name in ("WholeBodyPose", "WholeBodyPoseArray", "KeypointLayout"):
+        types.update(get_types_from_msg((_msg_dir() / f"{name}.msg").read_text(), f"alphapose_ros/msg/{name}"))
+    ts.register(types)
+    return ts
+
+
+def stamp_ns(header) -> int:
+    return int(header.stamp.sec) * 1_000_000_000 + int(header.stamp.nanosec)
+
+
+def _header(ts, t_ns: int, frame_id: str):
+    t = ts.types
+    return t["std_msgs/msg/Header"](stamp=t["builtin_interfaces/msg/Time"](sec=t_ns // 1_000_000_000,
+                                                                           nanosec=t_ns % 1_000_000_000),
+                                    frame_id=frame_id)
+
+
+def video_to_bag(video: str | Path, out: str | Path, topic: str = "/camera/image_raw",
+                 frame_id: str = "camera_optical_frame", fps: float | None = None, max_frames: int = 0,
+                 start_ns: int = 1_700_000_000_000_000_000) -> int:
+    """Write a video's frames as bgr8 Images into a new bag; returns the frame count."""
+    from rosbags.rosbag2 import Writer
+
+    ts = typestore()
+    cap = cv2.VideoCapture(str(video))
+    if not cap.isOpened():
+        raise OSError(f"cannot open video {video}")
+    rate = fps or cap.get(cv2.CAP_PROP_FPS) or 30.0
+    n = 0
+    Image = ts.types["sensor_msgs/msg/Image"]
+    with Writer(out, version=9) as w:
+        conn = w.add_connection(topic, "sensor_msgs/msg/Image", typestore=ts)
+        while not max_frames or n < max_frames:
+            ok, frame = cap.read()
+            if not ok:
+                break
+            t = start_ns + int(round(n * 1e9 / rate))
+            msg = Image(header=_header(ts, t, frame_id), height=frame.shape[0], width=frame.shape[1],
+                        encoding="bgr8", is_bigendian=0, step=frame.shape[1] * 3,
+                        data=np.ascontiguousarray(frame).reshape(-1))
+            w.write(conn, t, ts.serialize_cdr(msg, "sensor_msgs/msg/Image"))
+            n += 1
+    cap.release()
+    return n
+
+
+def image_topics(bag: str | Path) -> list[str]:
+    from rosbags.rosbag2 import Reader
+
+    with Reader(bag) as r:
+        return [c.topic for c in r.connections
+                if c.msgtype in ("sensor_msgs/msg/Image", "sensor_msgs/msg/CompressedImage")]
+
+
+def read_images(bag: str | Path, topic: str) -> Iterator[tuple[object, np.ndarray | None, str]]:
+    """(header, BGR image or None, reason) per message of `topic`, in bag order.
+    Undecodable frames come with image None and the reason, so callers can skip them."""
+    from rosbags.rosbag2 import Reader
+
+    ts = typestore()
+    with Reader(bag) as r:
+        conns = [c for c in r.connections if c.topic == topic]
+        if not conns:
+            raise ValueError(f"{bag}: no topic {topic!r}; image topics: {image_topics(bag)}")
+        for conn, _, raw in r.messages(connections=conns):
+            msg = ts.deserialize_cdr(raw, conn.msgtype)
+            try:
+                if conn.msgtype.endswith("CompressedImage"):
+                    img = cv2.imdecode(np.asarray(msg.data, np.uint8), cv2.IMREAD_COLOR)
+                    if img is None:
+                        raise ValueError("undecodable compressed image")
+                else:
+                    img = _raw_to_bgr(msg)
+                yield msg.header, img, ""
+            except ValueError as e:
+                yield msg.header, None, str(e)
+
+
+def _raw_to_bgr(msg) -> np.ndarray:
+    convs = {"bgr8": (3, None), "rgb8": (3, cv2.COLOR_RGB2BGR), "mono8": (1, cv2.COLOR_GRAY2BGR),
+             "bgra8": (4, cv2.COLOR_BGRA2BGR), "rgba8": (4, cv2.COLOR_RGBA2BGR)}
+    if msg.encoding not in convs:
+        raise ValueError(f"unsupported image encoding {msg.encoding!r}")
+    ch, conv = convs[msg.encoding]
+    h, w, step = int(msg.height), int(msg.width), int(msg.step)
+    data = np.asarray(msg.data, np.uint8)
+    if h == 0 or w == 0 or step < w * ch or data.size < h * step:
+        raise ValueError(f"malformed image ({w}x{h}, step {step}, {data.size} bytes)")
+    img = data[:h * step].reshape(h, step)[:, :w * ch].reshape(h, w, ch)
+    return img if conv is None else cv2.cvtColor(np.ascontiguousarray(img), conv)
+
+
+def pose_array(poses: PoseSet, header, width: int, height: int):
+    """A rosbags WholeBodyPoseArray for `poses` with the source image's header."""
+    ts = typestore()
+    fmt = get_format(poses.format_name)
+    P = ts.types["alphapose_ros/msg/WholeBodyPose"]
+    items = [P(track_id=int(poses.track_ids[i]), track_state=int(poses.track_states[i]),
+               track_age=float(poses.track_ages[i]), box=poses.boxes[i].astype(np.float32),
+               box_score=float(poses.box_scores[i]), score=float(poses.scores[i]),
+               x=poses.keypoints[i, :, 0].astype(np.float32), y=poses.keypoints[i, :, 1].astype(np.float32),
+               keypoint_scores=poses.keypoint_scores[i].astype(np.float32),
+               embedding=(np.zeros(0, np.float32) if poses.embeddings is None
+                          else poses.embeddings[i].astype(np.float32)))
+             for i in range(len(poses))]
+    return ts.types[POSE_TYPE](header=header, keypoint_format=fmt.id, num_keypoints=fmt.num_keypoints,
+                               image_width=int(width), image_height=int(height), poses=items)
+
+
+def layout_message(fmt: KeypointFormat, header):
+    ts = typestore()
+    links = fmt.real_links()
+    return ts.types[LAYOUT_TYPE](
+        header=header, keypoint_format=fmt.id, name=fmt.name, keypoint_names=list(fmt.names),
+        link_from=np.array([a for a, _ in links], np.uint16), link_to=np.array([b for _, b in links], np.uint16),
+        flip_first=np.array([a for a, _ in fmt.flip_pairs], np.uint16),
+        flip_second=np.array([b for _, b in fmt.flip_pairs], np.uint16),
+        part_names=[p for p, _, _ in fmt.parts], part_start=np.array([s for _, s, _ in fmt.parts], np.uint16),
+        part_end=np.array([e for _, _, e in fmt.parts], np.uint16),
+        oks_sigmas=np.zeros(0, np.float32) if fmt.oks_sigmas is None else fmt.oks_sigmas.astype(np.float32))

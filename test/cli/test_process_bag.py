@@ -1,0 +1,40 @@
+"""alphapose-bag on a bag made from vtest.avi: one pose message per image, readable by rosbags."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from alphapose_ros.cli.process_bag import main
+
+FIXTURE = Path(__file__).resolve().parents[1] / "ros/fixtures/fastpose_coco17.yaml"
+
+
+def test_bag_from_vtest_gives_exactly_one_pose_message_per_frame(footage, tmp_path):
+    from rosbags.rosbag2 import Reader
+
+    from alphapose_ros.core.io import bags
+
+    cam = tmp_path / "camera_bag"
+    assert main(["--video", str(footage / "vtest.avi"), "--make-bag", str(cam), "--max-frames", "6"]) == 0
+    out = tmp_path / "poses_bag"
+    assert main(["--bag", str(cam), "--out", str(out), "--cfg", str(FIXTURE), "--allow-untrained",
+                 "--save-video", str(tmp_path / "vis.avi")]) == 0
+    ts = bags.typestore()
+    in_stamps = [bags.stamp_ns(h) for h, _, _ in bags.read_images(cam, "/camera/image_raw")]
+    with Reader(out) as r:
+        conns = [c for c in r.connections if c.topic == "/alphapose/poses"]
+        msgs = [ts.deserialize_cdr(raw, c.msgtype) for c, _, raw in r.messages(connections=conns)]
+        layouts = [c for c in r.connections if c.topic == "/alphapose/keypoint_layout"]
+        assert layouts and sum(1 for _ in r.messages(connections=layouts)) == 1
+    assert [bags.stamp_ns(m.header) for m in msgs] == in_stamps and len(msgs) == 6
+    assert all(m.header.frame_id == "camera_optical_frame" and m.num_keypoints == 17 for m in msgs)
+    people = [len(m.poses) for m in msgs]
+    assert sum(people) > 0  # HOG finds pedestrians; every pose is tracked
+    ids = [p.track_id for m in msgs for p in m.poses]
+    assert min(ids) >= 1 and all(len(p.x) == 17 for m in msgs for p in m.poses)
+    assert (tmp_path / "vis.avi").stat().st_size > 10_000
+
+
+def test_missing_checkpoint_is_a_clear_error(tmp_path, caplog):
+    assert main(["--bag", str(tmp_path), "--out", str(tmp_path / "o"), "--cfg", str(FIXTURE)]) == 2
+    assert "--checkpoint is required" in caplog.text
