@@ -14,7 +14,7 @@ from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node, PushRosNamespace
 
 NODES = (("detection", "detection_node"), ("pose_estimation", "pose_estimation_node"),
-         ("pose_nms", "pose_nms_node"), ("tracking", "tracking_node"))
+         ("pose_nms", "pose_nms_node"), ("tracking", "tracking_node"), ("visualizer", "visualizer_node"))
 
 
 def generate_launch_description():

@@ -46,4 +46,5 @@ def node_parameters() -> dict:
                                 "pose_batch": 4},
             # untrained weights give low keypoint scores: keep every merged pose
             "pose_nms": {"offline": True, "heatmap_head": True, "score_thresh": 0.0},
-            "tracking": {"offline": True, "frame_rate": 10.0}}
+            "tracking": {"offline": True, "frame_rate": 10.0},
+            "visualizer": {"offline": True, "min_score": 0.0}}

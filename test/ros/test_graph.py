@@ -73,7 +73,10 @@ def test_composed_graph_tracks_a_moving_scene(vision):
     from alphapose_ros.ros.nodes.pose_estimation import PoseEstimationNode
     from alphapose_ros.ros.nodes.pose_nms import PoseNMSNode
     from alphapose_ros.ros.nodes.tracking import TrackingNode
+    from alphapose_ros.ros.nodes.visualizer import VisualizerNode
     from alphapose_ros.ros.qos import stage_qos
+    from sensor_msgs.msg import Image
+    from visualization_msgs.msg import MarkerArray
     sys.path.insert(0, str(Path(__file__).parent))
     from graph_fixture import node_parameters
 
@@ -85,10 +88,12 @@ def test_composed_graph_tracks_a_moving_scene(vision):
         return cls(name, context=ctx, parameter_overrides=[Parameter(k, value=v) for k, v in params[name].items()])
 
     nodes = [make(DetectionNode, "detection"), make(PoseEstimationNode, "pose_estimation"),
-             make(PoseNMSNode, "pose_nms"), make(TrackingNode, "tracking")]
+             make(PoseNMSNode, "pose_nms"), make(TrackingNode, "tracking"), make(VisualizerNode, "visualizer")]
     test_node = rclpy.create_node("graph_test", context=ctx)
-    received = []
+    received, annotated, markers = [], [], []
     test_node.create_subscription(WholeBodyPoseArray, "poses", received.append, stage_qos(1, offline=True))
+    test_node.create_subscription(Image, "image_annotated", annotated.append, stage_qos(1, offline=True))
+    test_node.create_subscription(MarkerArray, "markers", markers.append, stage_qos(1, offline=True))
     ex = MultiThreadedExecutor(num_threads=4, context=ctx)
     for n in nodes + [test_node]:
         ex.add_node(n)
@@ -102,6 +107,10 @@ def test_composed_graph_tracks_a_moving_scene(vision):
             n.destroy_node()
         rclpy.try_shutdown(context=ctx)
     _check(received)
+    stamps = sorted((m.header.stamp.sec, m.header.stamp.nanosec) for m in received)
+    assert sorted((m.header.stamp.sec, m.header.stamp.nanosec) for m in annotated) == stamps
+    assert all(m.encoding == "bgr8" and m.height == 240 for m in annotated)
+    assert len(markers) == FRAMES and all(len(m.markers) == 3 for m in markers)  # DELETEALL + 2 people
 
 
 def test_separate_processes_track_a_moving_scene(vision, tmp_path):

@@ -17,13 +17,14 @@ def test_pipeline_yaml_matches_declared_parameters(ros_msgs):
     from alphapose_ros.ros.nodes.pose_estimation import PoseEstimationNode
     from alphapose_ros.ros.nodes.pose_nms import PoseNMSNode
     from alphapose_ros.ros.nodes.tracking import TrackingNode
+    from alphapose_ros.ros.nodes.visualizer import VisualizerNode
 
     cfg = yaml.safe_load((REPO / "config/pipeline.yaml").read_text())
     ctx = rclpy.Context()
     rclpy.init(context=ctx)
     try:
         for cls, name in ((DetectionNode, "detection"), (PoseEstimationNode, "pose_estimation"),
-                          (PoseNMSNode, "pose_nms"), (TrackingNode, "tracking")):
+                          (PoseNMSNode, "pose_nms"), (TrackingNode, "tracking"), (VisualizerNode, "visualizer")):
             extra = [Parameter("autostart", value=False)] if name in ("detection", "pose_estimation") else []
             node = cls(name, context=ctx, parameter_overrides=extra)
             declared = {n for n in node._parameters if n not in ("use_sim_time", "start_type_description_service")}
