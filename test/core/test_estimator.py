@@ -67,3 +67,18 @@ def test_fp16_on_cpu_is_refused():
     cfg = _cfg(17, "MSELoss", "Mscoco")
     with pytest.raises(ValueError, match="CUDA"):
         PoseEstimator(cfg, build_model(cfg), half=True)
+
+
+def test_torchscript_estimator_matches_eager_for_other_batch_sizes():
+    torch.manual_seed(3)
+    cfg = _cfg(17, "MSELoss", "Mscoco")
+    model = build_model(cfg)
+    eager = PoseEstimator(cfg, model, batch_size=8)
+    traced = PoseEstimator(cfg, model, batch_size=8, torchscript=True)
+    rng = np.random.default_rng(4)
+    img = rng.integers(0, 255, (200, 200, 3), dtype=np.uint8)
+    boxes = np.array([[10, 10, 80, 190], [60, 20, 150, 180], [0, 0, 199, 199], [30, 40, 90, 100], [5, 5, 50, 50]],
+                     np.float32)
+    a, b = eager(img, boxes), traced(img, boxes)
+    np.testing.assert_allclose(a.keypoints, b.keypoints, atol=1e-3)
+    np.testing.assert_allclose(a.keypoint_scores, b.keypoint_scores, rtol=1e-4, atol=1e-5)

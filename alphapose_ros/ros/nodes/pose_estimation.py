@@ -1,11 +1,19 @@
 """Pose estimation node: pairs each image with its detections by stamp, runs the pose
 network on the boxes and publishes every pose, unsuppressed, on `poses_raw`.
 
+Reception and inference are decoupled: subscription callbacks only pair messages; a
+worker thread runs the network. Live, the worker takes the NEWEST complete pair (older
+ones are dropped, so latency stays bounded when the camera is faster than the model);
+offline, it processes every pair in order.
+
 Also publishes the keypoint layout once, latched, on `keypoint_layout`. A managed node:
 configure loads the model (a missing or mismatched checkpoint fails the transition
 with the reason), activate starts processing; autostart by default.
 """
 from __future__ import annotations
+
+import threading
+from collections import deque
 
 import numpy as np
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
@@ -37,6 +45,8 @@ class PoseEstimationNode(LifecycleNode):
             "fp16": declare(self, "fp16", False, "half precision on CUDA"),
             "flip": declare(self, "flip", False, "flip test (a mirrored second pass)"),
             "pose_batch": declare(self, "pose_batch", 16, "crops per network batch"),
+            "torchscript": declare(self, "torchscript", True,
+                                   "trace the network: inference then does not wait on the GIL between layers"),
             "min_box_score": declare(self, "min_box_score", 0.1, "ignore boxes below this detector score"),
             "sync_queue": declare(self, "sync_queue", 10, "images/detections kept while waiting for a partner"),
             "queue_depth": declare(self, "queue_depth", 2, "output queue depth (bounds latency)"),
@@ -46,7 +56,12 @@ class PoseEstimationNode(LifecycleNode):
         self.skip = SkipLog(self.get_logger())
         self.estimator: PoseEstimator | None = None
         self.subs = []
-        self.pairer = StampPairer(self._on_pair, self.p["sync_queue"])
+        self.pairer = StampPairer(self._enqueue, self.p["sync_queue"])
+        self._pending: deque = deque(maxlen=None if self.p["offline"] else 1)
+        self._cv = threading.Condition()
+        self._worker: threading.Thread | None = None
+        self._running = False
+        self.dropped_pairs = 0
         if self.p["autostart"]:
             self.trigger_configure()
             self.trigger_activate()
@@ -60,11 +75,13 @@ class PoseEstimationNode(LifecycleNode):
                 raise ValueError("parameter checkpoint is empty (set allow_untrained:=true to run untrained weights)")
             if p["checkpoint"]:
                 self.estimator = PoseEstimator.from_files(p["pose_config"], p["checkpoint"], device=p["device"],
-                                                          half=p["fp16"], batch_size=p["pose_batch"], flip=p["flip"])
+                                                          half=p["fp16"], batch_size=p["pose_batch"], flip=p["flip"],
+                                                          torchscript=p["torchscript"])
             else:
                 cfg = load_config(p["pose_config"])
                 self.estimator = PoseEstimator(cfg, build_model(cfg), device=p["device"], half=p["fp16"],
-                                               batch_size=p["pose_batch"], flip=p["flip"])
+                                               batch_size=p["pose_batch"], flip=p["flip"],
+                                               torchscript=p["torchscript"])
         except Exception as e:
             self.get_logger().error(f"cannot configure the pose model: {e}")
             return TransitionCallbackReturn.FAILURE
@@ -77,11 +94,13 @@ class PoseEstimationNode(LifecycleNode):
 
     def on_activate(self, state) -> TransitionCallbackReturn:
         offline = self.p["offline"]
+        self._running = True
+        self._worker = threading.Thread(target=self._work, name="pose_inference", daemon=True)
+        self._worker.start()
         self.subs = [
-            self.create_subscription(Image, "image", lambda m: self.pairer.add_first(m, stamp_key(m.header)),
+            self.create_subscription(Image, "image", lambda m: self._add(m, True),
                                      stage_qos(1, True) if offline else camera_qos(self.p["sync_queue"])),
-            self.create_subscription(Detection2DArray, "detections",
-                                     lambda m: self.pairer.add_second(m, stamp_key(m.header)),
+            self.create_subscription(Detection2DArray, "detections", lambda m: self._add(m, False),
                                      stage_qos(self.p["sync_queue"], offline)),
         ]
         return super().on_activate(state)
@@ -90,8 +109,44 @@ class PoseEstimationNode(LifecycleNode):
         for s in self.subs:
             self.destroy_subscription(s)
         self.subs = []
+        with self._cv:
+            self._running = False
+            self._pending.clear()
+            self._cv.notify_all()
+        if self._worker is not None:
+            self._worker.join(timeout=10)
         self.pairer.clear()
         return super().on_deactivate(state)
+
+    def destroy_node(self):
+        with self._cv:
+            self._running = False
+            self._cv.notify_all()
+        return super().destroy_node()
+
+    def _add(self, msg, is_image: bool) -> None:
+        with self._cv:  # the pairer is shared by both subscriptions
+            (self.pairer.add_first if is_image else self.pairer.add_second)(msg, stamp_key(msg.header))
+
+    def _enqueue(self, image: Image, dets: Detection2DArray) -> None:
+        # called with self._cv held
+        if self._pending.maxlen is not None and len(self._pending) == self._pending.maxlen:
+            self.dropped_pairs += 1  # live: the newest pair replaces the one not yet started
+        self._pending.append((image, dets))
+        self._cv.notify()
+
+    def _work(self) -> None:
+        while True:
+            with self._cv:
+                while self._running and not self._pending:
+                    self._cv.wait(0.5)
+                if not self._running:
+                    return
+                image, dets = self._pending.popleft()
+            try:
+                self._on_pair(image, dets)
+            except Exception as e:  # never let one frame kill the worker
+                self.skip(f"pose inference failed: {type(e).__name__}: {e}")
 
     def on_cleanup(self, state) -> TransitionCallbackReturn:
         self.estimator = None
