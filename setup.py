@@ -14,11 +14,13 @@ setup(
     packages=find_packages(include=["alphapose_ros", "alphapose_ros.*"]),
     package_data={"alphapose_ros.core": ["*.json"]},
     install_requires=["numpy", "torch", "opencv-python-headless", "PyYAML", "scipy"],
+    extras_require={"eval": ["pycocotools"], "bags": ["rosbags"]},
     entry_points={
         "console_scripts": [
             "alphapose-infer=alphapose_ros.cli.infer:main",
             "alphapose-download=alphapose_ros.cli.download:main",
             "alphapose-bag=alphapose_ros.cli.process_bag:main",
+            "alphapose-nms-search=alphapose_ros.cli.nms_search:main",
         ],
     },
 )

@@ -1,0 +1,1 @@
+"""Training-side parts of the paper: losses, proposal generation, parameter searches."""
