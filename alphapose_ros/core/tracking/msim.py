@@ -7,7 +7,7 @@ Per frame, on Kalman-predicted tracks:
   2. remaining tracks vs detections by (1 - IoU) + lambda * normalised pose distance;
      accept <= 0.5. Without embeddings the lost tracks take part here, so a person
      hidden for a while still gets the old ID back.
-  3. the relaxed repeat: tracks born in the previous frame and never confirmed, vs
+  3. the relaxed repeat of stage 2: tracks born in the previous frame and never confirmed, vs
      what is left, at 0.7; unconfirmed tracks that fail are dropped.
   4. new tracks (new IDs) for the remaining detections.
 Lost tracks expire after `max_lost_seconds` of IMAGE time (not a frame count: frames
@@ -137,16 +137,7 @@ class MSIMTracker:
             stage2 = pool  # without embeddings, lost tracks are matched by position and shape too
 
         # 2. IoU (+ pose shape)
-        det_boxes = boxes[remaining]
-        cost = iou_distance(np.stack([tr.tlbr for tr in stage2]) if stage2 else np.zeros((0, 4)), det_boxes)
-        if p.pose_weight and keypoints is not None and stage2 and len(remaining):
-            tk = stage2
-            if all(tr.keypoints is not None and tr.kp_scores is not None for tr in tk) and kp_scores is not None:
-                cost = cost + p.pose_weight * normalised_pose_distance(
-                    np.stack([tr.keypoints for tr in tk]), np.stack([tr.tlbr for tr in tk]),
-                    np.asarray(keypoints)[remaining], det_boxes,
-                    np.stack([tr.kp_scores for tr in tk]) > p.kp_score_thresh,
-                    np.asarray(kp_scores)[remaining] > p.kp_score_thresh)
+        cost = self._fused_cost(stage2, boxes, remaining, keypoints, kp_scores)
         matches, u_track, u_det = linear_assignment(cost, p.fused_thresh)
         for i, j in matches:
             was_lost = stage2[i].state == LOST
@@ -159,8 +150,7 @@ class MSIMTracker:
         remaining = remaining[u_det]
 
         # 3. relaxed repeat for tracks born last frame
-        cost = iou_distance(np.stack([tr.tlbr for tr in unconfirmed]) if unconfirmed else np.zeros((0, 4)),
-                            boxes[remaining])
+        cost = self._fused_cost(unconfirmed, boxes, remaining, keypoints, kp_scores)
         matches, u_unconf, u_det = linear_assignment(cost, p.relaxed_thresh)
         for i, j in matches:
             self._update_track(unconfirmed[i], remaining[j], xyah, feats, keypoints, kp_scores, t)
@@ -197,6 +187,19 @@ class MSIMTracker:
                            np.array([tr.tlbr for tr in out]).reshape(-1, 4),
                            np.array([tr.activated for tr in out], bool),
                            np.array([t - tr.start_time for tr in out], np.float64))
+
+    def _fused_cost(self, tracks: list[Track], boxes: np.ndarray, rows: np.ndarray, keypoints, kp_scores) -> np.ndarray:
+        """(1 - IoU) + pose_weight x normalised pose distance, tracks x detections[rows]."""
+        p = self.params
+        cost = iou_distance(np.stack([tr.tlbr for tr in tracks]) if tracks else np.zeros((0, 4)), boxes[rows])
+        if (p.pose_weight and keypoints is not None and kp_scores is not None and tracks and len(rows)
+                and all(tr.keypoints is not None and tr.kp_scores is not None for tr in tracks)):
+            cost = cost + p.pose_weight * normalised_pose_distance(
+                np.stack([tr.keypoints for tr in tracks]), np.stack([tr.tlbr for tr in tracks]),
+                np.asarray(keypoints)[rows], boxes[rows],
+                np.stack([tr.kp_scores for tr in tracks]) > p.kp_score_thresh,
+                np.asarray(kp_scores)[rows] > p.kp_score_thresh)
+        return cost
 
     def _update_track(self, tr: Track, j: int, xyah, feats, keypoints, kp_scores, t: float) -> None:
         m, c = self.kf.update(tr.mean[None], tr.cov[None], xyah[j][None])

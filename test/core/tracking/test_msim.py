@@ -80,3 +80,24 @@ def test_empty_frames_are_fine():
     tr = MSIMTracker()
     o = tr.update(0.0, np.zeros((0, 4)))
     assert len(o.track_ids) == 0 and o.boxes.shape == (0, 4)
+
+
+def test_pose_distance_term_separates_people_whose_boxes_overlap():
+    """Two people in nearly the same box but different poses: with pose_weight the shapes decide."""
+    rng = np.random.default_rng(0)
+    k = 17
+    pa, pb = rng.uniform(0, 1, (k, 2)), rng.uniform(0, 1, (k, 2))
+    box = np.array(_box(200))
+
+    def kp(p, b):
+        return b[:2] + p * (b[2:] - b[:2])
+
+    tr = MSIMTracker(MSIMParams(pose_weight=2.0, fused_thresh=1.5))
+    ok = np.ones((2, k))
+    b2 = box + [4, 0, 4, 0]
+    o = tr.update(0.0, np.stack([box, b2]), keypoints=np.stack([kp(pa, box), kp(pb, b2)]), kp_scores=ok)
+    first = dict(zip(o.det_index.tolist(), o.track_ids.tolist()))
+    # next frame the detections come in swapped order and the boxes swap places too
+    o = tr.update(1 / 30, np.stack([box, b2]), keypoints=np.stack([kp(pb, box), kp(pa, b2)]), kp_scores=ok)
+    second = dict(zip(o.det_index.tolist(), o.track_ids.tolist()))
+    assert second[0] == first[1] and second[1] == first[0]
