@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     from alphapose_ros.core.detectors.base import Detections
     from alphapose_ros.msg import WholeBodyPoseArray
     from alphapose_ros.ros.detection_msgs import detections_to_msg
-    from alphapose_ros.ros.images import bgr_to_image
+    from alphapose_ros.core.io.image_msgs import bgr_to_image
     from alphapose_ros.ros.nodes.detection import DetectionNode
     from alphapose_ros.ros.nodes.pose_estimation import PoseEstimationNode
     from alphapose_ros.ros.nodes.pose_nms import PoseNMSNode

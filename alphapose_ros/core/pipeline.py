@@ -31,26 +31,41 @@ class PoseNMSConfig:
             raise ValueError(f"unknown pose NMS {self.kind!r}; expected one of {NMS_KINDS}")
 
 
+def apply_pose_nms(poses: PoseSet, kind: str, params: PoseNMSParams, oks_thresh: float = 0.9
+                   ) -> tuple[PoseSet, list[list[int]]]:
+    """Pose NMS on one frame's poses; returns kept poses (scored with the proposal score)
+    and, for each, the input rows merged into it."""
+    if kind not in NMS_KINDS:
+        raise ValueError(f"unknown pose NMS {kind!r}; expected one of {NMS_KINDS}")
+    if len(poses) == 0 or kind == "none":
+        return poses, [[i] for i in range(len(poses))]
+    if kind == "parametric":
+        r = parametric_pose_nms(poses.boxes, poses.box_scores, poses.keypoints, poses.keypoint_scores, params)
+        kept = PoseSet(poses.format_name, poses.boxes[r.picks], poses.box_scores[r.picks], r.keypoints,
+                       r.keypoint_scores, r.proposal_scores)
+        return kept, [m.tolist() for m in r.merged]
+    kp, ks = poses.keypoints, poses.keypoint_scores
+    flat = np.concatenate([kp, ks[..., None]], -1).reshape(len(poses), -1)
+    ext = kp.max(1) - kp.min(1)
+    keep = oks_nms(flat, poses.box_scores * ks.mean(1), ext[:, 0] * ext[:, 1], oks_thresh)
+    return poses.select(keep), [[int(i)] for i in keep]
+
+
+def proposal_scores(keypoint_scores: np.ndarray, box_scores: np.ndarray) -> np.ndarray:
+    """AlphaPose's person score: mean + box score + 1.25 x max of the keypoint scores."""
+    if keypoint_scores.size == 0:
+        return np.zeros(len(box_scores), np.float32)
+    return keypoint_scores.mean(1) + box_scores + 1.25 * keypoint_scores.max(1)
+
+
 def suppress(estimator: PoseEstimator, boxes: np.ndarray, box_scores: np.ndarray, keypoints: np.ndarray,
              keypoint_scores: np.ndarray, nms: PoseNMSConfig) -> tuple[PoseSet, list[list[int]]]:
     """Pose NMS on a frame's raw poses; returns kept poses and the input rows merged into each."""
-    fmt = estimator.format.name
-    k = estimator.format.num_keypoints
-    if len(boxes) == 0:
-        return PoseSet.empty(fmt, k), []
-    if nms.kind == "parametric":
-        params = nms.params or PoseNMSParams.for_layout(k, heatmap_head=estimator.cfg.head == "heatmap")
-        r = parametric_pose_nms(boxes, box_scores, keypoints, keypoint_scores, params)
-        poses = PoseSet(fmt, boxes[r.picks], box_scores[r.picks], r.keypoints, r.keypoint_scores, r.proposal_scores)
-        return poses, [m.tolist() for m in r.merged]
-    proposal = keypoint_scores.mean(1) + box_scores + 1.25 * keypoint_scores.max(1)
-    keep = np.arange(len(boxes))
-    if nms.kind == "oks":
-        flat = np.concatenate([keypoints, keypoint_scores[..., None]], -1).reshape(len(boxes), -1)
-        ext = keypoints.max(1) - keypoints.min(1)
-        keep = oks_nms(flat, box_scores * keypoint_scores.mean(1), ext[:, 0] * ext[:, 1], nms.oks_thresh)
-    poses = PoseSet(fmt, boxes[keep], box_scores[keep], keypoints[keep], keypoint_scores[keep], proposal[keep])
-    return poses, [[int(i)] for i in keep]
+    poses = PoseSet(estimator.format.name, boxes, box_scores, keypoints, keypoint_scores,
+                    proposal_scores(keypoint_scores, box_scores))
+    params = nms.params or PoseNMSParams.for_layout(estimator.format.num_keypoints,
+                                                    heatmap_head=estimator.cfg.head == "heatmap")
+    return apply_pose_nms(poses, nms.kind, params, nms.oks_thresh)
 
 
 def estimate_frame(estimator: PoseEstimator, image_bgr: np.ndarray, boxes: np.ndarray, box_scores: np.ndarray,

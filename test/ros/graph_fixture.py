@@ -32,7 +32,7 @@ def messages(frame: int):
     from sensor_msgs.msg import Image
 
     from alphapose_ros.ros.detection_msgs import detections_to_msg
-    from alphapose_ros.ros.images import bgr_to_image
+    from alphapose_ros.core.io.image_msgs import bgr_to_image
 
     img, boxes = scene(frame)
     h = header(frame)

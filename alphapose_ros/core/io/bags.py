@@ -14,6 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from alphapose_ros.core.io.image_msgs import ImageError, compressed_to_bgr, image_to_bgr
 from alphapose_ros.core.poses import PoseSet
 from alphapose_ros.core.skeletons import KeypointFormat, get_format
 
@@ -104,29 +105,10 @@ def read_images(bag: str | Path, topic: str) -> Iterator[tuple[object, np.ndarra
         for conn, _, raw in r.messages(connections=conns):
             msg = ts.deserialize_cdr(raw, conn.msgtype)
             try:
-                if conn.msgtype.endswith("CompressedImage"):
-                    img = cv2.imdecode(np.asarray(msg.data, np.uint8), cv2.IMREAD_COLOR)
-                    if img is None:
-                        raise ValueError("undecodable compressed image")
-                else:
-                    img = _raw_to_bgr(msg)
+                img = compressed_to_bgr(msg) if conn.msgtype.endswith("CompressedImage") else image_to_bgr(msg)
                 yield msg.header, img, ""
-            except ValueError as e:
+            except ImageError as e:
                 yield msg.header, None, str(e)
-
-
-def _raw_to_bgr(msg) -> np.ndarray:
-    convs = {"bgr8": (3, None), "rgb8": (3, cv2.COLOR_RGB2BGR), "mono8": (1, cv2.COLOR_GRAY2BGR),
-             "bgra8": (4, cv2.COLOR_BGRA2BGR), "rgba8": (4, cv2.COLOR_RGBA2BGR)}
-    if msg.encoding not in convs:
-        raise ValueError(f"unsupported image encoding {msg.encoding!r}")
-    ch, conv = convs[msg.encoding]
-    h, w, step = int(msg.height), int(msg.width), int(msg.step)
-    data = np.asarray(msg.data, np.uint8)
-    if h == 0 or w == 0 or step < w * ch or data.size < h * step:
-        raise ValueError(f"malformed image ({w}x{h}, step {step}, {data.size} bytes)")
-    img = data[:h * step].reshape(h, step)[:, :w * ch].reshape(h, w, ch)
-    return img if conv is None else cv2.cvtColor(np.ascontiguousarray(img), conv)
 
 
 def pose_array(poses: PoseSet, header, width: int, height: int):

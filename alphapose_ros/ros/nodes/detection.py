@@ -13,7 +13,7 @@ from vision_msgs.msg import Detection2DArray
 
 from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
 from alphapose_ros.ros.detection_msgs import detections_to_msg, msg_to_detections
-from alphapose_ros.ros.images import ImageError, compressed_to_bgr, image_to_bgr
+from alphapose_ros.core.io.image_msgs import ImageError, compressed_to_bgr, image_to_bgr
 from alphapose_ros.ros.node_utils import SkipLog, declare
 from alphapose_ros.ros.qos import camera_qos, stage_qos
 

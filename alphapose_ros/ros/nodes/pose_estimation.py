@@ -23,11 +23,12 @@ from vision_msgs.msg import Detection2DArray
 from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
 from alphapose_ros.core.estimator import PoseEstimator
 from alphapose_ros.core.models.config import build_model, load_config
+from alphapose_ros.core.pipeline import proposal_scores
 from alphapose_ros.core.poses import PoseSet
 from alphapose_ros.msg import KeypointLayout, WholeBodyPoseArray
 from alphapose_ros.ros.conversions import layout_msg, poses_to_msg
 from alphapose_ros.ros.detection_msgs import msg_to_detections
-from alphapose_ros.ros.images import ImageError, image_to_bgr
+from alphapose_ros.core.io.image_msgs import ImageError, image_to_bgr
 from alphapose_ros.ros.node_utils import SkipLog, declare
 from alphapose_ros.ros.qos import camera_qos, latched_qos, stage_qos
 from alphapose_ros.ros.sync import StampPairer, stamp_key
@@ -168,6 +169,5 @@ class PoseEstimationNode(LifecycleNode):
             self.skip("non-finite network output for some boxes")
             keep = ~bad
             d.boxes, d.scores, kp, ks = d.boxes[keep], d.scores[keep], kp[keep], ks[keep]
-        proposal = (ks.mean(1) + d.scores + 1.25 * ks.max(1)) if len(ks) else np.zeros(0)
-        poses = PoseSet(est.format.name, d.boxes, d.scores, kp, ks, proposal)
+        poses = PoseSet(est.format.name, d.boxes, d.scores, kp, ks, proposal_scores(ks, d.scores))
         self.pub.publish(poses_to_msg(poses, image.header, w, h))

@@ -7,8 +7,8 @@ from pathlib import Path
 import yaml
 from rclpy.node import Node
 
-from alphapose_ros.core.oks_nms import oks_nms
-from alphapose_ros.core.pose_nms import PoseNMSParams, parametric_pose_nms
+from alphapose_ros.core.pipeline import apply_pose_nms
+from alphapose_ros.core.pose_nms import PoseNMSParams
 from alphapose_ros.core.poses import PoseSet
 from alphapose_ros.msg import WholeBodyPoseArray
 from alphapose_ros.ros.conversions import msg_to_poses, poses_to_msg
@@ -54,17 +54,6 @@ class PoseNMSNode(Node):
         self.pub.publish(poses_to_msg(self.suppress(poses), msg.header, msg.image_width, msg.image_height))
 
     def suppress(self, p: PoseSet) -> PoseSet:
-        if self.kind == "none" or len(p) == 0:
-            return p
-        if self.kind == "oks":
-            import numpy as np
-
-            flat = np.concatenate([p.keypoints, p.keypoint_scores[..., None]], -1).reshape(len(p), -1)
-            ext = p.keypoints.max(1) - p.keypoints.min(1)
-            return p.select(oks_nms(flat, p.box_scores * p.keypoint_scores.mean(1), ext[:, 0] * ext[:, 1],
-                                    self.oks_thresh))
         params = PoseNMSParams.for_layout(p.num_keypoints, self.heatmap_head, area_thresh=self.area_thresh,
                                           **self.overrides)
-        r = parametric_pose_nms(p.boxes, p.box_scores, p.keypoints, p.keypoint_scores, params)
-        return PoseSet(p.format_name, p.boxes[r.picks], p.box_scores[r.picks], r.keypoints, r.keypoint_scores,
-                       r.proposal_scores)
+        return apply_pose_nms(p, self.kind, params, self.oks_thresh)[0]

@@ -14,7 +14,7 @@ from alphapose_ros.core.poses import PoseSet
 from alphapose_ros.core.skeletons import get_format
 from alphapose_ros.msg import WholeBodyPoseArray
 from alphapose_ros.ros.conversions import msg_to_poses
-from alphapose_ros.ros.images import ImageError, bgr_to_image, image_to_bgr
+from alphapose_ros.core.io.image_msgs import ImageError, bgr_to_image, image_to_bgr
 from alphapose_ros.ros.node_utils import SkipLog, declare
 from alphapose_ros.ros.qos import camera_qos, stage_qos
 from alphapose_ros.ros.sync import StampPairer, stamp_key

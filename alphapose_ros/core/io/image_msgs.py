@@ -1,4 +1,6 @@
-"""sensor_msgs Image / CompressedImage <-> NumPy, without cv_bridge.
+"""sensor_msgs Image / CompressedImage <-> NumPy, without cv_bridge or rclpy.
+
+Works on any object with the message's fields (rclpy messages, rosbags messages).
 
 Raw images become NumPy views of the message buffer where the layout allows (no
 copy). Anything the pipeline cannot use - an unknown encoding, a zero-size image,
@@ -42,6 +44,8 @@ def image_to_bgr(msg) -> np.ndarray:
     if step < row:
         raise ImageError(f"step {step} shorter than a row of {row} bytes ({w} px {enc})")
     buf = msg.data
+    if isinstance(buf, np.ndarray):
+        buf = buf.reshape(-1).view(np.uint8)
     if len(buf) < h * step:
         raise ImageError(f"truncated image data: {len(buf)} bytes, expected {h * step}")
     if getattr(msg, "is_bigendian", 0) and np.dtype(dtype).itemsize > 1:
@@ -55,7 +59,7 @@ def image_to_bgr(msg) -> np.ndarray:
 
 def compressed_to_bgr(msg) -> np.ndarray:
     """BGR uint8 from a sensor_msgs/CompressedImage (jpeg/png)."""
-    data = np.frombuffer(msg.data, np.uint8)
+    data = np.frombuffer(np.asarray(msg.data, np.uint8) if isinstance(msg.data, np.ndarray) else msg.data, np.uint8)
     if data.size == 0:
         raise ImageError("empty compressed image")
     img = cv2.imdecode(data, cv2.IMREAD_COLOR)

@@ -18,7 +18,7 @@ def _img(ros_msgs, arr, enc, step=None):
 
 
 def test_bgr8_is_a_view_and_rgb_mono_convert(ros_msgs):
-    from alphapose_ros.ros.images import image_to_bgr
+    from alphapose_ros.core.io.image_msgs import image_to_bgr
 
     rng = np.random.default_rng(0)
     bgr = rng.integers(0, 255, (4, 5, 3), dtype=np.uint8)
@@ -31,7 +31,7 @@ def test_bgr8_is_a_view_and_rgb_mono_convert(ros_msgs):
 
 
 def test_padded_rows_are_cropped(ros_msgs):
-    from alphapose_ros.ros.images import image_to_bgr
+    from alphapose_ros.core.io.image_msgs import image_to_bgr
 
     bgr = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
     padded = np.zeros((2, 12), np.uint8)
@@ -48,7 +48,7 @@ def test_padded_rows_are_cropped(ros_msgs):
     (lambda m: setattr(m, "step", 2), "shorter than a row"),
 ])
 def test_bad_frames_raise_image_error(ros_msgs, mutate, match):
-    from alphapose_ros.ros.images import ImageError, image_to_bgr
+    from alphapose_ros.core.io.image_msgs import ImageError, image_to_bgr
 
     m = _img(ros_msgs, np.zeros((4, 5, 3), np.uint8), "bgr8")
     mutate(m)
@@ -59,7 +59,7 @@ def test_bad_frames_raise_image_error(ros_msgs, mutate, match):
 def test_compressed_images_decode_or_fail_clearly(ros_msgs):
     from sensor_msgs.msg import CompressedImage
 
-    from alphapose_ros.ros.images import ImageError, compressed_to_bgr
+    from alphapose_ros.core.io.image_msgs import ImageError, compressed_to_bgr
 
     img = np.full((8, 8, 3), 100, np.uint8)
     m = CompressedImage(format="png", data=cv2.imencode(".png", img)[1].tobytes())
