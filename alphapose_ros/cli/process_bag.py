@@ -91,9 +91,9 @@ def _build_pipeline(a):
         from alphapose_ros.core.detectors.hog import HogDetector
 
         det = HogDetector()
-    params = PoseNMSParams.for_layout(est.format.num_keypoints, est.cfg.head == "heatmap")
-    if a.allow_untrained:
-        params = PoseNMSParams.for_layout(est.format.num_keypoints, est.cfg.head == "heatmap", score_thresh=0.0)
+    # untrained weights give low keypoint scores: keep every merged pose then
+    extra = {"score_thresh": 0.0} if a.allow_untrained and not a.checkpoint else {}
+    params = PoseNMSParams.for_layout(est.format.num_keypoints, est.cfg.head == "heatmap", **extra)
     return FramePipeline(est, det, PoseNMSConfig("parametric", params), None if a.no_tracking else MSIMTracker())
 
 

@@ -52,9 +52,14 @@ def normalise_state_dict(obj: object, source: str = "checkpoint") -> dict[str, t
     return out
 
 
+def output_layer(state: dict[str, torch.Tensor]) -> torch.Tensor | None:
+    """The weight of the per-keypoint output conv (its first dimension is K), if any."""
+    return state.get("conv_out.weight", state.get("final_layer.weight"))
+
+
 def describe_state_dict(state: dict[str, torch.Tensor]) -> str:
     """A one-line guess of the network a state_dict belongs to (for error messages)."""
-    head = state.get("conv_out.weight", state.get("final_layer.weight"))
+    head = output_layer(state)
     parts = []
     if "duc1.conv.weight" in state:
         parts.append("FastPose")

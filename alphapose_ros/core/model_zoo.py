@@ -94,14 +94,14 @@ def default_verifier(entry: ModelEntry) -> Callable[[Path], None]:
         if entry.size_bytes is not None and path.stat().st_size != entry.size_bytes:
             raise ModelZooError(f"{entry.file}: {path.stat().st_size} bytes, expected {entry.size_bytes}")
         if entry.kind == "pose":
-            from alphapose_ros.core.checkpoints import CheckpointError, read_state_dict
+            from alphapose_ros.core.checkpoints import CheckpointError, output_layer, read_state_dict
             from alphapose_ros.core.skeletons import get_format
 
             try:
                 state = read_state_dict(path)
             except CheckpointError as e:
                 raise ModelZooError(str(e)) from e
-            head = state.get("conv_out.weight", state.get("final_layer.weight"))
+            head = output_layer(state)
             want = get_format(entry.format).num_keypoints if entry.format else None
             if head is None or (want is not None and head.shape[0] != want):
                 raise ModelZooError(f"{entry.file}: not a {entry.format} pose checkpoint "

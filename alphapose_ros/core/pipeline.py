@@ -101,10 +101,6 @@ class FramePipeline:
         poses, _ = estimate_frame(self.estimator, image_bgr, boxes, box_scores, self.nms)
         if self.tracker is None:
             return poses
-        from alphapose_ros.core.poses import TRACK_CONFIRMED, TRACK_NEW
+        from alphapose_ros.core.tracking.msim import track_poses
 
-        out = self.tracker.update(t, poses.boxes, poses.embeddings, poses.keypoints, poses.keypoint_scores)
-        i = out.det_index
-        return PoseSet(poses.format_name, out.boxes.astype(np.float32), poses.box_scores[i], poses.keypoints[i],
-                       poses.keypoint_scores[i], poses.scores[i], track_ids=out.track_ids,
-                       track_states=np.where(out.confirmed, TRACK_CONFIRMED, TRACK_NEW), track_ages=out.ages)
+        return track_poses(self.tracker, t, poses)

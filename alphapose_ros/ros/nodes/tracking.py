@@ -6,9 +6,8 @@ from __future__ import annotations
 import numpy as np
 from rclpy.node import Node
 
-from alphapose_ros.core.poses import TRACK_CONFIRMED, TRACK_NEW, PoseSet
 from alphapose_ros.core.detectors.base import Detections
-from alphapose_ros.core.tracking.msim import MSIMParams, MSIMTracker
+from alphapose_ros.core.tracking.msim import MSIMParams, MSIMTracker, track_poses
 from alphapose_ros.msg import WholeBodyPoseArray
 from alphapose_ros.ros.conversions import msg_to_poses, poses_to_msg
 from alphapose_ros.ros.node_utils import SkipLog, declare
@@ -52,15 +51,10 @@ class TrackingNode(Node):
         if self._last_t is not None and t < self._last_t:
             self.get_logger().warning(f"image time went back {self._last_t - t:.3f} s: tracks reset")
         self._last_t = t
-        out = self.tracker.update(t, p.boxes, p.embeddings, p.keypoints, p.keypoint_scores)
-        idx = out.det_index
-        tracked = PoseSet(p.format_name, out.boxes.astype(np.float32), p.box_scores[idx], p.keypoints[idx],
-                          p.keypoint_scores[idx], p.scores[idx], track_ids=out.track_ids,
-                          track_states=np.where(out.confirmed, TRACK_CONFIRMED, TRACK_NEW),
-                          track_ages=out.ages, embeddings=None if p.embeddings is None else p.embeddings[idx])
+        tracked = track_poses(self.tracker, t, p)
         self.pub.publish(poses_to_msg(tracked, msg.header, msg.image_width, msg.image_height))
         if self.det_pub is not None:
             from alphapose_ros.ros.detection_msgs import detections_to_msg
 
             det = Detections(tracked.boxes, tracked.box_scores, np.zeros(len(tracked), np.int64))
-            self.det_pub.publish(detections_to_msg(det, msg.header, [str(i) for i in out.track_ids]))
+            self.det_pub.publish(detections_to_msg(det, msg.header, [str(i) for i in tracked.track_ids]))
