@@ -1,8 +1,8 @@
 """Benchmark the person detectors: frames/second at their default input size, and, for the
 no-download HOG detector, how many people it finds on vtest.avi.
 
-YOLOv3-SPP runs with untrained weights here unless --yolo-weights is given (speed does
-not depend on the values); its cfg is AlphaPose's yolov3-spp.cfg (--yolo-cfg).
+YOLOv3-SPP and YOLOX run with untrained weights unless weights are given (speed does
+not depend on the values); YOLOv3's cfg is AlphaPose's yolov3-spp.cfg (--yolo-cfg).
 """
 from __future__ import annotations
 
@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--frames", type=int, default=0, help="frames for the HOG count (0 = whole clip)")
     ap.add_argument("--yolo-cfg", type=Path, help="darknet cfg (AlphaPose's yolov3-spp.cfg)")
     ap.add_argument("--yolo-weights", type=Path)
+    ap.add_argument("--yolox", default="yolox-nano,yolox-s,yolox-l",
+                    help="comma-separated YOLOX variants to time at 640 (AlphaPose's size); '' for none")
+    ap.add_argument("--repeats", type=int, default=3, help="timed frames per network detector")
     ap.add_argument("--device", default="cpu")
     a = ap.parse_args(argv)
     from alphapose_ros.core.detectors.hog import HogDetector
@@ -51,14 +54,22 @@ def main(argv: list[str] | None = None) -> None:
         from alphapose_ros.core.detectors.yolov3 import YoloV3Detector
 
         yolo = YoloV3Detector(a.yolo_cfg, a.yolo_weights, device=a.device)
-        yolo.detect(frames[:1])
-        n = 3
-        t = time.perf_counter()
-        for f in frames[1:1 + n]:
-            yolo.detect([f])
-        dt = time.perf_counter() - t
         print(f"  yolov3-spp 608 ({'trained' if a.yolo_weights else 'untrained'} weights, {a.device}): "
-              f"{n / dt:.2f} frames/s")
+              f"{frames_per_second(yolo, frames, a.repeats):.2f} frames/s")
+    for name in filter(None, a.yolox.split(",")):
+        from alphapose_ros.core.detectors.yolox import YoloxDetector
+
+        det = YoloxDetector(name, None, device=a.device)
+        print(f"  {name} 640 (untrained weights, {a.device}): {frames_per_second(det, frames, a.repeats):.2f} frames/s")
+
+
+def frames_per_second(det, frames: list[np.ndarray], n: int) -> float:
+    """One warm-up frame, then n frames one at a time (a camera's pace)."""
+    det.detect(frames[:1])
+    t = time.perf_counter()
+    for f in frames[1:1 + n]:
+        det.detect([f])
+    return n / (time.perf_counter() - t)
 
 
 if __name__ == "__main__":

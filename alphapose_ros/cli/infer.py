@@ -1,7 +1,8 @@
 """alphapose-infer: AlphaPose-style offline inference on images, folders, lists or videos.
 
     alphapose-infer --cfg <AlphaPose yaml> --checkpoint <pth> --input <path> --detfile <json> --outdir out/
-    alphapose-infer ... --detector yolov3 --yolo-cfg yolov3-spp.cfg --yolo-weights yolov3-spp.weights
+    alphapose-infer ... --detector yolov3 --yolo-cfg yolov3-spp.cfg --det-weights yolov3-spp.weights
+    alphapose-infer ... --detector yolox-x --det-weights yolox_x.pth
     alphapose-infer ... --detector hog        (no-download, low-accuracy fallback)
 
 Writes out/alphapose-results.json (AlphaPose's results format; --format open for the
@@ -23,8 +24,7 @@ from alphapose_ros.core.checkpoints import CheckpointError
 from alphapose_ros.core.detectors.base import Detections
 from alphapose_ros.core.detectors.darknet import DarknetError
 from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
-from alphapose_ros.core.detectors.hog import HogDetector
-from alphapose_ros.core.detectors.yolov3 import YoloSettings, YoloV3Detector
+from alphapose_ros.core.detectors.factory import DETECTORS, make_detector
 from alphapose_ros.core.estimator import PoseEstimator
 from alphapose_ros.core.io.detfile import DetectionFile
 from alphapose_ros.core.io.drawing import draw_poses
@@ -43,10 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--checkpoint", required=True, help="pose checkpoint (.pth) matching --cfg")
     ap.add_argument("--input", required=True, help="image, folder of images, .txt list of images, or video")
     ap.add_argument("--detfile", help="COCO detection-results JSON with person boxes (instead of a detector)")
-    ap.add_argument("--detector", choices=("yolov3", "hog"), default="yolov3",
-                    help="person detector when no --detfile is given")
+    ap.add_argument("--detector", choices=DETECTORS, default="yolov3",
+                    help="person detector when no --detfile is given (hog: no-download, low-accuracy fallback)")
     ap.add_argument("--yolo-cfg", help="darknet cfg for --detector yolov3 (AlphaPose's yolov3-spp.cfg)")
-    ap.add_argument("--yolo-weights", help="darknet weights for --detector yolov3 (yolov3-spp.weights)")
+    ap.add_argument("--det-weights", "--yolo-weights", dest="det_weights",
+                    help="detector weights: yolov3-spp.weights, or the YOLOX release .pth")
     ap.add_argument("--det-confidence", type=float, default=0.1, help="detector confidence threshold")
     ap.add_argument("--det-nms", type=float, default=0.6, help="detector box NMS IoU threshold")
     ap.add_argument("--outdir", default="examples/res", help="output folder")
@@ -75,15 +76,8 @@ def make_box_source(a: argparse.Namespace):
                              (frame.shape[1], frame.shape[0]), f)
             return d.boxes, d.scores
         return from_file
-    if a.detector == "yolov3":
-        if not (a.yolo_cfg and a.yolo_weights):
-            raise ValueError("--detector yolov3 needs --yolo-cfg and --yolo-weights (see alphapose-download "
-                             "yolov3-spp), or use --detfile, or --detector hog")
-        det = YoloV3Detector(a.yolo_cfg, a.yolo_weights,
-                             YoloSettings(confidence=a.det_confidence, nms_thresh=a.det_nms), device=a.device,
-                             half=a.fp16)
-    else:
-        det = HogDetector()
+    det = make_detector(a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, confidence=a.det_confidence,
+                        nms_thresh=a.det_nms, device=a.device, half=a.fp16)
 
     def from_detector(name: str, frame):
         d = det.detect([frame])[0]

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import cv2
 
+from alphapose_ros.core.detectors.factory import DETECTORS, make_detector
+
 log = logging.getLogger("alphapose-bag")
 
 
@@ -31,9 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cfg", help="AlphaPose model config (YAML)")
     ap.add_argument("--checkpoint", help="pose checkpoint (.pth)")
     ap.add_argument("--allow-untrained", action="store_true", help="run untrained weights (plumbing checks only)")
-    ap.add_argument("--detector", choices=("hog", "yolov3"), default="hog")
-    ap.add_argument("--yolo-cfg")
-    ap.add_argument("--yolo-weights")
+    ap.add_argument("--detector", choices=DETECTORS, default="hog",
+                    help="person detector (hog: no-download, low-accuracy fallback)")
+    ap.add_argument("--yolo-cfg", help="darknet cfg for --detector yolov3")
+    ap.add_argument("--det-weights", "--yolo-weights", dest="det_weights",
+                    help="detector weights: yolov3-spp.weights, or the YOLOX release .pth")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--no-tracking", action="store_true")
     ap.add_argument("--save-video", help="also write an annotated video here")
@@ -81,16 +85,7 @@ def _build_pipeline(a):
         est = PoseEstimator(cfg, build_model(cfg), device=a.device)
     else:
         raise ValueError("--checkpoint is required (or --allow-untrained for plumbing checks)")
-    if a.detector == "yolov3":
-        from alphapose_ros.core.detectors.yolov3 import YoloV3Detector
-
-        if not (a.yolo_cfg and a.yolo_weights):
-            raise ValueError("--detector yolov3 needs --yolo-cfg and --yolo-weights")
-        det = YoloV3Detector(a.yolo_cfg, a.yolo_weights, device=a.device)
-    else:
-        from alphapose_ros.core.detectors.hog import HogDetector
-
-        det = HogDetector()
+    det = make_detector(a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, device=a.device)
     # untrained weights give low keypoint scores: keep every merged pose then
     extra = {"score_thresh": 0.0} if a.allow_untrained and not a.checkpoint else {}
     params = PoseNMSParams.for_layout(est.format.num_keypoints, est.cfg.head == "heatmap", **extra)

@@ -59,6 +59,8 @@ def output_layer(state: dict[str, torch.Tensor]) -> torch.Tensor | None:
 
 def describe_state_dict(state: dict[str, torch.Tensor]) -> str:
     """A one-line guess of the network a state_dict belongs to (for error messages)."""
+    if "backbone.backbone.stem.conv.conv.weight" in state:
+        return "a YOLOX person-detector checkpoint (give it to the detector, not the pose estimator)"
     head = output_layer(state)
     parts = []
     if "duc1.conv.weight" in state:

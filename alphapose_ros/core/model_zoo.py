@@ -89,7 +89,8 @@ def sha256_of(path: Path) -> str:
 
 
 def default_verifier(entry: ModelEntry) -> Callable[[Path], None]:
-    """Content check per kind: pose checkpoints must load tensor-only and fit their format."""
+    """Content check per kind: pose checkpoints must load tensor-only and fit their format;
+    YOLOX checkpoints must be the variant they are installed as."""
     def verify(path: Path) -> None:
         if entry.size_bytes is not None and path.stat().st_size != entry.size_bytes:
             raise ModelZooError(f"{entry.file}: {path.stat().st_size} bytes, expected {entry.size_bytes}")
@@ -106,6 +107,16 @@ def default_verifier(entry: ModelEntry) -> Callable[[Path], None]:
             if head is None or (want is not None and head.shape[0] != want):
                 raise ModelZooError(f"{entry.file}: not a {entry.format} pose checkpoint "
                                     f"(output layer {None if head is None else tuple(head.shape)})")
+        elif entry.name.startswith("yolox-"):
+            from alphapose_ros.core.checkpoints import CheckpointError, read_state_dict
+            from alphapose_ros.core.detectors.yolox import variant_of
+
+            try:
+                found = variant_of(read_state_dict(path))
+            except CheckpointError as e:
+                raise ModelZooError(str(e)) from e
+            if found != entry.name:
+                raise ModelZooError(f"{entry.file}: not a {entry.name} checkpoint (it looks like {found or 'no YOLOX'})")
     return verify
 
 

@@ -63,6 +63,17 @@ def test_darknet_weights_of_the_wrong_size_are_refused(tmp_path):
         install(load_manifest()["yolov3-spp"], from_file=f, cache=tmp_path / "c")
 
 
+def test_yolox_checkpoint_must_be_the_variant_it_is_installed_as(tmp_path):
+    from alphapose_ros.core.detectors.yolox_net import YoloxNet
+
+    f = tmp_path / "yolox.pth"
+    torch.save({"model": YoloxNet("yolox-nano").state_dict()}, f)
+    m = load_manifest()
+    with pytest.raises(ModelZooError, match="not a yolox-s checkpoint .it looks like yolox-nano"):
+        install(m["yolox-s"], from_file=f, cache=tmp_path / "c")
+    assert install(m["yolox-nano"], from_file=f, cache=tmp_path / "c").name == "yolox_nano.pth"
+
+
 @pytest.mark.parametrize("bad", ["../evil.pth", "/etc/passwd", "a/b.pth", "..", ".hidden"])
 def test_names_cannot_escape_the_cache(bad, tmp_path):
     with pytest.raises(ModelZooError, match="plain file name"):
@@ -75,3 +86,7 @@ def test_manifest_lists_pose_and_detector_models():
     m = load_manifest()
     assert m["halpe136_fast50_regression"].format == "halpe_136" and m["yolov3-spp"].kind == "detector"
     assert all(e.links for e in m.values())
+    from alphapose_ros.core.detectors.factory import YOLOX_VARIANTS
+    from alphapose_ros.core.detectors.yolox_net import VARIANTS
+
+    assert tuple(VARIANTS) == YOLOX_VARIANTS and all(v in m for v in YOLOX_VARIANTS)

@@ -107,7 +107,9 @@ def test_no_download_hog_detector_end_to_end_on_video(model_files, footage, tmp_
     assert recs and (out / "alphapose-result.avi").stat().st_size > 10_000
 
 
-def test_yolov3_without_weights_says_what_to_do(model_files, tmp_path, caplog):
+@pytest.mark.parametrize("detector, says", [("yolov3", "needs a darknet cfg and weights"),
+                                             ("yolox-l", "needs its release checkpoint (yolox_l.pth")])
+def test_detector_without_weights_says_what_to_do(model_files, tmp_path, caplog, detector, says):
     cfg, ckpt = model_files
-    rc = main(["--cfg", str(cfg), "--checkpoint", str(ckpt), "--input", "x.jpg", "--detector", "yolov3"])
-    assert rc == 2 and "needs --yolo-cfg and --yolo-weights" in caplog.text
+    rc = main(["--cfg", str(cfg), "--checkpoint", str(ckpt), "--input", "x.jpg", "--detector", detector])
+    assert rc == 2 and says in caplog.text

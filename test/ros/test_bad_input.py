@@ -67,3 +67,31 @@ def test_bad_frames_are_skipped_and_the_stream_keeps_flowing(ros_msgs):
     assert len(reasons) == 3 and all(v == 1 for v in reasons.values())
     assert any("unsupported image encoding" in r for r in reasons) and any("empty image" in r for r in reasons)
     assert any("truncated" in r for r in reasons)
+
+
+@pytest.mark.parametrize("detector, weights", [("yolox-s", "/nonexistent/yolox_s.pth"), ("yolov3", ""),
+                                               ("yolox-huge", "")])
+def test_detector_that_cannot_load_fails_configure_with_a_reason(ros_msgs, tmp_path, detector, weights):
+    pytest.importorskip("vision_msgs.msg", reason="vision_msgs not built (needs ../shared/interfaces)")
+    import rclpy
+    from rclpy.parameter import Parameter
+
+    from alphapose_ros.ros.nodes.detection import DetectionNode
+
+    ctx = rclpy.Context()
+    rclpy.init(context=ctx, domain_id=100 + os.getpid() % 50)
+    logged = []
+    node = None
+    try:
+        node = DetectionNode("detection", context=ctx, parameter_overrides=[
+            Parameter("detector", value=detector), Parameter("weights", value=weights),
+            Parameter("autostart", value=False)])
+        node.get_logger().error = lambda msg, **kw: logged.append(msg)
+        node.trigger_configure()  # returns normally: the failure is a transition result, not an exception
+        assert node.detector is None and node.pub is None
+        assert len(logged) == 1 and "cannot configure detector" in logged[0]
+        assert detector.replace("-", "_") in logged[0] or "unknown detector" in logged[0] or "cfg" in logged[0]
+    finally:
+        if node is not None:
+            node.destroy_node()
+        rclpy.shutdown(context=ctx)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+import torch
 
 
 @dataclass
@@ -30,3 +31,14 @@ class Detector(Protocol):
 
     def detect(self, images_bgr: list[np.ndarray]) -> list[Detections]:
         ...
+
+
+def to_device(net: torch.nn.Module, device: torch.device, half: bool) -> tuple[torch.nn.Module, bool]:
+    """The network in eval mode on `device`, in fp16 when asked and on CUDA; and whether it is fp16."""
+    half = half and device.type == "cuda"
+    net = net.to(device).eval()
+    return (net.half() if half else net), half
+
+
+def input_dtype(half: bool) -> torch.dtype:
+    return torch.float16 if half else torch.float32

@@ -19,9 +19,11 @@ def iou_one_to_many(box: np.ndarray, boxes: np.ndarray, plus_one: bool = False) 
     return inter / np.maximum(a + b - inter, 1e-12)
 
 
-def nms(boxes: np.ndarray, scores: np.ndarray, iou_thresh: float, plus_one: bool = False) -> np.ndarray:
+def nms(boxes: np.ndarray, scores: np.ndarray, iou_thresh: float, plus_one: bool = False,
+        suppress_equal: bool = True) -> np.ndarray:
     """Greedy NMS: indices kept, highest score first (ties in input order); a box is
-    suppressed when its IoU with a kept box is >= iou_thresh."""
+    suppressed when its IoU with a kept box is >= iou_thresh (> iou_thresh when
+    suppress_equal is False, torchvision's convention)."""
     b = np.asarray(boxes, np.float64).reshape(-1, 4)
     order = np.argsort(-np.asarray(scores, np.float64), kind="stable")
     keep = []
@@ -31,7 +33,7 @@ def nms(boxes: np.ndarray, scores: np.ndarray, iou_thresh: float, plus_one: bool
         if order.size == 1:
             break
         ov = iou_one_to_many(b[i], b[order[1:]], plus_one)
-        order = order[1:][ov < iou_thresh]
+        order = order[1:][(ov < iou_thresh) if suppress_equal else (ov <= iou_thresh)]
     return np.array(keep, dtype=np.int64)
 
 

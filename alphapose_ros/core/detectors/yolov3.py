@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import torch
 
-from alphapose_ros.core.detectors.base import Detections
+from alphapose_ros.core.detectors.base import Detections, input_dtype, to_device
 from alphapose_ros.core.detectors.darknet import Darknet, decode_yolo_output, parse_cfg
 from alphapose_ros.core.detectors.nms import nms
 
@@ -89,15 +89,12 @@ class YoloV3Detector:
         self.net = Darknet(parse_cfg(Path(cfg_path).read_text()))
         if weights_path is not None:
             self.net.load_weights(weights_path)
-        self.net = self.net.to(self.device).eval()
-        self.half = half and self.device.type == "cuda"
-        if self.half:
-            self.net = self.net.half()
+        self.net, self.half = to_device(self.net, self.device, half)
 
     @torch.inference_mode()
     def predictions(self, batch: torch.Tensor) -> torch.Tensor:
         """Decoded (B,R,85) predictions of a letterboxed batch, heads concatenated."""
-        raw = self.net(batch.to(self.device, torch.float16 if self.half else torch.float32))
+        raw = self.net(batch.to(self.device, input_dtype(self.half)))
         inp = batch.shape[-1]
         return torch.cat([decode_yolo_output(r, y["anchors"], inp, y["classes"])
                           for r, y in zip(raw, self.net.yolo)], 1)

@@ -1,6 +1,6 @@
 """Detection node: camera images in, person boxes out (vision_msgs/Detection2DArray).
 
-Runs a detector (yolov3 | hog), or with detector:=external forwards the boxes another
+Runs a detector (yolov3 | yolox-* | hog), or with detector:=external forwards the boxes another
 node publishes on `detections_in` through the same filtering. A managed node:
 configure loads the model, activate starts processing; autostart by default.
 """
@@ -12,6 +12,7 @@ from sensor_msgs.msg import CompressedImage, Image
 from vision_msgs.msg import Detection2DArray
 
 from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
+from alphapose_ros.core.detectors.factory import make_detector
 from alphapose_ros.ros.detection_msgs import detections_to_msg, msg_to_detections
 from alphapose_ros.core.io.image_msgs import ImageError, compressed_to_bgr, image_to_bgr
 from alphapose_ros.ros.node_utils import SkipLog, declare
@@ -22,9 +23,10 @@ class DetectionNode(LifecycleNode):
     def __init__(self, name: str = "detection", **kwargs):
         super().__init__(name, **kwargs)
         self.p = {
-            "detector": declare(self, "detector", "hog", "yolov3 | hog (no-download fallback) | external"),
+            "detector": declare(self, "detector", "hog",
+                                "yolov3 | yolox-nano..yolox-x | hog (no-download fallback) | external"),
             "yolo_cfg": declare(self, "yolo_cfg", "", "darknet cfg for yolov3 (AlphaPose's yolov3-spp.cfg)"),
-            "yolo_weights": declare(self, "yolo_weights", "", "darknet weights for yolov3 (yolov3-spp.weights)"),
+            "weights": declare(self, "weights", "", "detector weights: yolov3-spp.weights or a YOLOX release .pth"),
             "confidence": declare(self, "confidence", 0.1, "detection confidence threshold (low for recall)"),
             "nms_thresh": declare(self, "nms_thresh", 0.6, "box NMS IoU threshold"),
             "device": declare(self, "device", "cpu", "cpu or cuda[:N]"),
@@ -45,18 +47,10 @@ class DetectionNode(LifecycleNode):
     def on_configure(self, state) -> TransitionCallbackReturn:
         p = self.p
         try:
-            if p["detector"] == "yolov3":
-                from alphapose_ros.core.detectors.yolov3 import YoloSettings, YoloV3Detector
-
-                self.detector = YoloV3Detector(p["yolo_cfg"], p["yolo_weights"] or None,
-                                               YoloSettings(confidence=p["confidence"], nms_thresh=p["nms_thresh"]),
-                                               device=p["device"], half=p["fp16"])
-            elif p["detector"] == "hog":
-                from alphapose_ros.core.detectors.hog import HogDetector
-
-                self.detector = HogDetector()
-            elif p["detector"] != "external":
-                raise ValueError(f"unknown detector {p['detector']!r} (yolov3, hog, external)")
+            if p["detector"] != "external":
+                self.detector = make_detector(p["detector"], weights=p["weights"] or None,
+                                              yolo_cfg=p["yolo_cfg"] or None, confidence=p["confidence"],
+                                              nms_thresh=p["nms_thresh"], device=p["device"], half=p["fp16"])
         except Exception as e:  # a missing/mismatched weights file must not crash the graph
             self.get_logger().error(f"cannot configure detector: {e}")
             return TransitionCallbackReturn.FAILURE

@@ -91,3 +91,10 @@ def test_soft_nms_equals_plain_reference_on_random_boxes(seed, method):
     rk, rs = _plain_soft(b.tolist(), s.tolist(), method, 0.5, 0.3, 0.05)
     assert keep.tolist() == rk
     np.testing.assert_allclose(ks, rs, rtol=1e-12)
+
+
+def test_iou_exactly_at_the_threshold_is_suppressed_or_kept_by_convention():
+    boxes = np.array([[0, 0, 10, 10], [5, 0, 15, 10]], np.float64)  # IoU = 50 / 150 = 1/3
+    scores = np.array([0.9, 0.8])
+    assert nms(boxes, scores, 1 / 3).tolist() == [0]  # AlphaPose YOLOv3: >= suppresses
+    assert nms(boxes, scores, 1 / 3, suppress_equal=False).tolist() == [0, 1]  # torchvision: > suppresses

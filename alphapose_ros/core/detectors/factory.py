@@ -1,0 +1,37 @@
+"""Build a person detector by name: the one place the CLI commands and the detection node share."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from alphapose_ros.core.detectors.base import Detector
+
+# names only, so that argument parsers need not import torch (yolox_net.VARIANTS has the sizes)
+YOLOX_VARIANTS = ("yolox-nano", "yolox-tiny", "yolox-s", "yolox-m", "yolox-l", "yolox-x")
+DETECTORS = ("yolov3", *YOLOX_VARIANTS, "hog")
+
+
+def make_detector(kind: str, *, weights: str | Path | None = None, yolo_cfg: str | Path | None = None,
+                  confidence: float = 0.1, nms_thresh: float = 0.6, device: str = "cpu",
+                  half: bool = False) -> Detector:
+    """yolov3 (darknet cfg + weights), yolox-nano..yolox-x (release .pth), or hog (no download)."""
+    if kind == "yolov3":
+        from alphapose_ros.core.detectors.yolov3 import YoloSettings, YoloV3Detector
+
+        if not (yolo_cfg and weights):
+            raise ValueError("detector yolov3 needs a darknet cfg and weights (yolov3-spp.cfg, yolov3-spp.weights; "
+                             "see alphapose-download yolov3-spp), or use detector hog")
+        return YoloV3Detector(yolo_cfg, weights, YoloSettings(confidence=confidence, nms_thresh=nms_thresh),
+                              device=device, half=half)
+    if kind in YOLOX_VARIANTS:
+        from alphapose_ros.core.detectors.yolox import YoloxDetector, YoloxSettings
+
+        if not weights:
+            raise ValueError(f"detector {kind} needs its release checkpoint ({kind.replace('-', '_')}.pth; "
+                             f"see alphapose-download {kind}), or use detector hog")
+        return YoloxDetector(kind, weights, YoloxSettings(confidence=confidence, nms_thresh=nms_thresh),
+                             device=device, half=half)
+    if kind == "hog":
+        from alphapose_ros.core.detectors.hog import HogDetector
+
+        return HogDetector()
+    raise ValueError(f"unknown detector {kind!r} (one of {', '.join(DETECTORS)})")
