@@ -31,7 +31,7 @@ from alphapose_ros.core.io.drawing import draw_poses
 from alphapose_ros.core.io.results import alphapose_records, openpose_people, write_json
 from alphapose_ros.core.io.sources import iter_frames
 from alphapose_ros.core.models.config import ConfigError
-from alphapose_ros.core.pipeline import NMS_KINDS, PoseNMSConfig, estimate_frame
+from alphapose_ros.core.pipeline import NMS_KINDS, Frame, FramePipeline, PoseNMSConfig
 
 log = logging.getLogger("alphapose-infer")
 
@@ -56,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--min-box-area", type=float, default=0.0, help="drop poses smaller than this (px^2)")
     ap.add_argument("--flip", action="store_true", help="flip test (averages a mirrored pass)")
     ap.add_argument("--posebatch", type=int, default=64, help="crops per network batch")
+    ap.add_argument("--detbatch", type=int, default=1, help="frames per detector batch")
+    ap.add_argument("--qsize", type=int, default=4, help="frames each queue between stages holds")
+    ap.add_argument("--sequential", action="store_true",
+                    help="run the stages one after another (default: concurrently, joined by queues)")
     ap.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     ap.add_argument("--fp16", action="store_true", help="half precision (CUDA only)")
     ap.add_argument("--save-img", action="store_true", help="write annotated frames to outdir/vis/")
@@ -64,25 +68,23 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-def make_box_source(a: argparse.Namespace):
-    """A function (image name, BGR frame) -> (boxes, scores) from --detfile or --detector."""
+def make_frames(a: argparse.Namespace):
+    """The pipeline's detector (None with --detfile) and the frames it will see (with the
+    detfile's filtered boxes attached when given)."""
+    if not a.detfile:
+        det = make_detector(a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, confidence=a.det_confidence,
+                            nms_thresh=a.det_nms, device=a.device, half=a.fp16)
+        return det, lambda: (Frame(name, i, img) for i, (name, img) in enumerate(iter_frames(a.input)))
+    dets = DetectionFile(a.detfile)
     f = BoxFilter(confidence=a.det_confidence, nms_thresh=a.det_nms)
-    if a.detfile:
-        dets = DetectionFile(a.detfile)
 
-        def from_file(name: str, frame):
+    def frames():
+        for i, (name, img) in enumerate(iter_frames(a.input)):
             raw = dets.boxes_for(name)
             d = filter_boxes(Detections(raw[0], raw[1], np.zeros(len(raw[0]), np.int64)),
-                             (frame.shape[1], frame.shape[0]), f)
-            return d.boxes, d.scores
-        return from_file
-    det = make_detector(a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, confidence=a.det_confidence,
-                        nms_thresh=a.det_nms, device=a.device, half=a.fp16)
-
-    def from_detector(name: str, frame):
-        d = det.detect([frame])[0]
-        return d.boxes, d.scores
-    return from_detector
+                             (img.shape[1], img.shape[0]), f)
+            yield Frame(name, i, img, d.boxes, d.scores)
+    return None, frames
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         est = PoseEstimator.from_files(a.cfg, a.checkpoint, device=a.device, half=a.fp16,
                                        batch_size=a.posebatch, flip=a.flip)
-        boxes_of = make_box_source(a)
+        detector, frames = make_frames(a)
     except (ConfigError, CheckpointError, DarknetError, ValueError, OSError) as e:
         log.error("%s", e)
         return 2
@@ -99,16 +101,19 @@ def main(argv: list[str] | None = None) -> int:
 
     params = PoseNMSParams.for_layout(est.format.num_keypoints, est.cfg.head == "heatmap",
                                       area_thresh=a.min_box_area)
-    nms = PoseNMSConfig(a.pose_nms, params)
+    pipe = FramePipeline(est, detector, PoseNMSConfig(a.pose_nms, params), det_batch=a.detbatch)
     out = Path(a.outdir)
     records: list[dict] = []
     openpose: dict[str, dict] = {}
     writer = None
     n, t0 = 0, time.perf_counter()
     try:
-        for name, frame in iter_frames(a.input):
-            boxes, scores = boxes_of(name, frame)
-            poses, merged = estimate_frame(est, frame, boxes, scores, nms)
+        for item in pipe.run(frames(), queue_size=a.qsize, concurrent=not a.sequential):
+            name, frame = item.payload.name, item.payload.image_bgr
+            if item.error:
+                log.warning("skipping %s: %s", name, item.error)
+                continue
+            poses, merged = item.data["poses"], item.data["merged"]
             records += alphapose_records(name, poses, merged)
             if a.format == "open":
                 openpose[name] = {"version": "AlphaPose v0.3", "people": openpose_people(poses)}
@@ -136,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     dt = time.perf_counter() - t0
     log.info("%d frames, %d people in %.1f s (%.2f frames/s) -> %s", n, len(records), dt, n / max(dt, 1e-9),
              out / "alphapose-results.json")
+    log.info("per stage, ms per frame: %s",
+             ", ".join(f"{k} {v.ms_per_item:.1f}" for k, v in getattr(pipe, "last_stats", {}).items()))
     return 0
 
 

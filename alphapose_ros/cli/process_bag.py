@@ -42,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-tracking", action="store_true")
     ap.add_argument("--save-video", help="also write an annotated video here")
     ap.add_argument("--max-frames", type=int, default=0)
+    ap.add_argument("--qsize", type=int, default=4, help="frames each queue between stages holds")
+    ap.add_argument("--sequential", action="store_true", help="run the stages one after another")
     ap.add_argument("--video", help="with --make-bag: the video to convert")
     ap.add_argument("--make-bag", help="write the video's frames into this new bag and exit")
     a = ap.parse_args(argv)
@@ -97,6 +99,7 @@ def _run(a, pipe, topic: str) -> int:
 
     from alphapose_ros.core.io import bags
     from alphapose_ros.core.io.drawing import draw_poses
+    from alphapose_ros.core.pipeline import Frame
     from alphapose_ros.core.poses import PoseSet
 
     ts = bags.typestore()
@@ -106,17 +109,27 @@ def _run(a, pipe, topic: str) -> int:
     with Writer(a.out, version=9) as w:
         c_poses = w.add_connection("/alphapose/poses", bags.POSE_TYPE, typestore=ts)
         c_layout = w.add_connection("/alphapose/keypoint_layout", bags.LAYOUT_TYPE, typestore=ts)
-        for header, img, reason in bags.read_images(a.bag, topic):
+        headers: dict[int, object] = {}
+
+        def frames():
+            for i, (header, img, reason) in enumerate(bags.read_images(a.bag, topic)):
+                headers[i] = (header, reason)
+                yield Frame(str(i), bags.stamp_ns(header) * 1e-9, img)
+
+        for item in pipe.run(frames(), queue_size=a.qsize, concurrent=not a.sequential):
+            header, reason = headers.pop(item.index)
             t_ns = bags.stamp_ns(header)
+            img = item.payload.image_bgr
             if n == 0:
                 w.write(c_layout, t_ns, ts.serialize_cdr(bags.layout_message(fmt, header), bags.LAYOUT_TYPE))
-            if img is None:
+            if item.error:
                 skipped += 1
                 if skipped == 1:
-                    log.warning("skipping undecodable frames (%s); each still gets an empty pose message", reason)
+                    log.warning("skipping frames that cannot be processed (%s); each still gets an empty pose "
+                                "message", reason or item.error)
                 poses, (wd, ht) = PoseSet.empty(fmt.name, fmt.num_keypoints), (0, 0)
             else:
-                poses = pipe.process(t_ns * 1e-9, img)
+                poses = item.data["poses"]
                 ht, wd = img.shape[:2]
                 if a.save_video:
                     vis = draw_poses(img, poses)
@@ -130,7 +143,7 @@ def _run(a, pipe, topic: str) -> int:
     if video is not None:
         video.release()
     dt = time.perf_counter() - t0
-    log.info("%d frames (%d undecodable) in %.1f s (%.2f frames/s) -> %s", n, skipped, dt, n / max(dt, 1e-9), a.out)
+    log.info("%d frames (%d not processed) in %.1f s (%.2f frames/s) -> %s", n, skipped, dt, n / max(dt, 1e-9), a.out)
     return 0
 
 

@@ -1,15 +1,16 @@
-"""One frame through the pose stages: crop + pose network, then pose NMS.
+"""The pose stages: crop + pose network, pose NMS, tracking; one frame or a concurrent stream.
 
-The offline command and the ROS nodes call these same functions; the concurrent,
-queue-joined version of the pipeline builds on them.
+The offline commands and the ROS nodes call these same functions.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable, Iterator
 
 import cv2
 import numpy as np
 
+from alphapose_ros.core.concurrent_pipeline import ConcurrentPipeline, Item, Stage
 from alphapose_ros.core.estimator import PoseEstimator
 from alphapose_ros.core.oks_nms import oks_nms
 from alphapose_ros.core.pose_nms import PoseNMSParams, parametric_pose_nms
@@ -68,39 +69,86 @@ def suppress(estimator: PoseEstimator, boxes: np.ndarray, box_scores: np.ndarray
     return apply_pose_nms(poses, nms.kind, params, nms.oks_thresh)
 
 
-def estimate_frame(estimator: PoseEstimator, image_bgr: np.ndarray, boxes: np.ndarray, box_scores: np.ndarray,
-                   nms: PoseNMSConfig = PoseNMSConfig()) -> tuple[PoseSet, list[list[int]]]:
-    """Poses of one BGR frame given its person boxes (N,4) and detector scores (N,)."""
-    boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
-    box_scores = np.asarray(box_scores, np.float32).reshape(-1)
-    rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)  # the pose network expects RGB
-    out = estimator(rgb, boxes)
-    return suppress(estimator, boxes, box_scores, out.keypoints, out.keypoint_scores, nms)
+@dataclass
+class Frame:
+    """One input frame: BGR image (None when it could not be decoded) and, optionally, its boxes."""
+
+    name: str
+    t: float
+    image_bgr: np.ndarray | None
+    boxes: np.ndarray | None = None
+    box_scores: np.ndarray | None = None
 
 
 class FramePipeline:
-    """Detection -> pose estimation -> pose NMS -> tracking for one frame at a time, in order.
+    """Detection -> pose estimation -> pose NMS -> tracking, as four stages.
 
-    `detector` may be None when boxes come with the frame (a detfile, another node).
+    `process` runs one frame through them in the caller's thread; `run` streams frames
+    through them concurrently (bounded queues, in-order output). `detector` may be None
+    when boxes come with the frames (a detfile, another node).
     """
 
     def __init__(self, estimator: PoseEstimator, detector=None, nms: PoseNMSConfig = PoseNMSConfig(),
-                 tracker=None):
+                 tracker=None, det_batch: int = 1):
         self.estimator = estimator
         self.detector = detector
         self.nms = nms
         self.tracker = tracker
+        self.det_batch = max(1, int(det_batch))
+
+    def stages(self) -> list[Stage]:
+        return [Stage("detect", self._detect, self.det_batch), Stage("pose", self._pose),
+                Stage("pose_nms", self._pose_nms), Stage("track", self._track)]
+
+    def _detect(self, items: list[Item]) -> None:
+        todo = []
+        for it in items:
+            f: Frame = it.payload
+            if f.image_bgr is None or f.image_bgr.size == 0:
+                it.error = "empty or undecodable image"
+            elif f.boxes is not None:
+                it.data["boxes"] = np.asarray(f.boxes, np.float32).reshape(-1, 4)
+                it.data["box_scores"] = np.asarray(f.box_scores, np.float32).reshape(-1)
+            elif self.detector is None:
+                it.error = "no detector and no boxes given"
+            else:
+                todo.append(it)
+        if todo:
+            for it, d in zip(todo, self.detector.detect([it.payload.image_bgr for it in todo])):
+                it.data["boxes"], it.data["box_scores"] = d.boxes, d.scores
+
+    def _pose(self, items: list[Item]) -> None:
+        for it in items:
+            rgb = cv2.cvtColor(it.payload.image_bgr, cv2.COLOR_BGR2RGB)  # the pose network expects RGB
+            it.data["raw"] = self.estimator(rgb, it.data["boxes"])
+
+    def _pose_nms(self, items: list[Item]) -> None:
+        for it in items:
+            raw = it.data["raw"]
+            it.data["poses"], it.data["merged"] = suppress(self.estimator, it.data["boxes"], it.data["box_scores"],
+                                                           raw.keypoints, raw.keypoint_scores, self.nms)
+
+    def _track(self, items: list[Item]) -> None:
+        if self.tracker is None:
+            return
+        from alphapose_ros.core.tracking.msim import track_poses
+
+        for it in items:
+            it.data["poses"] = track_poses(self.tracker, it.payload.t, it.data["poses"])
 
     def process(self, t: float, image_bgr: np.ndarray, boxes: np.ndarray | None = None,
                 box_scores: np.ndarray | None = None) -> PoseSet:
-        if boxes is None:
-            if self.detector is None:
-                raise ValueError("no detector and no boxes given")
-            d = self.detector.detect([image_bgr])[0]
-            boxes, box_scores = d.boxes, d.scores
-        poses, _ = estimate_frame(self.estimator, image_bgr, boxes, box_scores, self.nms)
-        if self.tracker is None:
-            return poses
-        from alphapose_ros.core.tracking.msim import track_poses
+        """Poses of one frame (raises on failure)."""
+        item = Item(0, Frame("", t, image_bgr, boxes, box_scores))
+        for s in self.stages():
+            s.fn([item])
+            if item.error:
+                raise ValueError(item.error)
+        return item.data["poses"]
 
-        return track_poses(self.tracker, t, poses)
+    def run(self, frames: Iterable[Frame], queue_size: int = 4, concurrent: bool = True) -> Iterator[Item]:
+        """Stream frames through the stages; items in input order with data["poses"] and
+        data["merged"], or `error` set. Stage timings in `self.last_stats` afterwards."""
+        pipe = ConcurrentPipeline(self.stages(), queue_size, sequential=not concurrent)
+        self.last_stats = pipe.stats
+        return pipe.run(frames)

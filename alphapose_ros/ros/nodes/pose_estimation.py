@@ -30,7 +30,7 @@ from alphapose_ros.ros.conversions import layout_msg, poses_to_msg
 from alphapose_ros.ros.detection_msgs import msg_to_detections
 from alphapose_ros.core.io.image_msgs import ImageError, image_to_bgr
 from alphapose_ros.ros.node_utils import SkipLog, declare
-from alphapose_ros.ros.qos import camera_qos, latched_qos, stage_qos
+from alphapose_ros.ros.qos import OFFLINE_DEPTH, camera_qos, latched_qos, stage_qos
 from alphapose_ros.ros.sync import StampPairer, stamp_key
 
 
@@ -49,7 +49,7 @@ class PoseEstimationNode(LifecycleNode):
             "torchscript": declare(self, "torchscript", True,
                                    "trace the network: inference then does not wait on the GIL between layers"),
             "min_box_score": declare(self, "min_box_score", 0.1, "ignore boxes below this detector score"),
-            "sync_queue": declare(self, "sync_queue", 10, "images/detections kept while waiting for a partner"),
+            "sync_queue": declare(self, "sync_queue", 10, "images/detections kept while waiting for a partner (offline: all)"),
             "queue_depth": declare(self, "queue_depth", 2, "output queue depth (bounds latency)"),
             "offline": declare(self, "offline", False, "reliable input, deep queues: process every frame"),
             "autostart": declare(self, "autostart", True, "configure and activate on start-up"),
@@ -57,7 +57,8 @@ class PoseEstimationNode(LifecycleNode):
         self.skip = SkipLog(self.get_logger())
         self.estimator: PoseEstimator | None = None
         self.subs = []
-        self.pairer = StampPairer(self._enqueue, self.p["sync_queue"])
+        # offline, a burst of images may arrive long before their (slower) detections: keep them all
+        self.pairer = StampPairer(self._enqueue, OFFLINE_DEPTH if self.p["offline"] else self.p["sync_queue"])
         self._pending: deque = deque(maxlen=None if self.p["offline"] else 1)
         self._cv = threading.Condition()
         self._worker: threading.Thread | None = None
