@@ -21,6 +21,7 @@ setup(
             "alphapose-download=alphapose_ros.cli.download:main",
             "alphapose-bag=alphapose_ros.cli.process_bag:main",
             "alphapose-nms-search=alphapose_ros.cli.nms_search:main",
+            "alphapose-eval=alphapose_ros.cli.evaluate:main",
         ],
     },
 )

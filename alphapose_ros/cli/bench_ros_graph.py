@@ -37,10 +37,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--offline", action="store_true")
     ap.add_argument("--queue-depth", type=int, default=2)
+    ap.add_argument("--executor-threads", type=int, default=5, help="--clip: executor threads (one per node)")
     ap.add_argument("--clip", type=int, default=0, help="compare with the offline pipeline on N vtest.avi frames")
     a = ap.parse_args(argv)
     if a.clip:
-        return compare_with_offline(a.clip)
+        return compare_with_offline(a.clip, a.executor_threads)
 
     import rclpy
     from builtin_interfaces.msg import Time
@@ -116,7 +117,7 @@ def main(argv: list[str] | None = None) -> None:
     rclpy.try_shutdown()
 
 
-def compare_with_offline(n_frames: int) -> dict:
+def compare_with_offline(n_frames: int, threads: int = 5) -> dict:
     """Offline pipeline vs composed graph on the same clip, detector (HOG) and pose model."""
     import rclpy
     from rclpy.executors import MultiThreadedExecutor
@@ -173,7 +174,7 @@ def compare_with_offline(n_frames: int) -> dict:
                 done.set()
         drv.create_subscription(WholeBodyPoseArray, "poses", on_poses, stage_qos(1, True))
         pub = drv.create_publisher(Image, "image", stage_qos(1, True))
-        ex = MultiThreadedExecutor(num_threads=6)
+        ex = MultiThreadedExecutor(num_threads=threads)
         for nd in nodes + [drv]:
             ex.add_node(nd)
         threading.Thread(target=ex.spin, daemon=True).start()

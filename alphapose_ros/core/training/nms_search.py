@@ -7,9 +7,6 @@ fixed, cycling through the pairs until a whole cycle changes nothing.
 """
 from __future__ import annotations
 
-import contextlib
-import copy
-import io
 from collections import defaultdict
 from dataclasses import asdict, dataclass, replace
 from itertools import product
@@ -17,6 +14,7 @@ from itertools import product
 import numpy as np
 
 from alphapose_ros.core.pose_nms import PoseNMSParams, parametric_pose_nms
+from alphapose_ros.core.training.evaluate import keypoint_ap
 
 # the paper's four (sigma_1, sigma_2, lambda, eta) first, then the PCK rule AlphaPose adds
 PAIRS = (("delta1", "delta2"), ("mu", "gamma"), ("match_thresh", "alpha"))
@@ -56,26 +54,6 @@ def run_nms(cands: Candidates, params: PoseNMSParams) -> list[dict]:
             out.append({"image_id": img, "category_id": 1, "keypoints": flat.tolist(),
                         "score": float(r.proposal_scores[j])})
     return out
-
-
-def keypoint_ap(gt: dict, results: list[dict], sigmas: np.ndarray) -> float:
-    """COCO keypoint AP (OKS 0.50:0.95) of `results` against the ground-truth dict `gt`."""
-    from pycocotools.coco import COCO
-    from pycocotools.cocoeval import COCOeval
-
-    if not results:
-        return 0.0
-    with contextlib.redirect_stdout(io.StringIO()):
-        coco = COCO()
-        coco.dataset = copy.deepcopy(gt)
-        coco.createIndex()
-        dt = coco.loadRes(copy.deepcopy(results))
-        ev = COCOeval(coco, dt, "keypoints")
-        ev.params.kpt_oks_sigmas = np.asarray(sigmas, np.float64)
-        ev.evaluate()
-        ev.accumulate()
-        ev.summarize()
-    return float(ev.stats[0])
 
 
 @dataclass

@@ -6,7 +6,8 @@ pytest.importorskip("pycocotools")
 
 from alphapose_ros.core.oks_nms import sigmas_for  # noqa: E402
 from alphapose_ros.core.pose_nms import PoseNMSParams  # noqa: E402
-from alphapose_ros.core.training.nms_search import keypoint_ap, run_nms, search, synthetic_set  # noqa: E402
+from alphapose_ros.core.training.evaluate import keypoint_ap  # noqa: E402
+from alphapose_ros.core.training.nms_search import run_nms, search, synthetic_set  # noqa: E402
 
 
 def test_ap_is_perfect_for_ground_truth_and_lower_with_duplicates():

@@ -1,0 +1,44 @@
+"""alphapose-eval: COCO keypoint AP/AR of results (alphapose-infer's JSON) against ground truth.
+
+    alphapose-eval --gt person_keypoints_val.json --results out/alphapose-results.json --format coco_17
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+log = logging.getLogger("alphapose-eval")
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    ap = argparse.ArgumentParser(prog="alphapose-eval", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--gt", required=True, type=Path, help="COCO-format keypoint ground truth (JSON)")
+    ap.add_argument("--results", required=True, type=Path, help="results in AlphaPose's format (JSON list)")
+    ap.add_argument("--format", default="coco_17", help="keypoint format (its OKS sigmas are used)")
+    ap.add_argument("--out", type=Path, help="also write the figures here (JSON)")
+    a = ap.parse_args(argv)
+    from alphapose_ros.core.skeletons import get_format
+    from alphapose_ros.core.training.evaluate import keypoint_stats
+
+    try:
+        sigmas = get_format(a.format).oks_sigmas
+        if sigmas is None:
+            raise ValueError(f"format {a.format} has no OKS sigmas to evaluate with")
+        stats = keypoint_stats(json.loads(a.gt.read_text()), json.loads(a.results.read_text()), sigmas)
+    except (OSError, ValueError, KeyError) as e:
+        log.error("%s", e)
+        return 2
+    for k, v in stats.items():
+        print(f"{k:10s} {v:.4f}")
+    if a.out:
+        a.out.write_text(json.dumps(stats, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

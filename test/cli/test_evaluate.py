@@ -1,0 +1,36 @@
+"""alphapose-eval: AP/AR of results files against COCO ground truth, and clear refusals."""
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pycocotools")
+
+from alphapose_ros.cli.evaluate import main  # noqa: E402
+from alphapose_ros.core.training.nms_search import synthetic_set  # noqa: E402
+
+
+def _files(tmp_path, jitter: float):
+    gt, _ = synthetic_set(num_images=3)
+    rng = np.random.default_rng(0)
+    res = []
+    for a in gt["annotations"]:
+        kp = np.array(a["keypoints"], np.float64).reshape(-1, 3)
+        kp[:, :2] += rng.normal(0, jitter, kp[:, :2].shape)
+        res.append({"image_id": a["image_id"], "category_id": 1, "keypoints": kp.reshape(-1).tolist(), "score": 1.0})
+    (tmp_path / "gt.json").write_text(json.dumps(gt))
+    (tmp_path / "res.json").write_text(json.dumps(res))
+    return ["--gt", str(tmp_path / "gt.json"), "--results", str(tmp_path / "res.json")]
+
+
+def test_exact_results_score_ap_1_and_jittered_ones_less(tmp_path):
+    assert main(_files(tmp_path, 0.0) + ["--out", str(tmp_path / "a.json")]) == 0
+    exact = json.loads((tmp_path / "a.json").read_text())
+    assert exact["AP"] == pytest.approx(1.0) and exact["AR"] == pytest.approx(1.0)
+    assert main(_files(tmp_path, 8.0) + ["--out", str(tmp_path / "b.json")]) == 0
+    assert json.loads((tmp_path / "b.json").read_text())["AP"] < 0.9
+
+
+def test_results_of_another_format_are_refused(tmp_path, caplog):
+    assert main(_files(tmp_path, 0.0) + ["--format", "halpe_26"]) == 2
+    assert "results have 17 keypoints, the format has 26" in caplog.text
