@@ -101,6 +101,9 @@ def test_composed_graph_tracks_a_moving_scene(vision):
     th.start()
     try:
         _drive(test_node, received)
+        deadline = time.monotonic() + 30  # the visualiser is a stage behind the tracker
+        while (len(annotated) < len(received) or len(markers) < len(received)) and time.monotonic() < deadline:
+            time.sleep(0.1)
     finally:
         ex.shutdown()
         for n in nodes + [test_node]:
