@@ -23,11 +23,12 @@ def filter_boxes(det: Detections, image_wh: tuple[int, int] | None, f: BoxFilter
     b = np.asarray(det.boxes, np.float32).reshape(-1, 4).copy()
     s = np.asarray(det.scores, np.float32).reshape(-1)
     c = np.asarray(det.classes, np.int64).reshape(-1)
+    finite = np.isfinite(b).all(1)  # before clamping, which would turn an infinite box into the whole image
     if image_wh is not None:
         w, h = image_wh
         b[:, [0, 2]] = np.clip(b[:, [0, 2]], 0, w)
         b[:, [1, 3]] = np.clip(b[:, [1, 3]], 0, h)
-    ok = np.isfinite(b).all(1) & np.isfinite(s) & (s >= f.confidence)
+    ok = finite & np.isfinite(s) & (s >= f.confidence)
     ok &= ((b[:, 2] - b[:, 0]) > 0) & ((b[:, 3] - b[:, 1]) > 0)
     ok &= (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]) >= f.min_area
     if f.person_class is not None:
