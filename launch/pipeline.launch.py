@@ -1,4 +1,7 @@
-"""ros2 launch alphapose_ros pipeline.launch.py [use_composition:=true] [params_file:=...]
+"""ros2 launch alphapose_ros pipeline.launch.py [preset:=cpu|gpu_halpe136|gpu_coco17] [params_file:=...]
+
+Parameters: config/pipeline.yaml (or params_file), then the preset's overlay from
+config/presets/ (device, detector, model files), then use_sim_time.
 
 Starts detection -> pose estimation -> pose NMS -> tracking, either in one process
 (use_composition, the default: the Python `pipeline` container) or one process per node.
@@ -10,7 +13,7 @@ from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, GroupAction
 from launch.conditions import IfCondition, UnlessCondition
-from launch.substitutions import LaunchConfiguration
+from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import Node, PushRosNamespace
 
 NODES = (("detection", "detection_node"), ("pose_estimation", "pose_estimation_node"),
@@ -25,12 +28,16 @@ def generate_launch_description():
     use_sim_time = LaunchConfiguration("use_sim_time")
     log_level = LaunchConfiguration("log_level")
     composed = LaunchConfiguration("use_composition")
-    common = dict(package="alphapose_ros", output="screen", parameters=[params, {"use_sim_time": use_sim_time}],
+    preset = PathJoinSubstitution([share, "config", "presets", [LaunchConfiguration("preset"), ".yaml"]])
+    common = dict(package="alphapose_ros", output="screen",
+                  parameters=[params, preset, {"use_sim_time": use_sim_time}],
                   remappings=[("image", image)], ros_arguments=["--log-level", log_level])
     return LaunchDescription([
         DeclareLaunchArgument("namespace", default_value="", description="namespace of every node and topic"),
         DeclareLaunchArgument("params_file", default_value=os.path.join(share, "config", "pipeline.yaml"),
                               description="node parameters (YAML)"),
+        DeclareLaunchArgument("preset", default_value="cpu",
+                              description="parameter overlay from config/presets: cpu | gpu_halpe136 | gpu_coco17"),
         DeclareLaunchArgument("image", default_value="image", description="camera image topic"),
         DeclareLaunchArgument("use_sim_time", default_value="false", description="use /clock (bag replay)"),
         DeclareLaunchArgument("use_composition", default_value="true",

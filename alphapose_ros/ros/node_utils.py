@@ -1,6 +1,8 @@
 """Shared node plumbing: declared parameters with descriptions, log-once for bad input."""
 from __future__ import annotations
 
+import os
+
 from rcl_interfaces.msg import ParameterDescriptor
 
 
@@ -8,6 +10,12 @@ def declare(node, name: str, default, description: str):
     """Declare a parameter with its description and return its value."""
     node.declare_parameter(name, default, ParameterDescriptor(description=description))
     return node.get_parameter(name).value
+
+
+def declare_path(node, name: str, description: str) -> str:
+    """A file-path parameter (default empty), with ~ and $VARS expanded as a shell would."""
+    value = declare(node, name, "", description)
+    return os.path.expandvars(os.path.expanduser(value)) if value else value
 
 
 class SkipLog:

@@ -1,4 +1,5 @@
-"""config/pipeline.yaml names exactly the parameters the nodes declare, each with a description."""
+"""config/pipeline.yaml names exactly the parameters the nodes declare, each with a description;
+the presets name only declared ones; path parameters expand ~."""
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,9 @@ def test_pipeline_yaml_matches_declared_parameters(ros_msgs):
     from alphapose_ros.ros.nodes.visualizer import VisualizerNode
 
     cfg = yaml.safe_load((REPO / "config/pipeline.yaml").read_text())
+    presets = {p.stem: yaml.safe_load(p.read_text()) for p in sorted((REPO / "config/presets").glob("*.yaml"))}
+    assert set(presets) == {"cpu", "gpu_halpe136", "gpu_coco17"}
+    assert all(set(p) <= set(cfg) for p in presets.values())
     ctx = rclpy.Context()
     rclpy.init(context=ctx)
     try:
@@ -35,6 +39,9 @@ def test_pipeline_yaml_matches_declared_parameters(ros_msgs):
             assert declared - listed <= optional, (name, declared - listed - optional)
             for n in declared:
                 assert node.describe_parameter(n).description, (name, n)
+            for preset, overlay in presets.items():
+                keys = set((overlay.get(name) or {}).get("ros__parameters", {}))
+                assert keys <= declared, (preset, name, keys - declared)
             node.destroy_node()
     finally:
         rclpy.try_shutdown(context=ctx)
@@ -44,3 +51,23 @@ def test_launch_file_compiles():
     import py_compile
 
     py_compile.compile(str(REPO / "launch/pipeline.launch.py"), doraise=True)
+
+
+def test_path_parameters_expand_the_home_directory(ros_msgs):
+    pytest.importorskip("vision_msgs.msg", reason="vision_msgs not built (needs ../shared/interfaces)")
+    import os
+
+    import rclpy
+    from rclpy.parameter import Parameter
+
+    from alphapose_ros.ros.nodes.detection import DetectionNode
+
+    ctx = rclpy.Context()
+    rclpy.init(context=ctx)
+    try:
+        node = DetectionNode("detection", context=ctx, parameter_overrides=[
+            Parameter("autostart", value=False), Parameter("weights", value="~/models/yolox_l.pth")])
+        assert node.p["weights"] == os.path.expanduser("~/models/yolox_l.pth") != "~/models/yolox_l.pth"
+        node.destroy_node()
+    finally:
+        rclpy.try_shutdown(context=ctx)

@@ -15,7 +15,7 @@ from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
 from alphapose_ros.core.detectors.factory import make_detector
 from alphapose_ros.ros.detection_msgs import detections_to_msg, msg_to_detections
 from alphapose_ros.core.io.image_msgs import ImageError, compressed_to_bgr, image_to_bgr
-from alphapose_ros.ros.node_utils import SkipLog, declare
+from alphapose_ros.ros.node_utils import SkipLog, declare, declare_path
 from alphapose_ros.ros.qos import camera_qos, stage_qos
 
 
@@ -25,8 +25,8 @@ class DetectionNode(LifecycleNode):
         self.p = {
             "detector": declare(self, "detector", "hog",
                                 "yolov3 | yolox-nano..yolox-x | hog (no-download fallback) | external"),
-            "yolo_cfg": declare(self, "yolo_cfg", "", "darknet cfg for yolov3 (AlphaPose's yolov3-spp.cfg)"),
-            "weights": declare(self, "weights", "", "detector weights: yolov3-spp.weights or a YOLOX release .pth"),
+            "yolo_cfg": declare_path(self, "yolo_cfg", "darknet cfg for yolov3 (AlphaPose's yolov3-spp.cfg)"),
+            "weights": declare_path(self, "weights", "detector weights: yolov3-spp.weights or a YOLOX release .pth"),
             "confidence": declare(self, "confidence", 0.1, "detection confidence threshold (low for recall)"),
             "nms_thresh": declare(self, "nms_thresh", 0.6, "box NMS IoU threshold"),
             "device": declare(self, "device", "cpu", "cpu or cuda[:N]"),

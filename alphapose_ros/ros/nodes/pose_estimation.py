@@ -29,7 +29,7 @@ from alphapose_ros.msg import KeypointLayout, WholeBodyPoseArray
 from alphapose_ros.ros.conversions import layout_msg, poses_to_msg
 from alphapose_ros.ros.detection_msgs import msg_to_detections
 from alphapose_ros.core.io.image_msgs import ImageError, image_to_bgr
-from alphapose_ros.ros.node_utils import SkipLog, declare
+from alphapose_ros.ros.node_utils import SkipLog, declare, declare_path
 from alphapose_ros.ros.qos import OFFLINE_DEPTH, camera_qos, latched_qos, stage_qos
 from alphapose_ros.ros.sync import StampPairer, stamp_key
 
@@ -38,8 +38,8 @@ class PoseEstimationNode(LifecycleNode):
     def __init__(self, name: str = "pose_estimation", **kwargs):
         super().__init__(name, **kwargs)
         self.p = {
-            "pose_config": declare(self, "pose_config", "", "AlphaPose model config (YAML), as passed to AlphaPose"),
-            "checkpoint": declare(self, "checkpoint", "", "pose checkpoint (.pth) matching pose_config"),
+            "pose_config": declare_path(self, "pose_config", "AlphaPose model config (YAML), as passed to AlphaPose"),
+            "checkpoint": declare_path(self, "checkpoint", "pose checkpoint (.pth) matching pose_config"),
             "allow_untrained": declare(self, "allow_untrained", False,
                                        "run with untrained weights when checkpoint is empty (tests, benchmarks)"),
             "device": declare(self, "device", "cpu", "cpu or cuda[:N]"),

@@ -12,7 +12,7 @@ from alphapose_ros.core.pose_nms import PoseNMSParams
 from alphapose_ros.core.poses import PoseSet
 from alphapose_ros.msg import WholeBodyPoseArray
 from alphapose_ros.ros.conversions import msg_to_poses, poses_to_msg
-from alphapose_ros.ros.node_utils import SkipLog, declare
+from alphapose_ros.ros.node_utils import SkipLog, declare, declare_path
 from alphapose_ros.ros.qos import stage_qos
 
 
@@ -23,7 +23,7 @@ class PoseNMSNode(Node):
         self.heatmap_head = declare(self, "heatmap_head", False,
                                     "the pose model has a heatmap head (selects AlphaPose's 133/136-keypoint defaults)")
         self.area_thresh = declare(self, "min_box_area", 0.0, "drop poses whose keypoint extent is smaller (px^2)")
-        self.params_file = declare(self, "params_file", "", "YAML of parametric NMS parameters (from the search)")
+        self.params_file = declare_path(self, "params_file", "YAML of parametric NMS parameters (from the search)")
         self.oks_thresh = declare(self, "oks_thresh", 0.9, "OKS NMS threshold")
         depth = declare(self, "queue_depth", 2, "input/output queue depth (bounds latency)")
         offline = declare(self, "offline", False, "deep queues: process every message")
