@@ -31,6 +31,27 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def pipeline_nodes(common: dict, detector: str, tracking: dict | None = None) -> list:
+    """The four stage nodes in this process with the untrained FastPose-50 COCO-17 fixture;
+    `common` parameters go to every node."""
+    from rclpy.parameter import Parameter
+
+    from alphapose_ros.ros.nodes.detection import DetectionNode
+    from alphapose_ros.ros.nodes.pose_estimation import PoseEstimationNode
+    from alphapose_ros.ros.nodes.pose_nms import PoseNMSNode
+    from alphapose_ros.ros.nodes.tracking import TrackingNode
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "test" / "ros"))
+    from graph_fixture import FIXTURE_CFG
+
+    def make(cls, name: str, extra: dict):
+        return cls(name, parameter_overrides=[Parameter(k, value=v) for k, v in {**common, **extra}.items()])
+    return [make(DetectionNode, "detection", {"detector": detector}),
+            make(PoseEstimationNode, "pose_estimation", {"pose_config": FIXTURE_CFG, "allow_untrained": True}),
+            make(PoseNMSNode, "pose_nms", {"heatmap_head": True, "score_thresh": 0.0}),
+            make(TrackingNode, "tracking", tracking or {})]
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rate", type=float, default=30.0)
@@ -46,7 +67,6 @@ def main(argv: list[str] | None = None) -> None:
     import rclpy
     from builtin_interfaces.msg import Time
     from rclpy.executors import MultiThreadedExecutor
-    from rclpy.parameter import Parameter
     from sensor_msgs.msg import Image
     from std_msgs.msg import Header
     from vision_msgs.msg import Detection2DArray
@@ -55,22 +75,13 @@ def main(argv: list[str] | None = None) -> None:
     from alphapose_ros.msg import WholeBodyPoseArray
     from alphapose_ros.ros.detection_msgs import detections_to_msg
     from alphapose_ros.core.io.image_msgs import bgr_to_image
-    from alphapose_ros.ros.nodes.detection import DetectionNode
-    from alphapose_ros.ros.nodes.pose_estimation import PoseEstimationNode
-    from alphapose_ros.ros.nodes.pose_nms import PoseNMSNode
-    from alphapose_ros.ros.nodes.tracking import TrackingNode
     from alphapose_ros.ros.qos import camera_qos, stage_qos
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "test" / "ros"))
-    from graph_fixture import FIXTURE_CFG, scene
+    from graph_fixture import scene
 
     rclpy.init()
-    common = {"offline": a.offline, "queue_depth": a.queue_depth}
-    mk = lambda cls, name, extra: cls(name, parameter_overrides=[Parameter(k, value=v) for k, v in {**common, **extra}.items()])  # noqa: E731
-    nodes = [mk(DetectionNode, "detection", {"detector": "external"}),
-             mk(PoseEstimationNode, "pose_estimation", {"pose_config": FIXTURE_CFG, "allow_untrained": True}),
-             mk(PoseNMSNode, "pose_nms", {"heatmap_head": True, "score_thresh": 0.0}),
-             mk(TrackingNode, "tracking", {})]
+    nodes = pipeline_nodes({"offline": a.offline, "queue_depth": a.queue_depth}, "external")
     drv = rclpy.create_node("bench_driver")
     lat, out_times = [], []
 
@@ -121,7 +132,6 @@ def compare_with_offline(n_frames: int, threads: int = 5) -> dict:
     """Offline pipeline vs composed graph on the same clip, detector (HOG) and pose model."""
     import rclpy
     from rclpy.executors import MultiThreadedExecutor
-    from rclpy.parameter import Parameter
     from sensor_msgs.msg import Image
 
     from alphapose_ros.cli.bench_detectors import FOOTAGE, read_frames
@@ -132,10 +142,6 @@ def compare_with_offline(n_frames: int, threads: int = 5) -> dict:
     from alphapose_ros.core.pose_nms import PoseNMSParams
     from alphapose_ros.core.tracking.msim import MSIMTracker
     from alphapose_ros.msg import WholeBodyPoseArray
-    from alphapose_ros.ros.nodes.detection import DetectionNode
-    from alphapose_ros.ros.nodes.pose_estimation import PoseEstimationNode
-    from alphapose_ros.ros.nodes.pose_nms import PoseNMSNode
-    from alphapose_ros.ros.nodes.tracking import TrackingNode
     from alphapose_ros.ros.qos import stage_qos
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "test" / "ros"))
@@ -157,12 +163,7 @@ def compare_with_offline(n_frames: int, threads: int = 5) -> dict:
     def graph_run(rate: float | None) -> tuple[float, np.ndarray]:
         """(frames/s from first publish to last output, latencies ms); rate None = all at once."""
         rclpy.init()
-        mk = lambda cls, name, extra: cls(name, parameter_overrides=[  # noqa: E731
-            Parameter(k, value=v) for k, v in {"offline": True, **extra}.items()])
-        nodes = [mk(DetectionNode, "detection", {"detector": "hog"}),
-                 mk(PoseEstimationNode, "pose_estimation", {"pose_config": FIXTURE_CFG, "allow_untrained": True}),
-                 mk(PoseNMSNode, "pose_nms", {"heatmap_head": True, "score_thresh": 0.0}),
-                 mk(TrackingNode, "tracking", {"frame_rate": 10.0})]
+        nodes = pipeline_nodes({"offline": True}, "hog", {"frame_rate": 10.0})
         drv = rclpy.create_node("bench_driver")
         sent_at, lat = {}, []
         done = threading.Event()

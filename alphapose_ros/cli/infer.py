@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     log.info("%d frames, %d people in %.1f s (%.2f frames/s) -> %s", n, len(records), dt, n / max(dt, 1e-9),
              out / "alphapose-results.json")
     log.info("per stage, ms per frame: %s",
-             ", ".join(f"{k} {v.ms_per_item:.1f}" for k, v in getattr(pipe, "last_stats", {}).items()))
+             ", ".join(f"{k} {v.ms_per_item:.1f}" for k, v in pipe.last_stats.items()))
     return 0
 
 

@@ -14,7 +14,6 @@ import argparse
 import logging
 import sys
 import time
-from pathlib import Path
 
 import cv2
 
@@ -109,15 +108,10 @@ def _run(a, pipe, topic: str) -> int:
     with Writer(a.out, version=9) as w:
         c_poses = w.add_connection("/alphapose/poses", bags.POSE_TYPE, typestore=ts)
         c_layout = w.add_connection("/alphapose/keypoint_layout", bags.LAYOUT_TYPE, typestore=ts)
-        headers: dict[int, object] = {}
-
-        def frames():
-            for i, (header, img, reason) in enumerate(bags.read_images(a.bag, topic)):
-                headers[i] = (header, reason)
-                yield Frame(str(i), bags.stamp_ns(header) * 1e-9, img)
-
-        for item in pipe.run(frames(), queue_size=a.qsize, concurrent=not a.sequential):
-            header, reason = headers.pop(item.index)
+        frames = (Frame(str(i), bags.stamp_ns(header) * 1e-9, img, meta=(header, reason))
+                  for i, (header, img, reason) in enumerate(bags.read_images(a.bag, topic)))
+        for item in pipe.run(frames, queue_size=a.qsize, concurrent=not a.sequential):
+            header, reason = item.payload.meta
             t_ns = bags.stamp_ns(header)
             img = item.payload.image_bgr
             if n == 0:

@@ -73,10 +73,17 @@ class ConcurrentPipeline:
         return self._run_sequential(payloads) if self.sequential else self._run_threaded(payloads)
 
     def _apply(self, stage: Stage, items: list[Item]) -> None:
+        """Run the stage on the items still without an error, timing it once."""
         live = [it for it in items if it.error is None]
         if not live:
             return
         t = time.perf_counter()
+        self._call(stage, live)
+        st = self.stats[stage.name]
+        st.items += len(live)
+        st.busy_s += time.perf_counter() - t
+
+    def _call(self, stage: Stage, live: list[Item]) -> None:
         try:
             stage.fn(live)
         except Exception as e:  # isolate the failing item(s): retry one by one
@@ -84,12 +91,7 @@ class ConcurrentPipeline:
                 live[0].error = f"{stage.name}: {type(e).__name__}: {e}"
             else:
                 for it in live:
-                    self._apply(Stage(stage.name, stage.fn, 1), [it])
-                return
-        finally:
-            st = self.stats[stage.name]
-            st.items += len(live)
-            st.busy_s += time.perf_counter() - t
+                    self._call(stage, [it])
 
     def _run_sequential(self, payloads: Iterable[Any]) -> Iterator[Item]:
         for i, p in enumerate(payloads):

@@ -10,7 +10,7 @@ from typing import Iterable, Iterator
 import cv2
 import numpy as np
 
-from alphapose_ros.core.concurrent_pipeline import ConcurrentPipeline, Item, Stage
+from alphapose_ros.core.concurrent_pipeline import ConcurrentPipeline, Item, Stage, StageStats
 from alphapose_ros.core.estimator import PoseEstimator
 from alphapose_ros.core.oks_nms import oks_nms
 from alphapose_ros.core.pose_nms import PoseNMSParams, parametric_pose_nms
@@ -71,21 +71,22 @@ def suppress(estimator: PoseEstimator, boxes: np.ndarray, box_scores: np.ndarray
 
 @dataclass
 class Frame:
-    """One input frame: BGR image (None when it could not be decoded) and, optionally, its boxes."""
+    """One input frame: BGR image (None when it could not be decoded), optionally its boxes."""
 
     name: str
     t: float
     image_bgr: np.ndarray | None
     boxes: np.ndarray | None = None
     box_scores: np.ndarray | None = None
+    meta: object = None  # carried through untouched (e.g. the message header it came with)
 
 
 class FramePipeline:
     """Detection -> pose estimation -> pose NMS -> tracking, as four stages.
 
-    `process` runs one frame through them in the caller's thread; `run` streams frames
-    through them concurrently (bounded queues, in-order output). `detector` may be None
-    when boxes come with the frames (a detfile, another node).
+    `run` streams frames through them, concurrently (bounded queues, in-order output) or
+    one after another. `detector` may be None when boxes come with the frames (a detfile,
+    another node).
     """
 
     def __init__(self, estimator: PoseEstimator, detector=None, nms: PoseNMSConfig = PoseNMSConfig(),
@@ -95,6 +96,7 @@ class FramePipeline:
         self.nms = nms
         self.tracker = tracker
         self.det_batch = max(1, int(det_batch))
+        self.last_stats: dict[str, StageStats] = {}
 
     def stages(self) -> list[Stage]:
         return [Stage("detect", self._detect, self.det_batch), Stage("pose", self._pose),
@@ -135,16 +137,6 @@ class FramePipeline:
 
         for it in items:
             it.data["poses"] = track_poses(self.tracker, it.payload.t, it.data["poses"])
-
-    def process(self, t: float, image_bgr: np.ndarray, boxes: np.ndarray | None = None,
-                box_scores: np.ndarray | None = None) -> PoseSet:
-        """Poses of one frame (raises on failure)."""
-        item = Item(0, Frame("", t, image_bgr, boxes, box_scores))
-        for s in self.stages():
-            s.fn([item])
-            if item.error:
-                raise ValueError(item.error)
-        return item.data["poses"]
 
     def run(self, frames: Iterable[Frame], queue_size: int = 4, concurrent: bool = True) -> Iterator[Item]:
         """Stream frames through the stages; items in input order with data["poses"] and

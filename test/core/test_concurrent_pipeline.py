@@ -83,8 +83,10 @@ def test_a_failing_item_carries_its_error_and_the_rest_flow_on():
             it.data["ok"] = True
     after = []
     stages = [Stage("picky", picky, batch=2), Stage("after", lambda items: after.extend(i.index for i in items))]
-    out = list(ConcurrentPipeline(stages).run(range(6)))
+    pipe = ConcurrentPipeline(stages)
+    out = list(pipe.run(range(6)))
     assert [it.error for it in out] == [None] * 3 + ["picky: RuntimeError: bad frame"] + [None] * 2
+    assert pipe.stats["picky"].items == 6  # the retried batch is counted once
     assert all(it.data.get("ok") for it in out if it.error is None)
     assert 3 not in after  # later stages skip a failed item
 

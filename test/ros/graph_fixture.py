@@ -2,6 +2,8 @@
 directions, published as images on `image` and their boxes on `detections_in`."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 from builtin_interfaces.msg import Time
 from std_msgs.msg import Header
@@ -48,3 +50,45 @@ def node_parameters() -> dict:
             "pose_nms": {"offline": True, "heatmap_head": True, "score_thresh": 0.0},
             "tracking": {"offline": True, "frame_rate": 10.0},
             "visualizer": {"offline": True, "min_score": 0.0}}
+
+
+@contextmanager
+def pose_node_harness(domain_id: int, **overrides):
+    """A pose_estimation node (offline fixture parameters + overrides) spinning beside a driver
+    node that publishes `image`/`detections` and collects `poses_raw`. Yields a namespace with
+    pose, got, img_pub, det_pub; everything is shut down afterwards."""
+    import threading
+    from types import SimpleNamespace
+
+    import rclpy
+    from rclpy.executors import MultiThreadedExecutor
+    from rclpy.parameter import Parameter
+    from sensor_msgs.msg import Image
+    from vision_msgs.msg import Detection2DArray
+
+    from alphapose_ros.msg import WholeBodyPoseArray
+    from alphapose_ros.ros.nodes.pose_estimation import PoseEstimationNode
+    from alphapose_ros.ros.qos import stage_qos
+
+    ctx = rclpy.Context()
+    rclpy.init(context=ctx, domain_id=domain_id)
+    params = {**node_parameters()["pose_estimation"], **overrides}
+    pose = PoseEstimationNode("pose_estimation", context=ctx,
+                              parameter_overrides=[Parameter(k, value=v) for k, v in params.items()])
+    driver = rclpy.create_node("pose_test_driver", context=ctx)
+    got: list = []
+    driver.create_subscription(WholeBodyPoseArray, "poses_raw", got.append, stage_qos(1, offline=True))
+    h = SimpleNamespace(pose=pose, got=got,
+                        img_pub=driver.create_publisher(Image, "image", stage_qos(1, offline=True)),
+                        det_pub=driver.create_publisher(Detection2DArray, "detections", stage_qos(1, offline=True)))
+    ex = MultiThreadedExecutor(num_threads=2, context=ctx)
+    ex.add_node(pose)
+    ex.add_node(driver)
+    threading.Thread(target=ex.spin, daemon=True).start()
+    try:
+        yield h
+    finally:
+        ex.shutdown()
+        pose.destroy_node()
+        driver.destroy_node()
+        rclpy.try_shutdown(context=ctx)

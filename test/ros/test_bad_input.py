@@ -1,11 +1,9 @@
 """Bad input does not stop the graph: each kind is logged once and skipped, later frames flow."""
 import os
 import sys
-import threading
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 pytestmark = pytest.mark.ros
@@ -14,31 +12,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 def test_bad_frames_are_skipped_and_the_stream_keeps_flowing(ros_msgs):
     pytest.importorskip("vision_msgs.msg", reason="vision_msgs not built (needs ../shared/interfaces)")
-    import rclpy
-    from rclpy.executors import MultiThreadedExecutor
-    from rclpy.parameter import Parameter
     from sensor_msgs.msg import Image
-    from vision_msgs.msg import Detection2DArray
 
-    from alphapose_ros.msg import WholeBodyPoseArray
-    from alphapose_ros.ros.nodes.pose_estimation import PoseEstimationNode
-    from alphapose_ros.ros.qos import stage_qos
-    from graph_fixture import header, messages, node_parameters
+    from graph_fixture import header, messages, pose_node_harness
 
-    ctx = rclpy.Context()
-    rclpy.init(context=ctx, domain_id=100 + os.getpid() % 50)
-    pose = PoseEstimationNode("pose_estimation", context=ctx, parameter_overrides=[
-        Parameter(k, value=v) for k, v in node_parameters()["pose_estimation"].items()])
-    test = rclpy.create_node("bad_input_test", context=ctx)
-    got = []
-    test.create_subscription(WholeBodyPoseArray, "poses_raw", got.append, stage_qos(1, offline=True))
-    img_pub = test.create_publisher(Image, "image", stage_qos(1, offline=True))
-    det_pub = test.create_publisher(Detection2DArray, "detections", stage_qos(1, offline=True))
-    ex = MultiThreadedExecutor(num_threads=2, context=ctx)
-    ex.add_node(pose)
-    ex.add_node(test)
-    threading.Thread(target=ex.spin, daemon=True).start()
-    try:
+    with pose_node_harness(100 + os.getpid() % 50) as h:
         bad = []
         for f, mutate in enumerate([lambda m: setattr(m, "encoding", "yuv422_weird"),
                                     lambda m: (setattr(m, "height", 0), setattr(m, "width", 0)),
@@ -51,17 +29,13 @@ def test_bad_frames_are_skipped_and_the_stream_keeps_flowing(ros_msgs):
         empty_det.detections = []  # a frame with nobody in it
         good_img, good_det = messages(6)
         for m in bad + [orphan, empty_det, empty_img, good_det, good_img]:
-            (img_pub if isinstance(m, Image) else det_pub).publish(m)
+            (h.img_pub if isinstance(m, Image) else h.det_pub).publish(m)
         deadline = time.monotonic() + 60
-        while len(got) < 2 and time.monotonic() < deadline:
+        while len(h.got) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         time.sleep(0.5)
-        reasons = dict(pose.skip.counts)
-    finally:
-        ex.shutdown()
-        pose.destroy_node()
-        test.destroy_node()
-        rclpy.try_shutdown(context=ctx)
+        reasons = dict(h.pose.skip.counts)
+    got = h.got
     assert [m.header.stamp for m in got] == [header(5).stamp, header(6).stamp]
     assert len(got[0].poses) == 0 and len(got[1].poses) == 2
     assert len(reasons) == 3 and all(v == 1 for v in reasons.values())
