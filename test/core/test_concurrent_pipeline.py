@@ -118,7 +118,6 @@ def test_stage_statistics_count_items_and_busy_time():
     assert pipe.stats["a"].items == 5 and pipe.stats["a"].ms_per_item >= 2.0
 
 
-@pytest.mark.slow
 def test_pose_pipeline_concurrent_equals_sequential_on_real_footage(footage):
     from alphapose_ros.core.detectors.hog import HogDetector
     from alphapose_ros.core.estimator import PoseEstimator
