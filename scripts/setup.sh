@@ -111,4 +111,10 @@ if [ "$(cat "$WS/.build-stamp" 2>/dev/null)" != "$build_stamp" ] || [ ! -f "$WS/
 else
   log "colcon build up to date"
 fi
+# The no-download pose backend's models (MediaPipe, Apache-2.0): fetched once, verified, then offline.
+if (cd "$ROOT" && "$VENV/bin/python" -m alphapose_ros.cli.download mediapipe) > "$ROOT/.ws/mediapipe.log" 2>&1; then
+  log "MediaPipe models ready"
+else
+  log "MediaPipe models not fetched (offline?): the MediaPipe backend stays unavailable; see .ws/mediapipe.log"
+fi
 log "ready ($ROS_MODE). Use: source scripts/env.sh"

@@ -42,3 +42,15 @@ def footage() -> Path:
         pytest.skip(f"real footage not found in {FOOTAGE}: scripts/setup.sh installs Debian's opencv-doc "
                     "when run as root with apt; or set ALPHAPOSE_ROS_FOOTAGE")
     return FOOTAGE
+
+
+@pytest.fixture(scope="session")
+def mediapipe_models() -> Path:
+    """The MediaPipe .tflite files, fetched by scripts/setup.sh from the PyPI wheel."""
+    from alphapose_ros.core.mediapipe.assets import missing, model_dir
+
+    if missing():
+        pytest.skip(f"MediaPipe models not in {model_dir()} (scripts/setup.sh fetches them from PyPI; "
+                    "offline set-up?): run python -m alphapose_ros.cli.download mediapipe")
+    pytest.importorskip("ai_edge_litert", reason="ai-edge-litert (requirements/core.txt) is not installed")
+    return model_dir()

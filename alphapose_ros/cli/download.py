@@ -3,6 +3,7 @@
     alphapose-download --list
     alphapose-download halpe136_fast50_regression --from-file ~/Downloads/halpe136_fast50_regression_256x192.pth
     alphapose-download yolox-s --url https://<mirror>/yolox_s.pth --sha256 <hex>
+    alphapose-download mediapipe [--from-file mediapipe-0.10.14-...whl]   (no-download backend's models)
 """
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
                 here = "cached" if cached_path(e, a.cache).is_file() else "-"
                 print(f"{e.name:34s} {e.kind:8s} {here:6s} {e.title}")
             return 0
+        if a.name == "mediapipe":
+            return fetch_mediapipe(a.from_file, a.cache)
         if a.name not in entries:
             print(f"unknown model {a.name!r}; see alphapose-download --list", file=sys.stderr)
             return 2
@@ -44,6 +47,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"alphapose-download: {err}", file=sys.stderr)
         return 1
     print(f"{e.name}: verified and cached at {path}")
+    return 0
+
+
+def fetch_mediapipe(wheel: str | None, cache: Path | None) -> int:
+    """Unpack MediaPipe's models from its PyPI wheel (downloaded unless given), verified."""
+    from alphapose_ros.core.mediapipe.assets import MediaPipeModelsMissing, fetch
+
+    try:
+        path = fetch(Path(wheel) if wheel else None, cache)
+    except MediaPipeModelsMissing as err:
+        print(f"alphapose-download: {err}", file=sys.stderr)
+        return 1
+    print(f"mediapipe: verified and cached at {path}")
     return 0
 
 
