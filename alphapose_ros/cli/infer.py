@@ -1,5 +1,6 @@
 """alphapose-infer: AlphaPose-style offline inference on images, folders, lists or videos.
 
+    alphapose-infer --input <path>            (no weights: MediaPipe poses on HOG boxes)
     alphapose-infer --cfg <AlphaPose yaml> --checkpoint <pth> --input <path> --detfile <json> --outdir out/
     alphapose-infer ... --detector yolov3 --yolo-cfg yolov3-spp.cfg --det-weights yolov3-spp.weights
     alphapose-infer ... --detector yolox-x --det-weights yolox_x.pth
@@ -25,7 +26,7 @@ from alphapose_ros.core.detectors.base import Detections
 from alphapose_ros.core.detectors.darknet import DarknetError
 from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
 from alphapose_ros.core.detectors.factory import DETECTORS, make_detector
-from alphapose_ros.core.estimator import PoseEstimator
+from alphapose_ros.core.pose_backends import BACKENDS, make_pose_estimator
 from alphapose_ros.core.io.detfile import DetectionFile
 from alphapose_ros.core.io.drawing import draw_poses
 from alphapose_ros.core.io.results import alphapose_records, openpose_people, write_json
@@ -39,12 +40,20 @@ log = logging.getLogger("alphapose-infer")
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="alphapose-infer", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--cfg", required=True, help="AlphaPose model config (YAML), as passed to AlphaPose")
-    ap.add_argument("--checkpoint", required=True, help="pose checkpoint (.pth) matching --cfg")
+    ap.add_argument("--cfg", help="AlphaPose model config (YAML), as passed to AlphaPose; without it the "
+                    "no-download MediaPipe backend runs")
+    ap.add_argument("--checkpoint", help="pose checkpoint (.pth) matching --cfg (default: the cached official one)")
+    ap.add_argument("--backend", choices=BACKENDS, default="auto",
+                    help="pose backend (auto: alphapose with --cfg, else mediapipe)")
+    ap.add_argument("--keypoints", choices=("halpe_26", "halpe_136"), default="halpe_26",
+                    help="keypoint format of the mediapipe backend (halpe_136 adds hands and face)")
     ap.add_argument("--input", required=True, help="image, folder of images, .txt list of images, or video")
     ap.add_argument("--detfile", help="COCO detection-results JSON with person boxes (instead of a detector)")
-    ap.add_argument("--detector", choices=DETECTORS, default="yolov3",
-                    help="person detector when no --detfile is given (hog: no-download, low-accuracy fallback)")
+    ap.add_argument("--detector", choices=DETECTORS, default=None,
+                    help="person detector when no --detfile is given (default: yolov3 with --det-weights, else "
+                         "hog; hog and blazepose need no download)")
+    ap.add_argument("--det-tile", type=int, default=0,
+                    help="blazepose: also detect on overlapping tiles of this size (finds small people)")
     ap.add_argument("--yolo-cfg", help="darknet cfg for --detector yolov3 (AlphaPose's yolov3-spp.cfg)")
     ap.add_argument("--det-weights", "--yolo-weights", dest="det_weights",
                     help="detector weights: yolov3-spp.weights, or the YOLOX release .pth")
@@ -72,8 +81,11 @@ def make_frames(a: argparse.Namespace):
     """The pipeline's detector (None with --detfile) and the frames it will see (with the
     detfile's filtered boxes attached when given)."""
     if not a.detfile:
+        if a.detector is None:  # AlphaPose's default when its weights are given, else the no-download one
+            a.detector = "yolov3" if a.det_weights else "hog"
+            log.info("detector: %s", a.detector)
         det = make_detector(a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, confidence=a.det_confidence,
-                            nms_thresh=a.det_nms, device=a.device, half=a.fp16)
+                            nms_thresh=a.det_nms, device=a.device, half=a.fp16, tile=a.det_tile)
         return det, lambda: (Frame(name, i, img) for i, (name, img) in enumerate(iter_frames(a.input)))
     dets = DetectionFile(a.detfile)
     f = BoxFilter(confidence=a.det_confidence, nms_thresh=a.det_nms)
@@ -91,15 +103,15 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     a = build_parser().parse_args(argv)
     try:
-        est = PoseEstimator.from_files(a.cfg, a.checkpoint, device=a.device, half=a.fp16,
-                                       batch_size=a.posebatch, flip=a.flip)
+        est = make_pose_estimator(a.backend, cfg=a.cfg, checkpoint=a.checkpoint, keypoint_format=a.keypoints,
+                                  device=a.device, half=a.fp16, batch_size=a.posebatch, flip=a.flip)
         detector, frames = make_frames(a)
-    except (ConfigError, CheckpointError, DarknetError, ValueError, OSError) as e:
+    except (ConfigError, CheckpointError, DarknetError, ValueError, OSError, ImportError) as e:
         log.error("%s", e)
         return 2
     from alphapose_ros.core.pose_nms import PoseNMSParams
 
-    params = PoseNMSParams.for_layout(est.format.num_keypoints, est.cfg.head == "heatmap",
+    params = PoseNMSParams.for_layout(est.format.num_keypoints, est.head == "heatmap",
                                       area_thresh=a.min_box_area)
     pipe = FramePipeline(est, detector, PoseNMSConfig(a.pose_nms, params), det_batch=a.detbatch)
     out = Path(a.outdir)

@@ -89,7 +89,7 @@ def _build_pipeline(a):
     det = make_detector(a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, device=a.device)
     # untrained weights give low keypoint scores: keep every merged pose then
     extra = {"score_thresh": 0.0} if a.allow_untrained and not a.checkpoint else {}
-    params = PoseNMSParams.for_layout(est.format.num_keypoints, est.cfg.head == "heatmap", **extra)
+    params = PoseNMSParams.for_layout(est.format.num_keypoints, est.head == "heatmap", **extra)
     return FramePipeline(est, det, PoseNMSConfig("parametric", params), None if a.no_tracking else MSIMTracker())
 
 

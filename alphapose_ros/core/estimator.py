@@ -71,6 +71,14 @@ class PoseEstimator:
         self.flip_shift = flip_shift
         self._flip_perm = self.format.flip_permutation()
 
+    @property
+    def head(self) -> str:
+        """heatmap | integral | combined: what pose NMS tunes its defaults by."""
+        return self.cfg.head
+
+    def describe(self) -> str:
+        return self.cfg.describe()
+
     @classmethod
     def from_files(cls, config_path: str | Path, checkpoint_path: str | Path | None, **kwargs) -> "PoseEstimator":
         """Build from an AlphaPose YAML config and (optionally) its checkpoint."""

@@ -65,7 +65,7 @@ def suppress(estimator: PoseEstimator, boxes: np.ndarray, box_scores: np.ndarray
     poses = PoseSet(estimator.format.name, boxes, box_scores, keypoints, keypoint_scores,
                     proposal_scores(keypoint_scores, box_scores))
     params = nms.params or PoseNMSParams.for_layout(estimator.format.num_keypoints,
-                                                    heatmap_head=estimator.cfg.head == "heatmap")
+                                                    heatmap_head=estimator.head == "heatmap")
     return apply_pose_nms(poses, nms.kind, params, nms.oks_thresh)
 
 

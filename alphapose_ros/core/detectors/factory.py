@@ -7,13 +7,14 @@ from alphapose_ros.core.detectors.base import Detector
 
 # names only, so that argument parsers need not import torch (yolox_net.VARIANTS has the sizes)
 YOLOX_VARIANTS = ("yolox-nano", "yolox-tiny", "yolox-s", "yolox-m", "yolox-l", "yolox-x")
-DETECTORS = ("yolov3", *YOLOX_VARIANTS, "hog")
+DETECTORS = ("yolov3", *YOLOX_VARIANTS, "hog", "blazepose")
 
 
 def make_detector(kind: str, *, weights: str | Path | None = None, yolo_cfg: str | Path | None = None,
                   confidence: float = 0.1, nms_thresh: float = 0.6, device: str = "cpu",
-                  half: bool = False) -> Detector:
-    """yolov3 (darknet cfg + weights), yolox-nano..yolox-x (release .pth), or hog (no download)."""
+                  half: bool = False, tile: int = 0) -> Detector:
+    """yolov3 (darknet cfg + weights), yolox-nano..yolox-x (release .pth), hog (no download), or
+    blazepose (MediaPipe's person detector, fetched once by set-up; `tile` > 0 adds tiles for small people)."""
     if kind == "yolov3":
         from alphapose_ros.core.detectors.yolov3 import YoloSettings, YoloV3Detector
 
@@ -34,4 +35,8 @@ def make_detector(kind: str, *, weights: str | Path | None = None, yolo_cfg: str
         from alphapose_ros.core.detectors.hog import HogDetector
 
         return HogDetector()
+    if kind == "blazepose":
+        from alphapose_ros.core.mediapipe.blazepose_detector import BlazePoseDetector, BlazePoseDetectorSettings
+
+        return BlazePoseDetector(BlazePoseDetectorSettings(min_score=confidence, tile=tile))
     raise ValueError(f"unknown detector {kind!r} (one of {', '.join(DETECTORS)})")

@@ -24,7 +24,9 @@ class DetectionNode(LifecycleNode):
         super().__init__(name, **kwargs)
         self.p = {
             "detector": declare(self, "detector", "hog",
-                                "yolov3 | yolox-nano..yolox-x | hog (no-download fallback) | external"),
+                                "yolov3 | yolox-nano..yolox-x | hog, blazepose (no download) | external"),
+            "tile": declare(self, "tile", 0, "blazepose: also detect on overlapping tiles of this size in px "
+                            "(finds far-away people; 0 = whole image only)"),
             "yolo_cfg": declare_path(self, "yolo_cfg", "darknet cfg for yolov3 (AlphaPose's yolov3-spp.cfg)"),
             "weights": declare_path(self, "weights", "detector weights: yolov3-spp.weights or a YOLOX release .pth"),
             "confidence": declare(self, "confidence", 0.1, "detection confidence threshold (low for recall)"),
@@ -50,7 +52,8 @@ class DetectionNode(LifecycleNode):
             if p["detector"] != "external":
                 self.detector = make_detector(p["detector"], weights=p["weights"] or None,
                                               yolo_cfg=p["yolo_cfg"] or None, confidence=p["confidence"],
-                                              nms_thresh=p["nms_thresh"], device=p["device"], half=p["fp16"])
+                                              nms_thresh=p["nms_thresh"], device=p["device"], half=p["fp16"],
+                                              tile=p["tile"])
         except Exception as e:  # a missing/mismatched weights file must not crash the graph
             self.get_logger().error(f"cannot configure detector: {e}")
             return TransitionCallbackReturn.FAILURE

@@ -24,6 +24,7 @@ from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
 from alphapose_ros.core.estimator import PoseEstimator
 from alphapose_ros.core.models.config import build_model, load_config
 from alphapose_ros.core.pipeline import proposal_scores
+from alphapose_ros.core.pose_backends import make_pose_estimator
 from alphapose_ros.core.poses import PoseSet
 from alphapose_ros.msg import KeypointLayout, WholeBodyPoseArray
 from alphapose_ros.ros.conversions import layout_msg, poses_to_msg
@@ -38,8 +39,14 @@ class PoseEstimationNode(LifecycleNode):
     def __init__(self, name: str = "pose_estimation", **kwargs):
         super().__init__(name, **kwargs)
         self.p = {
-            "pose_config": declare_path(self, "pose_config", "AlphaPose model config (YAML), as passed to AlphaPose"),
-            "checkpoint": declare_path(self, "checkpoint", "pose checkpoint (.pth) matching pose_config"),
+            "backend": declare(self, "backend", "auto",
+                               "auto (alphapose when pose_config is set, else mediapipe) | alphapose | mediapipe"),
+            "keypoint_format": declare(self, "keypoint_format", "halpe_26",
+                                       "mediapipe backend: halpe_26 (body+feet) or halpe_136 (+ face and hands)"),
+            "pose_config": declare_path(self, "pose_config", "AlphaPose model config (YAML), as passed to AlphaPose; "
+                                        "empty: the no-download MediaPipe backend"),
+            "checkpoint": declare_path(self, "checkpoint", "pose checkpoint (.pth) matching pose_config "
+                                       "(empty: the cached official one for pose_config)"),
             "allow_untrained": declare(self, "allow_untrained", False,
                                        "run with untrained weights when checkpoint is empty (tests, benchmarks)"),
             "device": declare(self, "device", "cpu", "cpu or cuda[:N]"),
@@ -71,19 +78,16 @@ class PoseEstimationNode(LifecycleNode):
     def on_configure(self, state) -> TransitionCallbackReturn:
         p = self.p
         try:
-            if not p["pose_config"]:
-                raise ValueError("parameter pose_config is empty: give the AlphaPose YAML of your checkpoint")
-            if not p["checkpoint"] and not p["allow_untrained"]:
-                raise ValueError("parameter checkpoint is empty (set allow_untrained:=true to run untrained weights)")
-            if p["checkpoint"]:
-                self.estimator = PoseEstimator.from_files(p["pose_config"], p["checkpoint"], device=p["device"],
-                                                          half=p["fp16"], batch_size=p["pose_batch"], flip=p["flip"],
-                                                          torchscript=p["torchscript"])
-            else:
+            if p["pose_config"] and not p["checkpoint"] and p["allow_untrained"]:
                 cfg = load_config(p["pose_config"])
                 self.estimator = PoseEstimator(cfg, build_model(cfg), device=p["device"], half=p["fp16"],
                                                batch_size=p["pose_batch"], flip=p["flip"],
                                                torchscript=p["torchscript"])
+            else:
+                self.estimator = make_pose_estimator(
+                    p["backend"], cfg=p["pose_config"] or None, checkpoint=p["checkpoint"] or None,
+                    keypoint_format=p["keypoint_format"], device=p["device"], half=p["fp16"],
+                    batch_size=p["pose_batch"], flip=p["flip"], torchscript=p["torchscript"])
         except Exception as e:
             self.get_logger().error(f"cannot configure the pose model: {e}")
             return TransitionCallbackReturn.FAILURE
@@ -91,7 +95,7 @@ class PoseEstimationNode(LifecycleNode):
         self.layout_pub = self.create_publisher(KeypointLayout, "keypoint_layout", latched_qos())
         self.layout_pub.publish(layout_msg(self.estimator.format))
         self.filter = BoxFilter(confidence=p["min_box_score"], nms_thresh=None)
-        self.get_logger().info(f"pose model: {self.estimator.cfg.describe()} on {p['device']}")
+        self.get_logger().info(f"pose model: {self.estimator.describe()} on {p['device']}")
         return TransitionCallbackReturn.SUCCESS
 
     def on_activate(self, state) -> TransitionCallbackReturn:

@@ -1,0 +1,64 @@
+"""Choose the pose estimator: AlphaPose's networks with the user's checkpoint, or the MediaPipe
+backend that needs no download. The one place the commands and the pose node decide this."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alphapose_ros.core.model_zoo import cached_path, load_manifest
+
+BACKENDS = ("auto", "alphapose", "mediapipe")
+log = logging.getLogger("alphapose_ros.pose_backends")
+
+
+def cached_official_models() -> list[str]:
+    """Names of the manifest's pose models whose checkpoints are in the cache."""
+    try:
+        return [e.name for e in load_manifest().values() if e.kind == "pose" and cached_path(e).is_file()]
+    except Exception:  # no manifest, unreadable cache: nothing usable
+        return []
+
+
+def checkpoint_for_config(cfg: str | Path) -> Path | None:
+    """The cached official checkpoint whose manifest config is `cfg` (matched by the path's ending)."""
+    want = Path(cfg).as_posix()
+    for e in load_manifest().values():
+        if e.kind == "pose" and e.config and want.endswith(e.config) and cached_path(e).is_file():
+            return cached_path(e)
+    return None
+
+
+def make_pose_estimator(backend: str = "auto", *, cfg: str | Path | None = None,
+                        checkpoint: str | Path | None = None, keypoint_format: str = "halpe_26",
+                        device: str = "cpu", half: bool = False, batch_size: int = 64, flip: bool = False,
+                        torchscript: bool = False):
+    """An estimator with `.format`, `.head`, `.describe()` and `__call__(image_rgb, boxes)`.
+
+    auto: AlphaPose when a config is given (its checkpoint from the cache when not given),
+    otherwise MediaPipe, saying so in the log.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown pose backend {backend!r} (one of {', '.join(BACKENDS)})")
+    if backend == "auto":
+        backend = "alphapose" if cfg else "mediapipe"
+        if backend == "mediapipe":
+            found = cached_official_models()
+            hint = (f" (official checkpoints in the cache: {', '.join(found)}; pass their AlphaPose config "
+                    "with --cfg to use them)" if found else "")
+            log.info("no AlphaPose config given: using the no-download MediaPipe BlazePose backend "
+                     "(Apache-2.0 weights, %s)%s", keypoint_format, hint)
+    if backend == "alphapose":
+        from alphapose_ros.core.estimator import PoseEstimator
+
+        if not cfg:
+            raise ValueError("the alphapose backend needs an AlphaPose config (--cfg / pose_config)")
+        checkpoint = checkpoint or checkpoint_for_config(cfg)
+        if checkpoint is None:
+            raise ValueError(f"no checkpoint given for {cfg} and none cached for it; see alphapose-download --list")
+        return PoseEstimator.from_files(cfg, checkpoint, device=device, half=half, batch_size=batch_size, flip=flip,
+                                        torchscript=torchscript)
+    from alphapose_ros.core.mediapipe.estimator import MediaPipePoseEstimator
+
+    if device != "cpu" or half or flip:
+        log.warning("the MediaPipe backend runs on the CPU in fp32 without flip test; ignoring device/fp16/flip")
+    return MediaPipePoseEstimator(keypoint_format, batch_size=min(batch_size, 16))
