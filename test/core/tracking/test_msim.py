@@ -101,3 +101,15 @@ def test_pose_distance_term_separates_people_whose_boxes_overlap():
     o = tr.update(1 / 30, np.stack([box, b2]), keypoints=np.stack([kp(pb, box), kp(pa, b2)]), kp_scores=ok)
     second = dict(zip(o.det_index.tolist(), o.track_ids.tolist()))
     assert second[0] == first[1] and second[1] == first[0]
+
+
+def test_embeddings_cut_id_switches_on_synthetic_crossing_scenes():
+    from alphapose_ros.core.tracking.metrics import score_tracker
+    from alphapose_ros.core.tracking.synthetic import SceneSpec, make_scene
+
+    without = with_ = 0
+    for seed in range(3):
+        scene = make_scene(SceneSpec(people=20, frames=120, seed=seed))
+        without += score_tracker(MSIMTracker(MSIMParams(frame_rate=30.0)), scene, False)[0]["id_switches"]
+        with_ += score_tracker(MSIMTracker(MSIMParams(frame_rate=30.0)), scene, True)[0]["id_switches"]
+    assert with_ < without / 2, (with_, without)
