@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from alphapose_ros.core.mediapipe.roi import Rois, crop_rois, rois_from_points, to_image
-from alphapose_ros.core.mediapipe.runtime import TfliteModel
+from alphapose_ros.core.mediapipe.roi import Rois, rois_from_points, to_image
+from alphapose_ros.core.mediapipe.runtime import TfliteModel, run_on_rois
 
 SIZE = 256
 ROI_SCALE = 1.25  # ROI side = 2 x body-circle radius x this (MediaPipe's own margin)
@@ -82,7 +82,7 @@ def to_halpe26(xy33: np.ndarray, score33: np.ndarray) -> tuple[np.ndarray, np.nd
     return xy.astype(np.float32), s.astype(np.float32)
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
+def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -80, 80)))
 
 
@@ -99,15 +99,10 @@ class BodyLandmarks:
 
 def run_body(model: TfliteModel, image_rgb: np.ndarray, rois: Rois, batch_size: int = 8) -> BodyLandmarks:
     """Landmarks for every ROI, in batches of `batch_size` crops."""
-    raw, flags = [], []
-    for i in range(0, len(rois), batch_size):
-        part = rois.select(slice(i, i + batch_size))
-        out = model.run(crop_rois(image_rgb, part, SIZE))
-        raw.append(out[0].reshape(len(part), 39, 5))
-        flags.append(out[1].reshape(len(part)))
-    lm, person = np.concatenate(raw), np.concatenate(flags)
+    raw, flags = run_on_rois(model, image_rgb, rois, batch_size)[:2]
+    lm, person = raw.reshape(len(rois), 39, 5), flags.reshape(len(rois))
     xy = to_image(lm[:, :35, :2].astype(np.float64), rois, SIZE)
-    score = _sigmoid(lm[:, :33, 3]) * person[:, None]
+    score = sigmoid(lm[:, :33, 3]) * person[:, None]
     return BodyLandmarks(xy[:, :33], score, person, xy[:, 33:35])
 
 

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
+from alphapose_ros.core.mediapipe.roi import Rois, crop_rois
+
 
 def _interpreter_class():
     try:
@@ -60,3 +62,11 @@ class TfliteModel:
         if n > 1 and any(int(d["shape"][0]) != n for d in self._it.get_output_details()):
             self.batchable = False
             self._resize(1)
+
+
+def run_on_rois(model: TfliteModel, image_rgb: np.ndarray, rois: Rois, batch_size: int) -> list[np.ndarray]:
+    """The model's outputs for every ROI's crop, cut and run `batch_size` crops at a time."""
+    size = model.input_hw[0]
+    outs = [model.run(crop_rois(image_rgb, rois.select(slice(i, i + batch_size)), size))
+            for i in range(0, len(rois), batch_size)]
+    return [np.concatenate(o) for o in zip(*outs)]

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from alphapose_ros.core.mediapipe.assets import model_path
-from alphapose_ros.core.mediapipe.body import BODY33, BodyLandmarks, _sigmoid
-from alphapose_ros.core.mediapipe.roi import Rois, crop_rois, rois_from_points, to_image
-from alphapose_ros.core.mediapipe.runtime import TfliteModel
+from alphapose_ros.core.mediapipe.body import BODY33, BodyLandmarks, sigmoid
+from alphapose_ros.core.mediapipe.roi import Rois, rois_from_points, to_image
+from alphapose_ros.core.mediapipe.runtime import TfliteModel, run_on_rois
 
 HAND_SIZE, FACE_SIZE = 224, 192
 HAND_SCALE, HAND_SHIFT = 2.0, 0.5
@@ -57,17 +57,12 @@ class WholeBody:
         self.face = TfliteModel(model_path("face_landmark", cache), num_threads)
         self.batch_size = batch_size
 
-    def _run(self, model: TfliteModel, image_rgb: np.ndarray, rois: Rois, size: int) -> list[np.ndarray]:
-        outs = [model.run(crop_rois(image_rgb, rois.select(slice(i, i + self.batch_size)), size))
-                for i in range(0, len(rois), self.batch_size)]
-        return [np.concatenate(o) for o in zip(*outs)]
-
     def hands(self, image_rgb: np.ndarray, body: BodyLandmarks) -> tuple[np.ndarray, np.ndarray]:
         """(N,42,2) left then right hand points, (N,42) scores = hand presence x wrist score."""
         n = len(body.xy)
         rois = [hand_rois(body, s) for s in ("left", "right")]
         both = Rois(*(np.concatenate([getattr(r, f) for r in rois]) for f in ("centre", "side", "angle")))
-        lm, presence = self._run(self.hand, image_rgb, both, HAND_SIZE)[:2]
+        lm, presence = run_on_rois(self.hand, image_rgb, both, self.batch_size)[:2]
         xy = to_image(lm.reshape(2 * n, 21, 3)[..., :2].astype(np.float64), both, HAND_SIZE)
         wrist = np.concatenate([body.score[:, _I["left_wrist"]], body.score[:, _I["right_wrist"]]])
         score = np.repeat((presence.reshape(-1) * wrist)[:, None], 21, 1)
@@ -76,10 +71,10 @@ class WholeBody:
     def faces(self, image_rgb: np.ndarray, body: BodyLandmarks) -> tuple[np.ndarray, np.ndarray]:
         """(N,68,2) face points, (N,68) scores = face presence x the body's least visible eye/mouth point."""
         rois = face_rois(body)
-        mesh, flag = self._run(self.face, image_rgb, rois, FACE_SIZE)
+        mesh, flag = run_on_rois(self.face, image_rgb, rois, self.batch_size)
         pts = mesh.reshape(len(rois), 468, 3)[:, FACE68_FROM_MESH468, :2].astype(np.float64)
         seen = body.score[:, [_I[k] for k in ("left_eye", "right_eye", "mouth_left", "mouth_right")]].min(1)
-        score = _sigmoid(flag.reshape(-1)) * seen
+        score = sigmoid(flag.reshape(-1)) * seen
         return to_image(pts, rois, FACE_SIZE), np.repeat(score[:, None], 68, 1)
 
     def __call__(self, image_rgb: np.ndarray, body: BodyLandmarks, xy26: np.ndarray, score26: np.ndarray
