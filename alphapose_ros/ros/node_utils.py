@@ -2,13 +2,28 @@
 from __future__ import annotations
 
 import os
+import sys
 
-from rcl_interfaces.msg import ParameterDescriptor
+from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
+from rclpy.exceptions import InvalidParameterValueException
 
 
-def declare(node, name: str, default, description: str):
-    """Declare a parameter with its description and return its value."""
-    node.declare_parameter(name, default, ParameterDescriptor(description=description))
+def declare(node, name: str, default, description: str, range: tuple | None = None):
+    """Declare a parameter with its description (and inclusive `range` (lo, hi), which ROS
+    tools show and enforce on later sets too) and return its value. A start-up value outside
+    the range is refused with one clear line naming the parameter."""
+    d = ParameterDescriptor(description=description)
+    if range is not None:
+        lo, hi = range
+        if isinstance(default, float):
+            d.floating_point_range = [FloatingPointRange(from_value=float(lo), to_value=float(hi), step=0.0)]
+        else:
+            d.integer_range = [IntegerRange(from_value=int(lo), to_value=int(hi), step=1)]
+    try:
+        node.declare_parameter(name, default, d)
+    except InvalidParameterValueException as e:
+        raise ValueError(f"{node.get_name()}: parameter {name} is outside its range [{range[0]}, {range[1]}] "
+                         f"({description})") from e
     return node.get_parameter(name).value
 
 
@@ -51,6 +66,9 @@ def run_nodes(factories, args=None, threads: int | None = None) -> None:
         ex.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+    except ValueError as e:  # a parameter out of range: one line, not a traceback
+        print(f"alphapose_ros: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
     finally:
         for n in nodes:
             n.destroy_node()

@@ -71,3 +71,27 @@ def test_path_parameters_expand_the_home_directory(ros_msgs):
         node.destroy_node()
     finally:
         rclpy.try_shutdown(context=ctx)
+
+
+def test_out_of_range_values_are_refused_at_start_and_on_set(ros_msgs):
+    pytest.importorskip("vision_msgs.msg", reason="vision_msgs not built (needs ../shared/interfaces)")
+    import rclpy
+    from rclpy.parameter import Parameter
+
+    from alphapose_ros.ros.nodes.detection import DetectionNode
+    from alphapose_ros.ros.nodes.tracking import TrackingNode
+
+    ctx = rclpy.Context()
+    rclpy.init(context=ctx)
+    try:
+        with pytest.raises(ValueError, match=r"parameter confidence is outside its range \[0.0, 1.0\]"):
+            DetectionNode("detection", context=ctx, parameter_overrides=[
+                Parameter("autostart", value=False), Parameter("confidence", value=1.5)])
+        node = TrackingNode("tracking", context=ctx)
+        r = node.describe_parameter("queue_depth").integer_range[0]
+        assert (r.from_value, r.to_value) == (1, 1000)
+        result = node.set_parameters([Parameter("frame_rate", value=-5.0)])[0]
+        assert not result.successful and node.get_parameter("frame_rate").value == 30.0
+        node.destroy_node()
+    finally:
+        rclpy.try_shutdown(context=ctx)

@@ -22,10 +22,11 @@ class PoseNMSNode(Node):
         self.kind = declare(self, "kind", "parametric", "parametric | oks | none")
         self.heatmap_head = declare(self, "heatmap_head", False,
                                     "the pose model has a heatmap head (selects AlphaPose's 133/136-keypoint defaults)")
-        self.area_thresh = declare(self, "min_box_area", 0.0, "drop poses whose keypoint extent is smaller (px^2)")
+        self.area_thresh = declare(self, "min_box_area", 0.0, "drop poses whose keypoint extent is smaller (px^2)",
+                                   range=(0.0, 1000000000000.0))
         self.params_file = declare_path(self, "params_file", "YAML of parametric NMS parameters (from the search)")
-        self.oks_thresh = declare(self, "oks_thresh", 0.9, "OKS NMS threshold")
-        depth = declare(self, "queue_depth", 2, "input/output queue depth (bounds latency)")
+        self.oks_thresh = declare(self, "oks_thresh", 0.9, "OKS NMS threshold", range=(0.0, 1.0))
+        depth = declare(self, "queue_depth", 2, "input/output queue depth (bounds latency)", range=(1, 1000))
         offline = declare(self, "offline", False, "deep queues: process every message")
         if self.kind not in ("parametric", "oks", "none"):
             raise ValueError(f"unknown pose NMS kind {self.kind!r}")

@@ -18,14 +18,20 @@ class TrackingNode(Node):
     def __init__(self, name: str = "tracking", **kwargs):
         super().__init__(name, **kwargs)
         params = MSIMParams(
-            embedding_thresh=declare(self, "embedding_thresh", 0.7, "stage 1: max embedding distance"),
-            fused_thresh=declare(self, "fused_thresh", 0.5, "stage 2: max (1 - IoU) + pose_weight x pose distance"),
-            relaxed_thresh=declare(self, "relaxed_thresh", 0.7, "stage 3 (relaxed repeat) threshold"),
-            pose_weight=declare(self, "pose_weight", 0.0, "weight of the normalised pose distance in stage 2"),
-            max_lost_seconds=declare(self, "max_lost_seconds", 8.0, "forget a track unseen this long (image time)"),
-            frame_rate=declare(self, "frame_rate", 30.0, "nominal camera rate (Kalman step per frame)"),
+            embedding_thresh=declare(self, "embedding_thresh", 0.7, "stage 1: max embedding distance",
+                                     range=(0.0, 2.0)),
+            fused_thresh=declare(self, "fused_thresh", 0.5, "stage 2: max (1 - IoU) + pose_weight x pose distance",
+                                 range=(0.0, 10.0)),
+            relaxed_thresh=declare(self, "relaxed_thresh", 0.7, "stage 3 (relaxed repeat) threshold",
+                                   range=(0.0, 10.0)),
+            pose_weight=declare(self, "pose_weight", 0.0, "weight of the normalised pose distance in stage 2",
+                                range=(0.0, 100.0)),
+            max_lost_seconds=declare(self, "max_lost_seconds", 8.0, "forget a track unseen this long (image time)",
+                                     range=(0.0, 86400.0)),
+            frame_rate=declare(self, "frame_rate", 30.0, "nominal camera rate (Kalman step per frame)",
+                               range=(0.1, 1000.0)),
         )
-        depth = declare(self, "queue_depth", 2, "input/output queue depth (bounds latency)")
+        depth = declare(self, "queue_depth", 2, "input/output queue depth (bounds latency)", range=(1, 1000))
         offline = declare(self, "offline", False, "deep queues: process every message")
         self.tracker = MSIMTracker(params)
         self.skip = SkipLog(self.get_logger())

@@ -23,12 +23,15 @@ from alphapose_ros.ros.sync import StampPairer, stamp_key
 class VisualizerNode(Node):
     def __init__(self, name: str = "visualizer", **kwargs):
         super().__init__(name, **kwargs)
-        self.min_score = declare(self, "min_score", 0.05, "draw keypoints and links above this score")
-        self.scale = declare(self, "marker_scale", 0.001, "metres per pixel for the RViz markers")
-        depth = declare(self, "queue_depth", 2, "queue depth")
+        self.min_score = declare(self, "min_score", 0.05, "draw keypoints and links above this score",
+                                 range=(0.0, 1.0))
+        self.scale = declare(self, "marker_scale", 0.001, "metres per pixel for the RViz markers",
+                             range=(1e-09, 1000.0))
+        depth = declare(self, "queue_depth", 2, "queue depth", range=(1, 1000))
         offline = declare(self, "offline", False, "deep queues: draw every frame")
         self.skip = SkipLog(self.get_logger())
-        self.pairer = StampPairer(self._on_pair, declare(self, "sync_queue", 10, "frames kept while pairing"))
+        self.pairer = StampPairer(self._on_pair, declare(self, "sync_queue", 10, "frames kept while pairing",
+                                                         range=(1, 10000)))
         q = stage_qos(depth, offline)
         self.img_pub = self.create_publisher(Image, "image_annotated", q)
         self.marker_pub = self.create_publisher(MarkerArray, "markers", q)
