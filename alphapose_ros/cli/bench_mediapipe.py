@@ -12,7 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-FOOTAGE = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
+from alphapose_ros.cli.bench_detectors import FOOTAGE
 
 
 def five_people(video: Path) -> tuple[np.ndarray, np.ndarray]:

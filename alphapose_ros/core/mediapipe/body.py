@@ -96,6 +96,13 @@ class BodyLandmarks:
     person: np.ndarray
     align: np.ndarray
 
+    def with_rows(self, rows: np.ndarray, other: "BodyLandmarks") -> "BodyLandmarks":
+        """A copy whose `rows` (boolean mask) are replaced by `other`'s rows, in order."""
+        out = BodyLandmarks(self.xy.copy(), self.score.copy(), self.person.copy(), self.align.copy())
+        out.xy[rows], out.score[rows] = other.xy, other.score
+        out.person[rows], out.align[rows] = other.person, other.align
+        return out
+
 
 def run_body(model: TfliteModel, image_rgb: np.ndarray, rois: Rois, batch_size: int = 8) -> BodyLandmarks:
     """Landmarks for every ROI, in batches of `batch_size` crops."""

@@ -61,10 +61,10 @@ class MediaPipePoseEstimator:
             second = refined_rois(body)
             # keep the first ROI where it found no person: its alignment points mean nothing then
             use = (body.person >= 0.5) & (second.side >= 8) & np.isfinite(second.side)
-            if use.any():
+            if use.any():  # only those rows run again
                 rois = Rois(np.where(use[:, None], second.centre, rois.centre), np.where(use, second.side, rois.side),
                             np.where(use, second.angle, rois.angle))
-                body = run_body(self.body, image_rgb, rois, self.batch_size)
+                body = body.with_rows(use, run_body(self.body, image_rgb, rois.select(use), self.batch_size))
         xy, score = to_halpe26(body.xy, body.score)
         if self.wholebody is not None:
             xy, score = self.wholebody(image_rgb, body, xy, score)

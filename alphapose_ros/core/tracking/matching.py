@@ -9,16 +9,18 @@ from alphapose_ros.core.tracking.kalman import CHI2INV95, KalmanFilter
 INF_COST = 1e5
 
 
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU (N,M) of boxes a (N,4) and b (M,4), tlbr, with the +1-pixel area convention."""
+def iou_matrix(a: np.ndarray, b: np.ndarray, plus_one: bool = True) -> np.ndarray:
+    """IoU (N,M) of boxes a (N,4) and b (M,4), tlbr; `plus_one`: the +1-pixel area convention
+    of AlphaPose's tracker (metrics use continuous boxes)."""
+    o = 1.0 if plus_one else 0.0
     a = np.asarray(a, np.float64).reshape(-1, 4)
     b = np.asarray(b, np.float64).reshape(-1, 4)
-    iw = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]) + 1, 0, None)
-    ih = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]) + 1, 0, None)
+    iw = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]) + o, 0, None)
+    ih = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]) + o, 0, None)
     inter = iw * ih
-    area_a = (a[:, 2] - a[:, 0] + 1) * (a[:, 3] - a[:, 1] + 1)
-    area_b = (b[:, 2] - b[:, 0] + 1) * (b[:, 3] - b[:, 1] + 1)
-    return inter / (area_a[:, None] + area_b[None] - inter)
+    area_a = (a[:, 2] - a[:, 0] + o) * (a[:, 3] - a[:, 1] + o)
+    area_b = (b[:, 2] - b[:, 0] + o) * (b[:, 3] - b[:, 1] + o)
+    return inter / np.maximum(area_a[:, None] + area_b[None] - inter, 1e-12)
 
 
 def iou_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -14,12 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from alphapose_ros.core.detectors.nms import iou_one_to_many
-
-
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    a, b = np.asarray(a, float).reshape(-1, 4), np.asarray(b, float).reshape(-1, 4)
-    return np.array([iou_one_to_many(x, b) for x in a]).reshape(len(a), len(b))
+from alphapose_ros.core.tracking.matching import iou_matrix
 
 
 @dataclass
@@ -40,7 +35,7 @@ class MotAccumulator:
 
     def update(self, gt_ids, gt_boxes, hyp_ids, hyp_boxes) -> None:
         gt_ids, hyp_ids = list(map(int, gt_ids)), list(map(int, hyp_ids))
-        iou = iou_matrix(gt_boxes, hyp_boxes)
+        iou = iou_matrix(gt_boxes, hyp_boxes, plus_one=False)
         ok = iou >= self.iou_thresh
         for g in gt_ids:
             self._gt_len[g] += 1
