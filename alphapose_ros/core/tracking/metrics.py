@@ -47,7 +47,7 @@ class MotAccumulator:
         # keep last frame's correspondences that still hold
         for i, g in enumerate(gt_ids):
             h = self._last_match.get(g)
-            if h in hyp_ids and ok[i, hyp_ids.index(h)] and h not in matched.values():
+            if h in hyp_ids and ok[i, hyp_ids.index(h)] and hyp_ids.index(h) not in matched.values():
                 matched[i] = hyp_ids.index(h)
         free_g = [i for i in range(len(gt_ids)) if i not in matched]
         free_h = [j for j in range(len(hyp_ids)) if j not in matched.values()]

@@ -45,3 +45,14 @@ def test_correspondence_is_kept_while_it_still_overlaps():
     # a second hypothesis fits better, but the old one still overlaps: no switch
     acc.update([1], [A], [7, 8], [np.add(A, [1, 0, 1, 0]), A])
     assert acc.id_switches == 0 and acc.false_positives == 1
+
+
+def test_one_hypothesis_is_never_matched_to_two_people_it_once_followed():
+    # hypothesis 3 follows person A, then (A gone) person B; then both stand where 3 is
+    acc = MotAccumulator()
+    a, b = [0, 0, 10, 20], [100, 0, 110, 20]
+    acc.update([1], [a], [3], [a])
+    acc.update([2], [b], [3], [b])
+    acc.update([1, 2], [a, a], [3], [a])
+    s = acc.summary()
+    assert acc.matches == 3 and s["false_positives"] == 0 and s["misses"] == 1
