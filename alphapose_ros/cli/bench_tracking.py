@@ -1,43 +1,61 @@
-"""Benchmark the tracker on synthetic crossing scenes: MOTA, IDF1, ID switches and time per frame,
-MSIM with and without identity embeddings, for 5, 20 and 50 people.
+"""Benchmark the trackers on synthetic crossing scenes: MOTA, IDF1, ID switches and time per
+frame for 5, 20 and 50 people -- MSIM with and without identity embeddings, and PoseFlow on
+rendered frames (ORB correspondences) and without images (identity correspondences, as the
+tracking node runs it).
 
-    python -m alphapose_ros.cli.bench_tracking [--seeds 5] [--frames 200] [--out tracking.json]
+    python -m alphapose_ros.cli.bench_tracking [--seeds 5] [--poseflow-seeds 2] [--frames 200] [--out f.json]
 """
 from __future__ import annotations
 
 import argparse
 import json
+from functools import partial
 
 import numpy as np
 
 from alphapose_ros.core.tracking.metrics import score_tracker
 from alphapose_ros.core.tracking.msim import MSIMParams, MSIMTracker
-from alphapose_ros.core.tracking.synthetic import SceneSpec, make_scene
+from alphapose_ros.core.tracking.poseflow import PoseFlowTracker
+from alphapose_ros.core.tracking.synthetic import SceneSpec, make_scene, render, scene_textures
+
+
+def _draw(textures, frame):
+    return render(frame, *textures)
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--people", default="5,20,50")
     ap.add_argument("--seeds", type=int, default=5, help="scenes per crowd size (summed/averaged)")
+    ap.add_argument("--poseflow-seeds", type=int, default=2, help="scenes for PoseFlow on images (slow: ORB)")
     ap.add_argument("--frames", type=int, default=200)
     ap.add_argument("--out", help="write the figures as JSON here")
     a = ap.parse_args(argv)
     rows = []
     print(f"synthetic crossing scenes, {a.frames} frames at 30 fps, {a.seeds} seeds each")
     for n in map(int, a.people.split(",")):
-        scenes = [make_scene(SceneSpec(people=n, frames=a.frames, seed=s)) for s in range(a.seeds)]
+        specs = [SceneSpec(people=n, frames=a.frames, seed=s) for s in range(a.seeds)]
+        scenes = [make_scene(sp) for sp in specs]
         gt = np.mean([len(f.gt_ids) for sc in scenes for f in sc])
-        for emb in (False, True):
-            runs = [score_tracker(MSIMTracker(MSIMParams(frame_rate=30.0)), sc, emb) for sc in scenes]
-            row = {"people": n, "embeddings": emb, "visible_per_frame": float(gt),
-                   "mota": float(np.mean([r[0]["mota"] for r in runs])),
-                   "idf1": float(np.mean([r[0]["idf1"] for r in runs])),
-                   "id_switches": int(sum(r[0]["id_switches"] for r in runs)),
-                   "ms_per_frame": float(np.mean([r[1] for r in runs]))}
+        runs = {"MSIM without embeddings": [score_tracker(MSIMTracker(MSIMParams(frame_rate=30.0)), sc, False)
+                                            for sc in scenes],
+                "MSIM with embeddings": [score_tracker(MSIMTracker(MSIMParams(frame_rate=30.0)), sc, True)
+                                         for sc in scenes],
+                "PoseFlow without images": [score_tracker(PoseFlowTracker(), sc, False) for sc in scenes]}
+        runs[f"PoseFlow on images ({min(a.poseflow_seeds, a.seeds)} seeds)"] = [
+            score_tracker(PoseFlowTracker(), sc, False, draw=partial(_draw, scene_textures(sp)))
+            for sp, sc in list(zip(specs, scenes))[:a.poseflow_seeds]]
+        for name, rs in runs.items():
+            if not rs:
+                continue
+            row = {"people": n, "tracker": name, "visible_per_frame": float(gt),
+                   "mota": float(np.mean([r[0]["mota"] for r in rs])),
+                   "idf1": float(np.mean([r[0]["idf1"] for r in rs])),
+                   "id_switches": int(sum(r[0]["id_switches"] for r in rs)),
+                   "ms_per_frame": float(np.mean([r[1] for r in rs]))}
             rows.append(row)
-            print(f"  {n:3d} people ({gt:4.1f} on screen), MSIM {'with' if emb else 'without'} embeddings: "
-                  f"MOTA {row['mota']:.3f}, IDF1 {row['idf1']:.3f}, ID switches {row['id_switches']}, "
-                  f"{row['ms_per_frame']:.2f} ms/frame")
+            print(f"  {n:3d} people ({gt:4.1f} on screen), {name}: MOTA {row['mota']:.3f}, IDF1 {row['idf1']:.3f}, "
+                  f"ID switches {row['id_switches']}, {row['ms_per_frame']:.2f} ms/frame")
     if a.out:
         with open(a.out, "w") as f:
             json.dump(rows, f, indent=1)

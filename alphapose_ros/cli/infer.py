@@ -30,9 +30,10 @@ from alphapose_ros.core.pose_backends import BACKENDS, make_pose_estimator
 from alphapose_ros.core.io.detfile import DetectionFile
 from alphapose_ros.core.io.drawing import draw_poses
 from alphapose_ros.core.io.results import alphapose_records, openpose_people, write_json
-from alphapose_ros.core.io.sources import iter_frames
+from alphapose_ros.core.io.sources import iter_frames, source_fps
 from alphapose_ros.core.models.config import ConfigError
 from alphapose_ros.core.pipeline import NMS_KINDS, Frame, FramePipeline, PoseNMSConfig
+from alphapose_ros.core.tracking.trackers import TRACKERS, make_tracker
 
 log = logging.getLogger("alphapose-infer")
 
@@ -62,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--outdir", default="examples/res", help="output folder")
     ap.add_argument("--format", choices=("coco", "open"), default="coco", help="results format")
     ap.add_argument("--pose-nms", choices=NMS_KINDS, default="parametric")
+    ap.add_argument("--tracker", choices=("none",) + TRACKERS, default="none",
+                    help="give people track IDs (written as idx): msim (the paper's tracker) or poseflow")
+    ap.add_argument("--pose-track", "--pose_track", dest="tracker", action="store_const", const="msim",
+                    help="AlphaPose's flag: same as --tracker msim")
+    ap.add_argument("--pose-flow", "--pose_flow", dest="tracker", action="store_const", const="poseflow",
+                    help="AlphaPose's flag: same as --tracker poseflow")
     ap.add_argument("--min-box-area", type=float, default=0.0, help="drop poses smaller than this (px^2)")
     ap.add_argument("--flip", action="store_true", help="flip test (averages a mirrored pass)")
     ap.add_argument("--posebatch", type=int, default=64, help="crops per network batch")
@@ -79,14 +86,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def make_frames(a: argparse.Namespace):
     """The pipeline's detector (None with --detfile) and the frames it will see (with the
-    detfile's filtered boxes attached when given)."""
+    detfile's filtered boxes attached when given). Frame times are in seconds (for trackers)."""
+    fps = source_fps(a.input)
     if not a.detfile:
         if a.detector is None:  # AlphaPose's default when its weights are given, else the no-download one
             a.detector = "yolov3" if a.det_weights else "hog"
             log.info("detector: %s", a.detector)
         det = make_detector(a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, confidence=a.det_confidence,
                             nms_thresh=a.det_nms, device=a.device, half=a.fp16, tile=a.det_tile)
-        return det, lambda: (Frame(name, i, img) for i, (name, img) in enumerate(iter_frames(a.input)))
+        return det, lambda: (Frame(name, i / fps, img) for i, (name, img) in enumerate(iter_frames(a.input)))
     dets = DetectionFile(a.detfile)
     f = BoxFilter(confidence=a.det_confidence, nms_thresh=a.det_nms)
 
@@ -95,7 +103,7 @@ def make_frames(a: argparse.Namespace):
             raw = dets.boxes_for(name)
             d = filter_boxes(Detections(raw[0], raw[1], np.zeros(len(raw[0]), np.int64)),
                              (img.shape[1], img.shape[0]), f)
-            yield Frame(name, i, img, d.boxes, d.scores)
+            yield Frame(name, i / fps, img, d.boxes, d.scores)
     return None, frames
 
 
@@ -113,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
 
     params = PoseNMSParams.for_layout(est.format.num_keypoints, est.head == "heatmap",
                                       area_thresh=a.min_box_area)
-    pipe = FramePipeline(est, detector, PoseNMSConfig(a.pose_nms, params), det_batch=a.detbatch)
+    tracker = None if a.tracker == "none" else make_tracker(a.tracker)
+    pipe = FramePipeline(est, detector, PoseNMSConfig(a.pose_nms, params), tracker, det_batch=a.detbatch)
     out = Path(a.outdir)
     records: list[dict] = []
     openpose: dict[str, dict] = {}

@@ -18,6 +18,7 @@ import time
 import cv2
 
 from alphapose_ros.core.detectors.factory import DETECTORS, make_detector
+from alphapose_ros.core.tracking.trackers import TRACKERS
 
 log = logging.getLogger("alphapose-bag")
 
@@ -39,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="detector weights: yolov3-spp.weights, or the YOLOX release .pth")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--no-tracking", action="store_true")
+    ap.add_argument("--tracker", choices=TRACKERS, default="msim", help="msim (the paper's) or poseflow")
     ap.add_argument("--save-video", help="also write an annotated video here")
     ap.add_argument("--max-frames", type=int, default=0)
     ap.add_argument("--qsize", type=int, default=4, help="frames each queue between stages holds")
@@ -77,7 +79,7 @@ def _build_pipeline(a):
     from alphapose_ros.core.models.config import build_model, load_config
     from alphapose_ros.core.pipeline import FramePipeline, PoseNMSConfig
     from alphapose_ros.core.pose_nms import PoseNMSParams
-    from alphapose_ros.core.tracking.msim import MSIMTracker
+    from alphapose_ros.core.tracking.trackers import make_tracker
 
     if a.checkpoint:
         est = PoseEstimator.from_files(a.cfg, a.checkpoint, device=a.device)
@@ -90,7 +92,7 @@ def _build_pipeline(a):
     # untrained weights give low keypoint scores: keep every merged pose then
     extra = {"score_thresh": 0.0} if a.allow_untrained and not a.checkpoint else {}
     params = PoseNMSParams.for_layout(est.format.num_keypoints, est.head == "heatmap", **extra)
-    return FramePipeline(est, det, PoseNMSConfig("parametric", params), None if a.no_tracking else MSIMTracker())
+    return FramePipeline(est, det, PoseNMSConfig("parametric", params), None if a.no_tracking else make_tracker(a.tracker))
 
 
 def _run(a, pipe, topic: str) -> int:

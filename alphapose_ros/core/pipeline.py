@@ -133,10 +133,10 @@ class FramePipeline:
     def _track(self, items: list[Item]) -> None:
         if self.tracker is None:
             return
-        from alphapose_ros.core.tracking.msim import track_poses
+        from alphapose_ros.core.tracking.trackers import track_poses
 
         for it in items:
-            it.data["poses"] = track_poses(self.tracker, it.payload.t, it.data["poses"])
+            it.data["poses"] = track_poses(self.tracker, it.payload.t, it.data["poses"], it.payload.image_bgr)
 
     def run(self, frames: Iterable[Frame], queue_size: int = 4, concurrent: bool = True) -> Iterator[Item]:
         """Stream frames through the stages; items in input order with data["poses"] and

@@ -58,3 +58,16 @@ def _video(path: Path) -> Iterator[tuple[str, np.ndarray]]:
             i += 1
     finally:
         cap.release()
+
+
+def source_fps(source: str | Path, default: float = 30.0) -> float:
+    """Frame rate of a video source; image inputs count as consecutive frames at `default`
+    (the rate AlphaPose's tracker assumes), so trackers get times in seconds."""
+    src = Path(source)
+    if src.suffix.lower() in VIDEO_SUFFIXES and src.is_file():
+        cap = cv2.VideoCapture(str(src))
+        fps = cap.get(cv2.CAP_PROP_FPS) if cap.isOpened() else 0.0
+        cap.release()
+        if fps and np.isfinite(fps) and fps > 0:
+            return float(fps)
+    return default

@@ -87,14 +87,17 @@ class MotAccumulator:
                 "false_positives": self.false_positives, "gt": self.gt_total, "ids": len(self._hyp_len)}
 
 
-def score_tracker(tracker, frames, use_embeddings: bool = True) -> tuple[dict, float]:
-    """Run a tracker (MSIM interface) over synthetic frames (tracking.synthetic); returns the
-    metrics summary and the mean tracker time per frame in ms. Hypotheses are the detection
-    boxes the tracker labels, as the tracking node publishes them."""
+def score_tracker(tracker, frames, use_embeddings: bool = True, draw=None) -> tuple[dict, float]:
+    """Run a tracker (the trackers' interface) over synthetic frames (tracking.synthetic), with
+    the image `draw(frame)` renders when given (outside the timing); returns the metrics summary and the mean tracker
+    time per frame in ms. Hypotheses are the detection boxes the tracker labels, as the
+    tracking node publishes them."""
     acc, spent = MotAccumulator(), 0.0
     for f in frames:
+        image = None if draw is None else draw(f)
         t = time.perf_counter()
-        out = tracker.update(f.t, f.boxes, f.embeddings if use_embeddings else None, f.keypoints, f.kp_scores)
+        out = tracker.update(f.t, f.boxes, f.embeddings if use_embeddings else None, f.keypoints, f.kp_scores,
+                             image=image)
         spent += time.perf_counter() - t
         m = out.det_index >= 0
         acc.update(f.gt_ids, f.gt_boxes, out.track_ids[m], f.boxes[out.det_index[m]])

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from alphapose_ros.core.poses import TRACK_CONFIRMED, TRACK_NEW, PoseSet
 from alphapose_ros.core.tracking.kalman import KalmanFilter, tlbr_to_xyah, xyah_to_tlbr
 from alphapose_ros.core.tracking.matching import (embedding_distance, fuse_motion, iou_distance, linear_assignment,
                                                   normalised_pose_distance)
@@ -90,8 +89,10 @@ class MSIMTracker:
         self.last_time: float | None = None
 
     def update(self, t: float, boxes: np.ndarray, embeddings: np.ndarray | None = None,
-               keypoints: np.ndarray | None = None, kp_scores: np.ndarray | None = None) -> TrackOutput:
-        """Associate one frame's detections (boxes (N,4) tlbr) taken at image time t (s)."""
+               keypoints: np.ndarray | None = None, kp_scores: np.ndarray | None = None,
+               image: np.ndarray | None = None) -> TrackOutput:
+        """Associate one frame's detections (boxes (N,4) tlbr) taken at image time t (s);
+        `image` is part of the trackers' shared interface and not used by MSIM."""
         p = self.params
         if self.last_time is not None and t < self.last_time:
             self.reset()  # time went backwards: a bag loop or a restarted source
@@ -228,13 +229,3 @@ class MSIMTracker:
         self.tracked = [tr for i, tr in enumerate(self.tracked) if i not in drop_t]
         self.lost = [tr for j, tr in enumerate(self.lost) if j not in drop_l]
 
-
-def track_poses(tracker: MSIMTracker, t: float, poses: PoseSet) -> PoseSet:
-    """One frame's poses through the tracker: the tracked poses, with IDs, states, ages and
-    the tracker's filtered boxes (the pipeline's and the tracking node's shared step)."""
-    out = tracker.update(t, poses.boxes, poses.embeddings, poses.keypoints, poses.keypoint_scores)
-    i = out.det_index
-    return PoseSet(poses.format_name, out.boxes.astype(np.float32), poses.box_scores[i], poses.keypoints[i],
-                   poses.keypoint_scores[i], poses.scores[i], track_ids=out.track_ids,
-                   track_states=np.where(out.confirmed, TRACK_CONFIRMED, TRACK_NEW), track_ages=out.ages,
-                   embeddings=None if poses.embeddings is None else poses.embeddings[i])

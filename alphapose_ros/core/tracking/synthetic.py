@@ -117,3 +117,33 @@ def _visible(boxes: np.ndarray, limit: float) -> np.ndarray:
             ih = np.clip(np.minimum(b[3], near[:, 3]) - np.maximum(b[1], near[:, 1]), 0, None)
             out[i] = (iw * ih).max() / ((b[2] - b[0]) * (b[3] - b[1])) <= limit
     return out
+
+
+def scene_textures(spec: SceneSpec) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A static background and one texture per person (blocky, so that ORB finds corners),
+    for rendering frames that image-based trackers (PoseFlow) can see."""
+    import cv2
+
+    rng = np.random.default_rng(spec.seed + 1000)
+    bg = rng.integers(60, 120, (spec.height // 24 + 1, spec.width // 24 + 1, 3), dtype=np.uint8)
+    bg = cv2.resize(bg, (spec.width, spec.height), interpolation=cv2.INTER_NEAREST)
+    tex = [cv2.resize(rng.integers(0, 256, (20, 8, 3), dtype=np.uint8), (64, 160), interpolation=cv2.INTER_NEAREST)
+           for _ in range(spec.people)]
+    return bg, tex
+
+
+def render(frame: SceneFrame, background: np.ndarray, textures: list[np.ndarray]) -> np.ndarray:
+    """The frame's true people drawn as their textures over the background, farther first."""
+    import cv2
+
+    img = background.copy()
+    h, w = img.shape[:2]
+    for i in np.argsort(frame.gt_boxes[:, 3]):
+        x0, y0, x1, y1 = np.round(frame.gt_boxes[i]).astype(int)
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            continue
+        patch = cv2.resize(textures[frame.gt_ids[i]], (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST)
+        cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+        if cx1 > cx0 and cy1 > cy0:
+            img[cy0:cy1, cx0:cx1] = patch[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0]
+    return img

@@ -1,13 +1,15 @@
-"""Tracking node: Multi-Stage Identity Matching on `poses_nms`, publishing `poses` with
-track IDs and a vision_msgs/Detection2DArray `tracked_detections` whose ids are the
-track IDs. Tracks expire on image time; a stamp earlier than the last resets them."""
+"""Tracking node: Multi-Stage Identity Matching (or PoseFlow) on `poses_nms`, publishing
+`poses` with track IDs and a vision_msgs/Detection2DArray `tracked_detections` whose ids
+are the track IDs. Tracks expire on image time; a stamp earlier than the last resets them."""
 from __future__ import annotations
 
 import numpy as np
 from rclpy.node import Node
 
 from alphapose_ros.core.detectors.base import Detections
-from alphapose_ros.core.tracking.msim import MSIMParams, MSIMTracker, track_poses
+from alphapose_ros.core.tracking.msim import MSIMParams
+from alphapose_ros.core.tracking.poseflow import PoseFlowParams
+from alphapose_ros.core.tracking.trackers import TRACKERS, make_tracker, track_poses
 from alphapose_ros.msg import WholeBodyPoseArray
 from alphapose_ros.ros.conversions import msg_to_poses, poses_to_msg
 from alphapose_ros.ros.node_utils import SkipLog, declare
@@ -31,9 +33,19 @@ class TrackingNode(Node):
             frame_rate=declare(self, "frame_rate", 30.0, "nominal camera rate (Kalman step per frame)",
                                range=(0.1, 1000.0)),
         )
+        kind = declare(self, "tracker", "msim", f"which tracker: {' or '.join(TRACKERS)}")
+        if kind not in TRACKERS:
+            raise ValueError(f"{name}: parameter tracker must be one of {', '.join(TRACKERS)}, not {kind!r}")
+        flow = PoseFlowParams(
+            link_seconds=declare(self, "poseflow_link_seconds", PoseFlowParams.link_seconds,
+                                 "poseflow: link to IDs seen within this image time", range=(0.0, 86400.0)),
+            accept=declare(self, "poseflow_accept", PoseFlowParams.accept, "poseflow: minimum grade of a match",
+                           range=(0.0, 100.0)))
+        if kind == "poseflow":  # this node sees poses only, no pixels
+            self.get_logger().info("poseflow without images: correspondences are the identity (box and joint IoUs)")
         depth = declare(self, "queue_depth", 2, "input/output queue depth (bounds latency)", range=(1, 1000))
         offline = declare(self, "offline", False, "deep queues: process every message")
-        self.tracker = MSIMTracker(params)
+        self.tracker = make_tracker(kind, params, flow)
         self.skip = SkipLog(self.get_logger())
         q = stage_qos(depth, offline)
         self.pub = self.create_publisher(WholeBodyPoseArray, "poses", q)
