@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="AlphaPose's flag: same as --tracker msim")
     ap.add_argument("--pose-flow", "--pose_flow", dest="tracker", action="store_const", const="poseflow",
                     help="AlphaPose's flag: same as --tracker poseflow")
+    ap.add_argument("--reid-weights", default="auto",
+                    help="OSNet-AIN re-ID weights for --tracker msim embeddings (auto: the official file when "
+                         "cached; none: match by position and shape only)")
     ap.add_argument("--min-box-area", type=float, default=0.0, help="drop poses smaller than this (px^2)")
     ap.add_argument("--flip", action="store_true", help="flip test (averages a mirrored pass)")
     ap.add_argument("--posebatch", type=int, default=64, help="crops per network batch")
@@ -112,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     a = build_parser().parse_args(argv)
     try:
         est = make_pose_estimator(a.backend, cfg=a.cfg, checkpoint=a.checkpoint, keypoint_format=a.keypoints,
-                                  device=a.device, half=a.fp16, batch_size=a.posebatch, flip=a.flip)
+                                  device=a.device, half=a.fp16, batch_size=a.posebatch, flip=a.flip,
+                                  reid=a.reid_weights if a.tracker == "msim" else "none")
         detector, frames = make_frames(a)
     except (ConfigError, CheckpointError, DarknetError, ValueError, OSError, ImportError) as e:
         log.error("%s", e)

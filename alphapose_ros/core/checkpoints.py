@@ -61,6 +61,8 @@ def describe_state_dict(state: dict[str, torch.Tensor]) -> str:
     """A one-line guess of the network a state_dict belongs to (for error messages)."""
     if "backbone.backbone.stem.conv.conv.weight" in state:
         return "a YOLOX person-detector checkpoint (give it to the detector, not the pose estimator)"
+    if "conv2.0.conv2.0.layers.0.conv1.weight" in state:
+        return "an OSNet re-ID network (give it to the tracker's re-ID embedder)"
     head = output_layer(state)
     parts = []
     if "duc1.conv.weight" in state:
@@ -86,8 +88,9 @@ def describe_state_dict(state: dict[str, torch.Tensor]) -> str:
 
 
 def load_state_dict_strict(model: nn.Module, state: dict[str, torch.Tensor], cfg: PoseModelConfig | None = None,
-                           source: str = "checkpoint") -> None:
-    """Copy `state` into `model`, or raise CheckpointError naming every mismatch."""
+                           source: str = "checkpoint", advice: str = "use the AlphaPose config it was trained with"
+                           ) -> None:
+    """Copy `state` into `model`, or raise CheckpointError naming every mismatch (and `advice`)."""
     expected = model.state_dict()
     # very old PyTorch wrote no BatchNorm counters; they carry no weights
     missing = [k for k in expected if k not in state and not k.endswith("num_batches_tracked")]
@@ -105,8 +108,7 @@ def load_state_dict_strict(model: nn.Module, state: dict[str, torch.Tensor], cfg
             lines.append(f"  unexpected keys ({len(unexpected)}): {show(unexpected)}")
         if misshaped:
             lines.append(f"  mis-shaped ({len(misshaped)}): {show(misshaped)}")
-        lines.append(f"  the file looks like: {describe_state_dict(state)} - use the AlphaPose config it was "
-                     "trained with")
+        lines.append(f"  the file looks like: {describe_state_dict(state)} - {advice}")
         raise CheckpointError("\n".join(lines))
     model.load_state_dict(state, strict=False)  # strictness checked above, counters tolerated
 

@@ -21,11 +21,13 @@ from alphapose_ros.core.skeletons import get_format
 
 @dataclass
 class EstimatorOutput:
-    """keypoints (N,K,2) image px, keypoint_scores (N,K), cropped_boxes (N,4) padded crop boxes."""
+    """keypoints (N,K,2) image px, keypoint_scores (N,K), cropped_boxes (N,4) padded crop boxes,
+    embeddings (N,D) unit re-ID vectors when the estimator has an embedder."""
 
     keypoints: np.ndarray
     keypoint_scores: np.ndarray
     cropped_boxes: np.ndarray
+    embeddings: np.ndarray | None = None
 
     @property
     def pose_scores(self) -> np.ndarray:
@@ -56,8 +58,9 @@ class PoseEstimator:
 
     def __init__(self, cfg: PoseModelConfig, model: torch.nn.Module, device: str = "cpu",
                  half: bool = False, batch_size: int = 32, flip: bool = False, flip_shift: str = "pixel",
-                 torchscript: bool = False):
+                 torchscript: bool = False, embedder=None):
         self.cfg = cfg
+        self.embedder = embedder  # re-ID on the same crops (core.reid.embedder), or None
         self.format = get_format(cfg.keypoint_format)
         self.device = torch.device(device)
         if half and self.device.type != "cuda":
@@ -105,7 +108,8 @@ class PoseEstimator:
         maps = torch.cat([self._forward(crops[i:i + self.batch_size])
                           for i in range(0, len(crops), self.batch_size)])
         xy, scores = decode_to_image(maps, cropped, self.cfg.head, self.cfg.num_integral, self.cfg.norm_type)
-        return EstimatorOutput(xy, scores, cropped)
+        emb = None if self.embedder is None else self.embedder(crops)
+        return EstimatorOutput(xy, scores, cropped, emb)
 
     def _forward(self, crops: torch.Tensor) -> torch.Tensor:
         x = crops.to(self.device, dtype=torch.float16 if self.half else torch.float32, non_blocking=True)

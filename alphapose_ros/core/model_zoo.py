@@ -26,7 +26,7 @@ class ModelZooError(RuntimeError):
 @dataclass(frozen=True)
 class ModelEntry:
     name: str
-    kind: str  # "pose" or "detector"
+    kind: str  # "pose", "detector" or "reid"
     file: str
     title: str = ""
     config: str | None = None
@@ -56,7 +56,7 @@ def manifest_path() -> Path:
 def load_manifest(path: str | Path | None = None) -> dict[str, ModelEntry]:
     raw = yaml.safe_load(Path(path or manifest_path()).read_text())
     out = {}
-    for kind in ("pose", "detector"):
+    for kind in ("pose", "detector", "reid"):
         for name, e in (raw.get(kind) or {}).items():
             out[name] = ModelEntry(name=name, kind=kind, file=safe_name(e["file"]), title=e.get("title", ""),
                                    config=e.get("config"), format=e.get("format"), head=e.get("head"),
@@ -107,6 +107,14 @@ def default_verifier(entry: ModelEntry) -> Callable[[Path], None]:
             if head is None or (want is not None and head.shape[0] != want):
                 raise ModelZooError(f"{entry.file}: not a {entry.format} pose checkpoint "
                                     f"(output layer {None if head is None else tuple(head.shape)})")
+        elif entry.kind == "reid":
+            from alphapose_ros.core.checkpoints import CheckpointError
+            from alphapose_ros.core.reid.embedder import load_osnet_ain
+
+            try:
+                load_osnet_ain(path)
+            except CheckpointError as e:
+                raise ModelZooError(str(e)) from e
         elif entry.name.startswith("yolox-"):
             from alphapose_ros.core.checkpoints import CheckpointError, read_state_dict
             from alphapose_ros.core.detectors.yolox import variant_of

@@ -43,7 +43,8 @@ def apply_pose_nms(poses: PoseSet, kind: str, params: PoseNMSParams, oks_thresh:
     if kind == "parametric":
         r = parametric_pose_nms(poses.boxes, poses.box_scores, poses.keypoints, poses.keypoint_scores, params)
         kept = PoseSet(poses.format_name, poses.boxes[r.picks], poses.box_scores[r.picks], r.keypoints,
-                       r.keypoint_scores, r.proposal_scores)
+                       r.keypoint_scores, r.proposal_scores,
+                       embeddings=None if poses.embeddings is None else poses.embeddings[r.picks])
         return kept, [m.tolist() for m in r.merged]
     kp, ks = poses.keypoints, poses.keypoint_scores
     flat = np.concatenate([kp, ks[..., None]], -1).reshape(len(poses), -1)
@@ -60,10 +61,12 @@ def proposal_scores(keypoint_scores: np.ndarray, box_scores: np.ndarray) -> np.n
 
 
 def suppress(estimator: PoseEstimator, boxes: np.ndarray, box_scores: np.ndarray, keypoints: np.ndarray,
-             keypoint_scores: np.ndarray, nms: PoseNMSConfig) -> tuple[PoseSet, list[list[int]]]:
-    """Pose NMS on a frame's raw poses; returns kept poses and the input rows merged into each."""
+             keypoint_scores: np.ndarray, nms: PoseNMSConfig, embeddings: np.ndarray | None = None
+             ) -> tuple[PoseSet, list[list[int]]]:
+    """Pose NMS on a frame's raw poses; returns kept poses (with their embeddings, when given)
+    and the input rows merged into each."""
     poses = PoseSet(estimator.format.name, boxes, box_scores, keypoints, keypoint_scores,
-                    proposal_scores(keypoint_scores, box_scores))
+                    proposal_scores(keypoint_scores, box_scores), embeddings=embeddings)
     params = nms.params or PoseNMSParams.for_layout(estimator.format.num_keypoints,
                                                     heatmap_head=estimator.head == "heatmap")
     return apply_pose_nms(poses, nms.kind, params, nms.oks_thresh)
@@ -128,7 +131,8 @@ class FramePipeline:
         for it in items:
             raw = it.data["raw"]
             it.data["poses"], it.data["merged"] = suppress(self.estimator, it.data["boxes"], it.data["box_scores"],
-                                                           raw.keypoints, raw.keypoint_scores, self.nms)
+                                                           raw.keypoints, raw.keypoint_scores, self.nms,
+                                                           raw.embeddings)
 
     def _track(self, items: list[Item]) -> None:
         if self.tracker is None:

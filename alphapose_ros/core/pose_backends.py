@@ -31,12 +31,14 @@ def checkpoint_for_config(cfg: str | Path) -> Path | None:
 def make_pose_estimator(backend: str = "auto", *, cfg: str | Path | None = None,
                         checkpoint: str | Path | None = None, keypoint_format: str = "halpe_26",
                         device: str = "cpu", half: bool = False, batch_size: int = 64, flip: bool = False,
-                        torchscript: bool = False):
+                        torchscript: bool = False, reid: str = "auto"):
     """An estimator with `.format`, `.head`, `.describe()` and `__call__(image_rgb, boxes)`.
 
     auto: AlphaPose when a config is given (its checkpoint from the cache when not given),
-    otherwise MediaPipe, saying so in the log.
+    otherwise MediaPipe, saying so in the log. `reid`: OSNet-AIN weights for identity
+    embeddings -- a path, "auto" (the official file when it is in the cache) or "none".
     """
+    embedder = make_embedder(reid, device=device, half=half)
     if backend not in BACKENDS:
         raise ValueError(f"unknown pose backend {backend!r} (one of {', '.join(BACKENDS)})")
     if backend == "auto":
@@ -56,9 +58,23 @@ def make_pose_estimator(backend: str = "auto", *, cfg: str | Path | None = None,
         if checkpoint is None:
             raise ValueError(f"no checkpoint given for {cfg} and none cached for it; see alphapose-download --list")
         return PoseEstimator.from_files(cfg, checkpoint, device=device, half=half, batch_size=batch_size, flip=flip,
-                                        torchscript=torchscript)
+                                        torchscript=torchscript, embedder=embedder)
     from alphapose_ros.core.mediapipe.estimator import MediaPipePoseEstimator
 
     if device != "cpu" or half or flip:
         log.warning("the MediaPipe backend runs on the CPU in fp32 without flip test; ignoring device/fp16/flip")
-    return MediaPipePoseEstimator(keypoint_format, batch_size=min(batch_size, 16))
+    return MediaPipePoseEstimator(keypoint_format, batch_size=min(batch_size, 16), embedder=embedder)
+
+
+def make_embedder(reid: str = "auto", device: str = "cpu", half: bool = False):
+    """The OSNet-AIN re-ID embedder for `reid` (a weights path, "auto" or "none"), or None."""
+    from alphapose_ros.core.reid.embedder import ReidEmbedder, cached_reid_weights
+
+    if reid in ("", "none"):
+        return None
+    path = cached_reid_weights() if reid == "auto" else Path(reid).expanduser()
+    if path is None:
+        log.info("no re-ID weights in the cache: tracking matches by position and shape only")
+        return None
+    log.info("re-ID embeddings: OSNet-AIN x1.0 from %s", path)
+    return ReidEmbedder.from_file(path, device=device, half=half and str(device).startswith("cuda"))

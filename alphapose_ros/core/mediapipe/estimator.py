@@ -9,7 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import torch
 
+from alphapose_ros.core.crop import crop_batch
 from alphapose_ros.core.estimator import EstimatorOutput
 from alphapose_ros.core.mediapipe.assets import model_path
 from alphapose_ros.core.mediapipe.body import ROI_SCALE, refined_rois, run_body, to_halpe26
@@ -30,10 +32,11 @@ class MediaPipePoseEstimator:
     head = "mediapipe"
 
     def __init__(self, keypoint_format: str = "halpe_26", refine: bool = True, batch_size: int = 8,
-                 num_threads: int = 2, cache: Path | None = None):
+                 num_threads: int = 2, cache: Path | None = None, embedder=None):
         if keypoint_format not in ("halpe_26", "halpe_136"):
             raise ValueError(f"the MediaPipe backend gives halpe_26 or halpe_136, not {keypoint_format!r}")
         self.format = get_format(keypoint_format)
+        self.embedder = embedder  # re-ID on AlphaPose-style 256x192 crops of the boxes, or None
         self.refine = refine
         self.batch_size = max(1, int(batch_size))
         self.body = TfliteModel(model_path("pose_landmark", cache), num_threads)
@@ -68,4 +71,7 @@ class MediaPipePoseEstimator:
         xy, score = to_halpe26(body.xy, body.score)
         if self.wholebody is not None:
             xy, score = self.wholebody(image_rgb, body, xy, score)
-        return EstimatorOutput(xy, score, roi_boxes(rois))
+        emb = None
+        if self.embedder is not None:
+            emb = self.embedder(torch.from_numpy(crop_batch(image_rgb, boxes, (256, 192))[0]))
+        return EstimatorOutput(xy, score, roi_boxes(rois), emb)

@@ -12,6 +12,7 @@ with the reason), activate starts processing; autostart by default.
 """
 from __future__ import annotations
 
+import os
 import threading
 from collections import deque
 
@@ -24,7 +25,7 @@ from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
 from alphapose_ros.core.estimator import PoseEstimator
 from alphapose_ros.core.models.config import build_model, load_config
 from alphapose_ros.core.pipeline import proposal_scores
-from alphapose_ros.core.pose_backends import make_pose_estimator
+from alphapose_ros.core.pose_backends import make_embedder, make_pose_estimator
 from alphapose_ros.core.poses import PoseSet
 from alphapose_ros.msg import KeypointLayout, WholeBodyPoseArray
 from alphapose_ros.ros.conversions import layout_msg, poses_to_msg
@@ -49,6 +50,9 @@ class PoseEstimationNode(LifecycleNode):
                                        "(empty: the cached official one for pose_config)"),
             "allow_untrained": declare(self, "allow_untrained", False,
                                        "run with untrained weights when checkpoint is empty (tests, benchmarks)"),
+            "reid_weights": declare(self, "reid_weights", "auto",
+                                    "OSNet-AIN re-ID weights for tracking embeddings: a path, auto (the official "
+                                    "file when it is in the model cache) or none"),
             "device": declare(self, "device", "cpu", "cpu or cuda[:N]"),
             "fp16": declare(self, "fp16", False, "half precision on CUDA"),
             "flip": declare(self, "flip", False, "flip test (a mirrored second pass)"),
@@ -84,12 +88,13 @@ class PoseEstimationNode(LifecycleNode):
                 cfg = load_config(p["pose_config"])
                 self.estimator = PoseEstimator(cfg, build_model(cfg), device=p["device"], half=p["fp16"],
                                                batch_size=p["pose_batch"], flip=p["flip"],
-                                               torchscript=p["torchscript"])
+                                               torchscript=p["torchscript"],
+                                               embedder=make_embedder(self._reid(), p["device"], p["fp16"]))
             else:
                 self.estimator = make_pose_estimator(
                     p["backend"], cfg=p["pose_config"] or None, checkpoint=p["checkpoint"] or None,
                     keypoint_format=p["keypoint_format"], device=p["device"], half=p["fp16"],
-                    batch_size=p["pose_batch"], flip=p["flip"], torchscript=p["torchscript"])
+                    batch_size=p["pose_batch"], flip=p["flip"], torchscript=p["torchscript"], reid=self._reid())
         except Exception as e:
             self.get_logger().error(f"cannot configure the pose model: {e}")
             return TransitionCallbackReturn.FAILURE
@@ -99,6 +104,10 @@ class PoseEstimationNode(LifecycleNode):
         self.filter = BoxFilter(confidence=p["min_box_score"], nms_thresh=None)
         self.get_logger().info(f"pose model: {self.estimator.describe()} on {p['device']}")
         return TransitionCallbackReturn.SUCCESS
+
+    def _reid(self) -> str:
+        r = self.p["reid_weights"]
+        return r if r in ("auto", "none", "") else os.path.expandvars(os.path.expanduser(r))
 
     def on_activate(self, state) -> TransitionCallbackReturn:
         offline = self.p["offline"]
@@ -170,11 +179,12 @@ class PoseEstimationNode(LifecycleNode):
         d = filter_boxes(msg_to_detections(dets), (w, h), self.filter)
         est = self.estimator
         out = est(bgr[..., ::-1].copy(), d.boxes)  # the network takes RGB
-        kp, ks = out.keypoints, out.keypoint_scores
+        kp, ks, emb = out.keypoints, out.keypoint_scores, out.embeddings
         bad = ~np.isfinite(kp).all((1, 2)) | ~np.isfinite(ks).all(1)
         if bad.any():
             self.skip("non-finite network output for some boxes")
             keep = ~bad
             d.boxes, d.scores, kp, ks = d.boxes[keep], d.scores[keep], kp[keep], ks[keep]
-        poses = PoseSet(est.format.name, d.boxes, d.scores, kp, ks, proposal_scores(ks, d.scores))
+            emb = None if emb is None else emb[keep]
+        poses = PoseSet(est.format.name, d.boxes, d.scores, kp, ks, proposal_scores(ks, d.scores), embeddings=emb)
         self.pub.publish(poses_to_msg(poses, image.header, w, h))

@@ -1,0 +1,1 @@
+"""Identity embeddings for tracking: OSNet-AIN on the pose crops, or the pose-guided branch."""

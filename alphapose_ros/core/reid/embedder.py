@@ -1,0 +1,67 @@
+"""Re-ID embeddings of people from their pose crops, for the tracker's first stage.
+
+As AlphaPose's tracker does, OSNet-AIN runs on the pose network's own input crops (the
+256x192 AlphaPose-normalised tensors), so no second crop is cut. The released weights
+file (trained on MSMT17) loads strictly; its identity classifier is dropped, since only
+the 512-d embedding is used. Embeddings are L2-normalised.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from alphapose_ros.core.checkpoints import load_state_dict_strict, read_state_dict
+from alphapose_ros.core.reid.osnet_ain import OSNetAIN
+
+OFFICIAL_FILE = ("osnet_ain_x1_0_msmt17_256x128_amsgrad_ep50_lr0.0015_coslr_b64_fb10_softmax_labsmth_flip_"
+                 "jitter.pth")
+
+
+def load_osnet_ain(path: str | Path) -> OSNetAIN:
+    """OSNet-AIN x1.0 with the weights of `path` (tensor-only load, strict, classifier dropped)."""
+    state = read_state_dict(path)
+    state = {k: v for k, v in state.items() if not k.startswith("classifier.")}
+    model = OSNetAIN()
+    load_state_dict_strict(model, state, source=str(path),
+                           advice="expected the OSNet-AIN x1.0 re-ID weights AlphaPose's tracker uses "
+                                  f"({OFFICIAL_FILE})")
+    return model.eval()
+
+
+class ReidEmbedder:
+    """crops (N,3,H,W) as the pose network gets them -> (N,512) unit embeddings."""
+
+    def __init__(self, model: torch.nn.Module, device: str = "cpu", half: bool = False, batch_size: int = 64):
+        self.device = torch.device(device)
+        if half and self.device.type != "cuda":
+            raise ValueError("fp16 inference needs a CUDA device")
+        self.half = half
+        self.model = model.to(self.device).eval()
+        if half:
+            self.model = self.model.half()
+        self.batch_size = max(1, int(batch_size))
+
+    @classmethod
+    def from_file(cls, path: str | Path, **kwargs) -> "ReidEmbedder":
+        return cls(load_osnet_ain(path), **kwargs)
+
+    @torch.inference_mode()
+    def __call__(self, crops: torch.Tensor) -> np.ndarray:
+        if len(crops) == 0:
+            return np.zeros((0, 512), np.float32)
+        dtype = torch.float16 if self.half else torch.float32
+        out = torch.cat([self.model(crops[i:i + self.batch_size].to(self.device, dtype=dtype)).float()
+                         for i in range(0, len(crops), self.batch_size)])
+        out = torch.nan_to_num(out)
+        return torch.nn.functional.normalize(out, dim=1).cpu().numpy()
+
+
+def cached_reid_weights() -> Path | None:
+    """The official OSNet-AIN weights in the model cache, if the user put them there."""
+    from alphapose_ros.core.model_zoo import cache_dir
+
+    p = cache_dir() / OFFICIAL_FILE
+    return p if p.is_file() else None
+

@@ -1,0 +1,95 @@
+"""OSNet-AIN re-ID: architecture size, weights-file loading, embeddings through the pipeline."""
+import numpy as np
+import pytest
+import torch
+
+from alphapose_ros.core.checkpoints import CheckpointError
+from alphapose_ros.core.reid.embedder import ReidEmbedder, load_osnet_ain
+from alphapose_ros.core.reid.osnet_ain import OSNetAIN
+
+
+@pytest.fixture(scope="module")
+def trained_like():
+    """A randomly initialised network with non-trivial BN statistics, saved as torchreid saves a
+    checkpoint: nested under state_dict, DataParallel prefix, identity classifier, epoch."""
+    torch.manual_seed(0)
+    m = OSNetAIN(num_classes=4101)
+    with torch.no_grad():
+        for mod in m.modules():
+            if isinstance(mod, (torch.nn.BatchNorm2d, torch.nn.BatchNorm1d)):
+                mod.running_mean.uniform_(-0.1, 0.1)
+                mod.running_var.uniform_(0.5, 1.5)
+    return m.eval()
+
+
+def test_size_matches_the_paper():
+    # OSNet x1.0: 2.2 M parameters without the identity classifier (Zhou et al. 2019, table 1)
+    n = sum(p.numel() for p in OSNetAIN().parameters())
+    assert 2.1e6 < n < 2.3e6
+
+
+def test_embedding_is_512_d_and_independent_of_the_batch():
+    torch.manual_seed(1)
+    m = OSNetAIN().eval()
+    x = torch.rand(3, 3, 256, 192)
+    with torch.no_grad():
+        both = m(x)
+        one = m(x[1:2])
+    assert both.shape == (3, 512)
+    torch.testing.assert_close(both[1:2], one, atol=1e-5, rtol=1e-4)
+
+
+def test_released_layout_loads_and_gives_the_same_embeddings(tmp_path, trained_like):
+    state = {"module." + k: v for k, v in trained_like.state_dict().items()}
+    path = tmp_path / "osnet_ain.pth"
+    torch.save({"state_dict": state, "epoch": 50, "rank1": 0.7}, path)
+    x = torch.rand(2, 3, 256, 192)
+    with torch.no_grad():
+        want = torch.nn.functional.normalize(trained_like(x), dim=1).numpy()
+    got = ReidEmbedder.from_file(path)(x)
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-6)
+
+
+def test_wrong_file_names_the_mismatch_and_what_it_looks_like(tmp_path, trained_like):
+    state = trained_like.state_dict()
+    del state["conv5.conv.weight"]
+    state["conv3.0.IN.weight"] = torch.zeros(384)  # an IN where the released layout has none
+    torch.save(state, tmp_path / "bad.pth")
+    with pytest.raises(CheckpointError) as e:
+        load_osnet_ain(tmp_path / "bad.pth")
+    msg = str(e.value)
+    assert "conv5.conv.weight" in msg and "conv3.0.IN.weight" in msg and "OSNet re-ID" in msg
+
+
+def test_code_carrying_pickle_is_refused(tmp_path):
+    class Evil:
+        def __reduce__(self):
+            return (print, ("pwned",))
+
+    torch.save({"state_dict": Evil()}, tmp_path / "evil.pth")
+    with pytest.raises(CheckpointError, match="refused"):
+        load_osnet_ain(tmp_path / "evil.pth")
+
+
+def test_embeddings_survive_pose_nms_into_the_tracker():
+    from alphapose_ros.core.estimator import PoseEstimator
+    from alphapose_ros.core.models.config import build_model, parse_config
+    from alphapose_ros.core.pipeline import Frame, FramePipeline, PoseNMSConfig
+    from alphapose_ros.core.pose_nms import PoseNMSParams
+    from alphapose_ros.core.tracking.msim import MSIMTracker
+
+    torch.manual_seed(0)
+    cfg = parse_config({"MODEL": {"TYPE": "FastPose", "NUM_LAYERS": 50, "CONV_DIM": 128},
+                        "DATA_PRESET": {"NUM_JOINTS": 17}, "LOSS": {"TYPE": "MSELoss"},
+                        "DATASET": {"TRAIN": {"TYPE": "Mscoco"}}})
+    est = PoseEstimator(cfg, build_model(cfg), embedder=ReidEmbedder(OSNetAIN()))
+    tracker = MSIMTracker()
+    pipe = FramePipeline(est, None, PoseNMSConfig("parametric", PoseNMSParams.for_layout(17, True, score_thresh=0.0)),
+                         tracker)
+    img = np.random.default_rng(0).integers(0, 255, (200, 300, 3), dtype=np.uint8)
+    boxes = np.array([[10, 10, 80, 190], [200, 10, 280, 190]], np.float32)
+    items = list(pipe.run([Frame("a", 0.0, img, boxes, np.array([0.9, 0.8]))], concurrent=False))
+    poses = items[0].data["poses"]
+    assert items[0].error is None and poses.embeddings is not None and poses.embeddings.shape[1] == 512
+    assert all(tr.feature is not None and tr.feature.shape == (512,) for tr in tracker.tracked)
