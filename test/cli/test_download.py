@@ -74,6 +74,18 @@ def test_yolox_checkpoint_must_be_the_variant_it_is_installed_as(tmp_path):
     assert install(m["yolox-nano"], from_file=f, cache=tmp_path / "c").name == "yolox_nano.pth"
 
 
+def test_reid_weights_import_only_when_they_fit_osnet_ain(tmp_path):
+    from alphapose_ros.core.reid.osnet_ain import OSNetAIN
+
+    entry = load_manifest()["osnet_ain_x1_0_msmt17"]
+    f = tmp_path / "osnet.pth"
+    _coco_ckpt(f)
+    with pytest.raises(ModelZooError, match="OSNet-AIN"):
+        install(entry, from_file=f, cache=tmp_path / "c")
+    torch.save({"state_dict": OSNetAIN(num_classes=4101).state_dict(), "epoch": 50}, f)
+    assert install(entry, from_file=f, cache=tmp_path / "c").name == entry.file
+
+
 @pytest.mark.parametrize("bad", ["../evil.pth", "/etc/passwd", "a/b.pth", "..", ".hidden"])
 def test_names_cannot_escape_the_cache(bad, tmp_path):
     with pytest.raises(ModelZooError, match="plain file name"):

@@ -19,3 +19,17 @@ def test_no_config_runs_the_mediapipe_backend_and_writes_halpe26_results(mediapi
 def test_alphapose_backend_without_config_is_a_clear_error(tmp_path, caplog):
     rc = main(["--input", str(tmp_path), "--backend", "alphapose", "--outdir", str(tmp_path)])
     assert rc == 2 and "needs an AlphaPose config" in caplog.text
+
+
+def test_pose_track_flag_gives_each_person_a_track_id_across_frames(mediapipe_models, footage, tmp_path):
+    rc = main(["--input", str(footage / "vtest.avi"), "--outdir", str(tmp_path), "--max-frames", "6",
+               "--pose_track", "--reid-weights", "none"])
+    assert rc == 0
+    recs = json.loads((tmp_path / "alphapose-results.json").read_text())
+    ids = [r["idx"] for r in recs]
+    assert all(isinstance(i, int) and i >= 1 for i in ids)
+    by_frame = {}
+    for r in recs:
+        by_frame.setdefault(r["image_id"], []).append(r["idx"])
+    assert all(len(set(v)) == len(v) for v in by_frame.values())      # unique within a frame
+    assert len(set(ids)) < len(ids)                                     # people keep their IDs over frames
