@@ -14,6 +14,7 @@ from vision_msgs.msg import Detection2DArray
 from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
 from alphapose_ros.core.detectors.factory import make_detector
 from alphapose_ros.ros.detection_msgs import detections_to_msg, msg_to_detections
+from alphapose_ros.ros.diagnostics import StageMonitor, declare_no_input_warning
 from alphapose_ros.core.io.image_msgs import ImageError, compressed_to_bgr, image_to_bgr
 from alphapose_ros.ros.node_utils import SkipLog, declare, declare_path
 from alphapose_ros.ros.qos import camera_qos, stage_qos
@@ -38,8 +39,10 @@ class DetectionNode(LifecycleNode):
             "queue_depth": declare(self, "queue_depth", 2, "output queue depth (bounds latency)", range=(1, 1000)),
             "offline": declare(self, "offline", False, "reliable input, deep queues: process every frame"),
             "autostart": declare(self, "autostart", True, "configure and activate on start-up"),
+            "no_input_warn_s": declare_no_input_warning(self),
         }
         self.skip = SkipLog(self.get_logger())
+        self.monitor: StageMonitor | None = None
         self.detector = None
         self.pub = None
         self.sub = None
@@ -66,12 +69,18 @@ class DetectionNode(LifecycleNode):
         p = self.p
         in_qos = stage_qos(1, offline=True) if p["offline"] else camera_qos(1)
         if p["detector"] == "external":
-            self.sub = self.create_subscription(Detection2DArray, "detections_in", self._on_external,
-                                                stage_qos(10, p["offline"]))
+            topic, in_qos = "detections_in", stage_qos(10, p["offline"])
+            self.sub = self.create_subscription(Detection2DArray, topic, self._on_external, in_qos)
         elif p["compressed"]:
-            self.sub = self.create_subscription(CompressedImage, "image/compressed", self._on_compressed, in_qos)
+            topic = "image/compressed"
+            self.sub = self.create_subscription(CompressedImage, topic, self._on_compressed, in_qos)
         else:
-            self.sub = self.create_subscription(Image, "image", self._on_image, in_qos)
+            topic = "image"
+            self.sub = self.create_subscription(Image, topic, self._on_image, in_qos)
+        if self.monitor is None:
+            self.monitor = StageMonitor(self, "detection", topic, in_qos, no_input_warn_s=p["no_input_warn_s"],
+                                        drops=lambda: self.skip.total)
+        self.monitor.restart()
         return super().on_activate(state)
 
     def on_deactivate(self, state) -> TransitionCallbackReturn:
@@ -88,6 +97,7 @@ class DetectionNode(LifecycleNode):
         return TransitionCallbackReturn.SUCCESS
 
     def _on_image(self, msg: Image) -> None:
+        self.monitor.on_input()
         try:
             img = image_to_bgr(msg)
         except ImageError as e:
@@ -96,6 +106,7 @@ class DetectionNode(LifecycleNode):
         self._detect(img, msg.header)
 
     def _on_compressed(self, msg: CompressedImage) -> None:
+        self.monitor.on_input()
         try:
             img = compressed_to_bgr(msg)
         except ImageError as e:
@@ -106,6 +117,9 @@ class DetectionNode(LifecycleNode):
     def _detect(self, img: np.ndarray, header) -> None:
         det = self.detector.detect([img])[0]
         self.pub.publish(detections_to_msg(det, header))
+        self.monitor.on_output(header)
 
     def _on_external(self, msg: Detection2DArray) -> None:
+        self.monitor.on_input()
         self.pub.publish(detections_to_msg(filter_boxes(msg_to_detections(msg), None, self.filter), msg.header))
+        self.monitor.on_output(msg.header)

@@ -30,6 +30,7 @@ from alphapose_ros.core.poses import PoseSet
 from alphapose_ros.msg import KeypointLayout, WholeBodyPoseArray
 from alphapose_ros.ros.conversions import layout_msg, poses_to_msg
 from alphapose_ros.ros.detection_msgs import msg_to_detections
+from alphapose_ros.ros.diagnostics import StageMonitor, declare_no_input_warning
 from alphapose_ros.core.io.image_msgs import ImageError, image_to_bgr
 from alphapose_ros.ros.node_utils import SkipLog, declare, declare_path
 from alphapose_ros.ros.qos import OFFLINE_DEPTH, camera_qos, latched_qos, stage_qos
@@ -66,8 +67,10 @@ class PoseEstimationNode(LifecycleNode):
             "queue_depth": declare(self, "queue_depth", 2, "output queue depth (bounds latency)", range=(1, 1000)),
             "offline": declare(self, "offline", False, "reliable input, deep queues: process every frame"),
             "autostart": declare(self, "autostart", True, "configure and activate on start-up"),
+            "no_input_warn_s": declare_no_input_warning(self),
         }
         self.skip = SkipLog(self.get_logger())
+        self.monitor: StageMonitor | None = None
         self.estimator: PoseEstimator | None = None
         self.subs = []
         # offline, a burst of images may arrive long before their (slower) detections: keep them all
@@ -114,12 +117,17 @@ class PoseEstimationNode(LifecycleNode):
         self._running = True
         self._worker = threading.Thread(target=self._work, name="pose_inference", daemon=True)
         self._worker.start()
+        image_qos = stage_qos(1, True) if offline else camera_qos(self.p["sync_queue"])
         self.subs = [
-            self.create_subscription(Image, "image", lambda m: self._add(m, True),
-                                     stage_qos(1, True) if offline else camera_qos(self.p["sync_queue"])),
+            self.create_subscription(Image, "image", lambda m: self._add(m, True), image_qos),
             self.create_subscription(Detection2DArray, "detections", lambda m: self._add(m, False),
                                      stage_qos(self.p["sync_queue"], offline)),
         ]
+        if self.monitor is None:
+            self.monitor = StageMonitor(self, "pose estimation", "image", image_qos,
+                                        no_input_warn_s=self.p["no_input_warn_s"],
+                                        drops=lambda: self.dropped_pairs + self.pairer.dropped + self.skip.total)
+        self.monitor.restart()
         return super().on_activate(state)
 
     def on_deactivate(self, state) -> TransitionCallbackReturn:
@@ -142,6 +150,8 @@ class PoseEstimationNode(LifecycleNode):
         return super().destroy_node()
 
     def _add(self, msg, is_image: bool) -> None:
+        if is_image:
+            self.monitor.on_input()
         with self._cv:  # the pairer is shared by both subscriptions
             (self.pairer.add_first if is_image else self.pairer.add_second)(msg, stamp_key(msg.header))
 
@@ -188,3 +198,4 @@ class PoseEstimationNode(LifecycleNode):
             emb = None if emb is None else emb[keep]
         poses = PoseSet(est.format.name, d.boxes, d.scores, kp, ks, proposal_scores(ks, d.scores), embeddings=emb)
         self.pub.publish(poses_to_msg(poses, image.header, w, h))
+        self.monitor.on_output(image.header)

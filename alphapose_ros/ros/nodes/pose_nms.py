@@ -12,6 +12,7 @@ from alphapose_ros.core.pose_nms import PoseNMSParams
 from alphapose_ros.core.poses import PoseSet
 from alphapose_ros.msg import WholeBodyPoseArray
 from alphapose_ros.ros.conversions import msg_to_poses, poses_to_msg
+from alphapose_ros.ros.diagnostics import StageMonitor, declare_no_input_warning
 from alphapose_ros.ros.node_utils import SkipLog, declare, declare_path
 from alphapose_ros.ros.qos import stage_qos
 
@@ -45,14 +46,18 @@ class PoseNMSNode(Node):
         q = stage_qos(depth, offline)
         self.pub = self.create_publisher(WholeBodyPoseArray, "poses_nms", q)
         self.sub = self.create_subscription(WholeBodyPoseArray, "poses_raw", self._on_poses, q)
+        self.monitor = StageMonitor(self, "pose NMS", "poses_raw", q, no_input_warn_s=declare_no_input_warning(self),
+                                    drops=lambda: self.skip.total)
 
     def _on_poses(self, msg: WholeBodyPoseArray) -> None:
+        self.monitor.on_input()
         try:
             poses = msg_to_poses(msg)
         except (KeyError, ValueError) as e:
             self.skip(f"malformed pose message: {e}")
             return
         self.pub.publish(poses_to_msg(self.suppress(poses), msg.header, msg.image_width, msg.image_height))
+        self.monitor.on_output(msg.header)
 
     def suppress(self, p: PoseSet) -> PoseSet:
         params = PoseNMSParams.for_layout(p.num_keypoints, self.heatmap_head, area_thresh=self.area_thresh,

@@ -12,6 +12,7 @@ from alphapose_ros.core.tracking.poseflow import PoseFlowParams
 from alphapose_ros.core.tracking.trackers import TRACKERS, make_tracker, track_poses
 from alphapose_ros.msg import WholeBodyPoseArray
 from alphapose_ros.ros.conversions import msg_to_poses, poses_to_msg
+from alphapose_ros.ros.diagnostics import StageMonitor, declare_no_input_warning
 from alphapose_ros.ros.node_utils import SkipLog, declare
 from alphapose_ros.ros.qos import stage_qos
 
@@ -57,9 +58,12 @@ class TrackingNode(Node):
         except ImportError:
             self.get_logger().warning("vision_msgs not installed: tracked_detections is not published")
         self.sub = self.create_subscription(WholeBodyPoseArray, "poses_nms", self._on_poses, q)
+        self.monitor = StageMonitor(self, "tracking", "poses_nms", q, no_input_warn_s=declare_no_input_warning(self),
+                                    drops=lambda: self.skip.total)
         self._last_t: float | None = None
 
     def _on_poses(self, msg: WholeBodyPoseArray) -> None:
+        self.monitor.on_input()
         try:
             p = msg_to_poses(msg)
         except (KeyError, ValueError) as e:
@@ -71,6 +75,7 @@ class TrackingNode(Node):
         self._last_t = t
         tracked = track_poses(self.tracker, t, p)
         self.pub.publish(poses_to_msg(tracked, msg.header, msg.image_width, msg.image_height))
+        self.monitor.on_output(msg.header)
         if self.det_pub is not None:
             from alphapose_ros.ros.detection_msgs import detections_to_msg
 
