@@ -1,52 +1,57 @@
-"""ros2 launch alphapose_ros pipeline.launch.py [preset:=cpu|gpu_halpe136|gpu_coco17] [params_file:=...]
+"""ros2 launch alphapose_ros pipeline.launch.py [image:=/camera/image_raw] [preset:=cpu|gpu_halpe136|gpu_coco17|none]
+    [device:=cuda] [use_composition:=true|false] [tracking:=true|false] [visualization:=true|false]
+    [namespace:=...] [use_sim_time:=true] [params_file:=...] [autostart:=true|false] [log_level:=info]
 
 Parameters: config/pipeline.yaml (or params_file), then the preset's overlay from
-config/presets/ (device, detector, model files), then use_sim_time.
-
-Starts detection -> pose estimation -> pose NMS -> tracking, either in one process
-(use_composition, the default: the Python `pipeline` container) or one process per node.
-Remap `image` to your camera topic, e.g. image:=/camera/color/image_raw.
+config/presets/, then device / use_sim_time / autostart. Starts detection -> pose estimation
+-> pose NMS -> tracking (-> visualiser), in one process (use_composition, the default: the
+`pipeline` container) or one process per node. The nodes, files and remappings come from
+alphapose_ros/ros/graph.py, which the package's own runner (python -m alphapose_ros.ros.runner)
+uses too, so both start the same graph.
 """
-import os
-
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, GroupAction
-from launch.conditions import IfCondition, UnlessCondition
-from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
-from launch_ros.actions import Node, PushRosNamespace
+from launch.actions import DeclareLaunchArgument, OpaqueFunction
+from launch.substitutions import LaunchConfiguration
+from launch_ros.actions import Node
 
-NODES = (("detection", "detection_node"), ("pose_estimation", "pose_estimation_node"),
-         ("pose_nms", "pose_nms_node"), ("tracking", "tracking_node"), ("visualizer", "visualizer_node"))
+from alphapose_ros.ros.graph import GraphOptions, container_flags, plan
+
+ARGUMENTS = (
+    ("image", "image", "camera image topic"),
+    ("preset", "cpu", "parameter overlay from config/presets: cpu | gpu_halpe136 | gpu_coco17 | none"),
+    ("params_file", "", "node parameters (YAML; default: the package's config/pipeline.yaml)"),
+    ("device", "", "cpu or cuda[:N] for every model (default: as the parameter files say)"),
+    ("use_composition", "true", "all stages in one process (true) or one process per node"),
+    ("tracking", "true", "track people (false: poses without IDs on the poses topic)"),
+    ("visualization", "true", "annotated image and RViz markers"),
+    ("namespace", "", "namespace of every node and topic"),
+    ("use_sim_time", "false", "use /clock (bag replay)"),
+    ("autostart", "true", "configure and activate the managed nodes on start-up"),
+    ("log_level", "info", "logging level"),
+)
+
+
+def _nodes(context):
+    def arg(name: str) -> str:
+        return LaunchConfiguration(name).perform(context)
+
+    def flag(name: str) -> bool:
+        return arg(name).lower() in ("true", "1", "yes")
+
+    o = GraphOptions(image=arg("image"), preset=arg("preset"), params_file=arg("params_file"), device=arg("device"),
+                     tracking=flag("tracking"), visualization=flag("visualization"),
+                     use_sim_time=flag("use_sim_time"), autostart=flag("autostart"), namespace=arg("namespace"))
+    p = plan(o, get_package_share_directory("alphapose_ros"))
+    common = dict(package="alphapose_ros", namespace=o.namespace, output="screen",
+                  parameters=[*p.parameter_files, p.parameters], remappings=list(p.remappings),
+                  ros_arguments=["--log-level", arg("log_level")])
+    if flag("use_composition"):  # no name= here: it would rename every node of the process
+        return [Node(executable="pipeline", arguments=container_flags(p), **common)]
+    return [Node(executable=s.executable, name=s.name, **common) for s in p.nodes]
 
 
 def generate_launch_description():
-    share = get_package_share_directory("alphapose_ros")
-    namespace = LaunchConfiguration("namespace")
-    params = LaunchConfiguration("params_file")
-    image = LaunchConfiguration("image")
-    use_sim_time = LaunchConfiguration("use_sim_time")
-    log_level = LaunchConfiguration("log_level")
-    composed = LaunchConfiguration("use_composition")
-    preset = PathJoinSubstitution([share, "config", "presets", [LaunchConfiguration("preset"), ".yaml"]])
-    common = dict(package="alphapose_ros", output="screen",
-                  parameters=[params, preset, {"use_sim_time": use_sim_time}],
-                  remappings=[("image", image)], ros_arguments=["--log-level", log_level])
-    return LaunchDescription([
-        DeclareLaunchArgument("namespace", default_value="", description="namespace of every node and topic"),
-        DeclareLaunchArgument("params_file", default_value=os.path.join(share, "config", "pipeline.yaml"),
-                              description="node parameters (YAML)"),
-        DeclareLaunchArgument("preset", default_value="cpu",
-                              description="parameter overlay from config/presets: cpu | gpu_halpe136 | gpu_coco17"),
-        DeclareLaunchArgument("image", default_value="image", description="camera image topic"),
-        DeclareLaunchArgument("use_sim_time", default_value="false", description="use /clock (bag replay)"),
-        DeclareLaunchArgument("use_composition", default_value="true",
-                              description="all stages in one process (true) or one process per node"),
-        DeclareLaunchArgument("log_level", default_value="info", description="logging level"),
-        GroupAction([PushRosNamespace(namespace),
-                     # no name= here: it would rename every node of the process
-                     Node(executable="pipeline", condition=IfCondition(composed), **common)]),
-        GroupAction([PushRosNamespace(namespace)]
-                    + [Node(executable=exe, name=name, condition=UnlessCondition(composed), **common)
-                       for name, exe in NODES]),
-    ])
+    return LaunchDescription([DeclareLaunchArgument(n, default_value=d, description=h) for n, d, h in ARGUMENTS]
+                             + [OpaqueFunction(function=_nodes)])
+

@@ -1,8 +1,6 @@
 """alphapose-bag on a bag made from vtest.avi: one pose message per image, readable by rosbags."""
 from pathlib import Path
 
-import numpy as np
-import pytest
 
 from alphapose_ros.cli.process_bag import main
 

@@ -8,8 +8,8 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
+import yaml
 
 pytestmark = pytest.mark.ros
 REPO = Path(__file__).resolve().parents[2]
@@ -125,16 +125,18 @@ def test_separate_processes_track_a_moving_scene(vision, tmp_path):
     sys.path.insert(0, str(Path(__file__).parent))
     from graph_fixture import node_parameters
 
+    from alphapose_ros.ros.graph import GraphOptions, plan
+    from alphapose_ros.ros.runner import commands
+
     domain = 20 + os.getpid() % 30
     env = dict(os.environ, ROS_DOMAIN_ID=str(domain))
-    procs = []
-    for name, exe in (("detection", "detection_node"), ("pose_estimation", "pose_estimation_node"),
-                      ("pose_nms", "pose_nms_node"), ("tracking", "tracking_node")):
-        args = [sys.executable, str(REPO / "scripts/nodes" / exe), "--ros-args", "-r", f"__node:={name}"]
-        for k, v in node_parameters()[name].items():
-            args += ["-p", f"{k}:={str(v).lower() if isinstance(v, bool) else v}"]
-        procs.append(subprocess.Popen(args, env=env, stdout=open(tmp_path / f"{name}.log", "w"),
-                                      stderr=subprocess.STDOUT))
+    # started as the runner starts it (the launch file's plan), with the fixture's parameters
+    params = tmp_path / "params.yaml"
+    params.write_text(yaml.safe_dump({n: {"ros__parameters": v} for n, v in node_parameters().items()}))
+    p = plan(GraphOptions(params_file=str(params), preset="none", visualization=False), str(REPO))
+    assert [s.name for s in p.nodes] == ["detection", "pose_estimation", "pose_nms", "tracking"]
+    procs = [subprocess.Popen(cmd, env=env, stdout=open(tmp_path / f"{s.name}.log", "w"), stderr=subprocess.STDOUT)
+             for s, cmd in zip(p.nodes, commands(p, separate=True))]
     ctx = rclpy.Context()
     rclpy.init(context=ctx, domain_id=domain)
     node = rclpy.create_node("graph_test", context=ctx)

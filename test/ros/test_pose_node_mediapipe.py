@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import cv2
-import numpy as np
 import pytest
 
 pytestmark = pytest.mark.ros

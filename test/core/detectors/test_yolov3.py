@@ -1,7 +1,6 @@
 """YOLOv3-SPP: cfg/weights layout, head decoding, filtering and letterbox vs AlphaPose's vectors,
 and decoding tested by construction through letterbox and back."""
 import json
-import os
 
 import numpy as np
 import pytest

@@ -1,5 +1,4 @@
 """The pose-NMS parameter search improves keypoint AP from deliberately bad parameters."""
-import numpy as np
 import pytest
 
 pytest.importorskip("pycocotools")

@@ -1,0 +1,92 @@
+"""The node graph, described once: launch/pipeline.launch.py, the `pipeline` container and the
+runner (`alphapose_ros.ros.runner`) all build it from here, so they cannot drift apart.
+
+Imports nothing from ROS, so the launch file can use it before any node exists.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+PRESETS = ("cpu", "gpu_halpe136", "gpu_coco17", "none")  # none: the parameter file alone
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    name: str        # node name = its section in config/pipeline.yaml
+    executable: str  # ros2 run alphapose_ros <executable>
+    module: str      # where the node class lives (the composed container imports it)
+    cls: str
+    needs: str = ""  # "tracking" / "visualization": left out when that is turned off
+
+
+GRAPH = (
+    NodeSpec("detection", "detection_node", "alphapose_ros.ros.nodes.detection", "DetectionNode"),
+    NodeSpec("pose_estimation", "pose_estimation_node", "alphapose_ros.ros.nodes.pose_estimation",
+             "PoseEstimationNode"),
+    NodeSpec("pose_nms", "pose_nms_node", "alphapose_ros.ros.nodes.pose_nms", "PoseNMSNode"),
+    NodeSpec("tracking", "tracking_node", "alphapose_ros.ros.nodes.tracking", "TrackingNode", needs="tracking"),
+    NodeSpec("visualizer", "visualizer_node", "alphapose_ros.ros.nodes.visualizer", "VisualizerNode",
+             needs="visualization"),
+)
+
+
+@dataclass(frozen=True)
+class GraphOptions:
+    """What launch arguments / runner flags choose."""
+
+    image: str = "image"
+    preset: str = "cpu"
+    params_file: str = ""    # empty: the package's config/pipeline.yaml
+    device: str = ""         # empty: as the parameter files say
+    tracking: bool = True
+    visualization: bool = True
+    use_sim_time: bool = False
+    autostart: bool = True
+    namespace: str = ""
+
+
+@dataclass(frozen=True)
+class GraphPlan:
+    nodes: tuple[NodeSpec, ...]
+    parameter_files: tuple[str, ...]
+    parameters: dict = field(default_factory=dict)        # set on every node (unknown ones are ignored)
+    remappings: tuple[tuple[str, str], ...] = ()
+
+
+def plan(o: GraphOptions, share_dir: str) -> GraphPlan:
+    """The nodes, parameter files, parameter overrides and remappings for these options."""
+    if o.preset not in PRESETS:
+        raise ValueError(f"unknown preset {o.preset!r}: choose one of {', '.join(PRESETS)}")
+    nodes = tuple(s for s in GRAPH if not s.needs or (o.tracking if s.needs == "tracking" else o.visualization))
+    files = (o.params_file or os.path.join(share_dir, "config", "pipeline.yaml"),)
+    if o.preset != "none":
+        files += (os.path.join(share_dir, "config", "presets", f"{o.preset}.yaml"),)
+    params = {"use_sim_time": o.use_sim_time, "autostart": o.autostart}
+    if o.device:
+        params["device"] = o.device
+    remaps = [("image", o.image)] if o.image != "image" else []
+    if not o.tracking:  # pose NMS output becomes the final poses topic
+        remaps.append(("poses_nms", "poses"))
+    return GraphPlan(nodes, files, params, tuple(remaps))
+
+
+def ros_arguments(p: GraphPlan, namespace: str = "") -> list[str]:
+    """The plan as `--ros-args ...` for an executable (ros2 run, the runner, the container)."""
+    args = ["--ros-args"]
+    for f in p.parameter_files:
+        args += ["--params-file", f]
+    for k, v in p.parameters.items():
+        args += ["-p", f"{k}:={str(v).lower() if isinstance(v, bool) else v}"]
+    for a, b in p.remappings:
+        args += ["-r", f"{a}:={b}"]
+    if namespace:
+        args += ["-r", f"__ns:={namespace if namespace.startswith('/') else '/' + namespace}"]
+    return args
+
+
+def container_flags(p: GraphPlan) -> list[str]:
+    """Flags of the `pipeline` container that leave out the stages the plan leaves out."""
+    names = {s.name for s in p.nodes}
+    return [flag for name, flag in (("tracking", "--no-tracking"), ("visualizer", "--no-visualizer"))
+            if name not in names]

@@ -1,0 +1,103 @@
+"""Start the pipeline graph without the `launch` package (not installable everywhere): the
+same nodes, parameter files and remappings as launch/pipeline.launch.py, from ros/graph.py.
+
+    python -m alphapose_ros.ros.runner [--image /camera/image_raw] [--preset cpu] [--separate]
+        [--no-tracking] [--no-visualization] [--device cuda] [--use-sim-time] [--namespace ns]
+
+Composed (default): the `pipeline` container in this process. --separate: one process per
+node (the `ros2 run` executables), stopped together on Ctrl-C or when one of them exits.
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from alphapose_ros.ros.graph import PRESETS, GraphOptions, GraphPlan, container_flags, plan, ros_arguments
+
+
+def share_dir() -> str:
+    """The installed share directory, or the source tree (config/ and launch/ sit there too)."""
+    try:
+        from ament_index_python.packages import get_package_share_directory
+
+        return get_package_share_directory("alphapose_ros")
+    except Exception:  # not installed through colcon: run from the source tree
+        return str(Path(__file__).resolve().parents[2])
+
+
+def executables_dir() -> Path:
+    """Where the node executables are: the install space's lib/, or scripts/nodes in the source tree."""
+    share = Path(share_dir())
+    lib = share.parents[1] / "lib" / "alphapose_ros"
+    return lib if (lib / "pipeline").exists() else Path(__file__).resolve().parents[2] / "scripts" / "nodes"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="alphapose-pipeline", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--image", default="image", help="camera image topic")
+    ap.add_argument("--preset", default="cpu", choices=PRESETS, help="parameter overlay from config/presets")
+    ap.add_argument("--params-file", default="", help="node parameters (default: config/pipeline.yaml)")
+    ap.add_argument("--device", default="", help="cpu or cuda[:N] for every model (default: as configured)")
+    ap.add_argument("--separate", action="store_true", help="one process per node instead of one for all")
+    ap.add_argument("--no-tracking", action="store_true", help="leave tracking out (poses without IDs)")
+    ap.add_argument("--no-visualization", action="store_true", help="leave the visualiser out")
+    ap.add_argument("--use-sim-time", action="store_true", help="follow /clock (ros2 bag play --clock)")
+    ap.add_argument("--no-autostart", action="store_true", help="leave managed nodes unconfigured")
+    ap.add_argument("--namespace", default="", help="namespace of every node and topic")
+    return ap
+
+
+def options(a: argparse.Namespace) -> GraphOptions:
+    return GraphOptions(image=a.image, preset=a.preset, params_file=a.params_file, device=a.device,
+                        tracking=not a.no_tracking, visualization=not a.no_visualization,
+                        use_sim_time=a.use_sim_time, autostart=not a.no_autostart, namespace=a.namespace)
+
+
+def commands(p: GraphPlan, separate: bool, namespace: str = "") -> list[list[str]]:
+    """The command line of every process the plan needs."""
+    exe = executables_dir()
+    ros = ros_arguments(p, namespace)
+    if not separate:
+        return [[sys.executable, str(exe / "pipeline"), *container_flags(p), *ros]]
+    return [[sys.executable, str(exe / s.executable), *ros[:1], "-r", f"__node:={s.name}", *ros[1:]]
+            for s in p.nodes]
+
+
+def main(argv: list[str] | None = None) -> int:
+    a = build_parser().parse_args(argv)
+    try:
+        p = plan(options(a), share_dir())
+    except ValueError as e:
+        print(f"alphapose-pipeline: {e}", file=sys.stderr)
+        return 2
+    cmds = commands(p, a.separate, a.namespace)
+    if not a.separate:
+        from alphapose_ros.ros.container import main as container
+
+        container(cmds[0][1:])
+        return 0
+    procs = [subprocess.Popen(c) for c in cmds]
+    try:
+        while all(pr.poll() is None for pr in procs):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for pr in procs:
+            if pr.poll() is None:
+                pr.send_signal(signal.SIGINT)
+        for pr in procs:
+            try:
+                pr.wait(10)
+            except subprocess.TimeoutExpired:
+                pr.kill()
+    return max((pr.returncode or 0) for pr in procs)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
