@@ -1,12 +1,14 @@
 """alphapose-bag: run the pipeline over a rosbag2's camera topic, writing tracked poses.
 
-    alphapose-bag --bag in_bag --out poses_bag --cfg <AlphaPose yaml> --checkpoint <pth> [--detector hog]
+    alphapose-bag --bag in_bag --out poses_bag [--cfg <AlphaPose yaml> --checkpoint <pth>] [--detector hog]
     alphapose-bag --video vtest.avi --make-bag camera_bag      (turn a video into a camera bag)
 
-Every image message yields exactly one WholeBodyPoseArray on /alphapose/poses with the
-image's header (also when nobody is in it); undecodable frames are logged and still
-answered with an empty array, so outputs line up one-to-one with inputs. The keypoint
-layout goes once on /alphapose/keypoint_layout.
+The output bag holds every topic of the input (copied as recorded; --no-copy leaves them
+out) plus the poses: every image message yields exactly one WholeBodyPoseArray on
+/alphapose/poses with the image's header (also when nobody is in it); undecodable frames
+are logged and still answered with an empty array, so outputs line up one-to-one with
+inputs. The keypoint layout goes once on /alphapose/keypoint_layout. Without --cfg the
+no-download MediaPipe backend estimates the poses. A progress bar runs on a terminal.
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bag", help="input rosbag2 folder")
     ap.add_argument("--image-topic", help="camera topic (default: the bag's only image topic)")
     ap.add_argument("--out", help="output bag folder (must not exist)")
-    ap.add_argument("--cfg", help="AlphaPose model config (YAML)")
+    ap.add_argument("--cfg", help="AlphaPose model config (YAML); without it the no-download MediaPipe backend runs")
     ap.add_argument("--checkpoint", help="pose checkpoint (.pth)")
     ap.add_argument("--allow-untrained", action="store_true", help="run untrained weights (plumbing checks only)")
     ap.add_argument("--detector", choices=DETECTORS, default="hog",
@@ -40,6 +42,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="detector weights: yolov3-spp.weights, or the YOLOX release .pth")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--no-tracking", action="store_true")
+    ap.add_argument("--no-copy", action="store_true", help="write only the pose topics, not the input's topics")
+    ap.add_argument("--keypoints", choices=("halpe_26", "halpe_136"), default="halpe_26",
+                    help="keypoint format of the mediapipe backend")
+    ap.add_argument("--progress", choices=("auto", "on", "off"), default="auto",
+                    help="progress bar on stderr (auto: when it is a terminal)")
     ap.add_argument("--tracker", choices=TRACKERS, default="msim", help="msim (the paper's) or poseflow")
     ap.add_argument("--save-video", help="also write an annotated video here")
     ap.add_argument("--max-frames", type=int, default=0)
@@ -57,8 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         n = bags.video_to_bag(a.video, a.make_bag, max_frames=a.max_frames)
         log.info("%d frames -> %s", n, a.make_bag)
         return 0
-    if not (a.bag and a.out and a.cfg):
-        ap.error("--bag, --out and --cfg are required")
+    if not (a.bag and a.out):
+        ap.error("--bag and --out are required")
     try:
         pipe = _build_pipeline(a)
         topic = a.image_topic or _only_image_topic(bags.image_topics(a.bag))
@@ -78,20 +85,21 @@ def _build_pipeline(a):
     from alphapose_ros.core.estimator import PoseEstimator
     from alphapose_ros.core.models.config import build_model, load_config
     from alphapose_ros.core.pipeline import FramePipeline, PoseNMSConfig
+    from alphapose_ros.core.pose_backends import make_pose_estimator
     from alphapose_ros.core.pose_nms import PoseNMSParams
     from alphapose_ros.core.tracking.trackers import make_tracker
 
-    if a.checkpoint:
-        est = PoseEstimator.from_files(a.cfg, a.checkpoint, device=a.device)
-    elif a.allow_untrained:
+    if a.cfg and not a.checkpoint and a.allow_untrained:
         cfg = load_config(a.cfg)
         est = PoseEstimator(cfg, build_model(cfg), device=a.device)
     else:
-        raise ValueError("--checkpoint is required (or --allow-untrained for plumbing checks)")
+        est = make_pose_estimator("auto", cfg=a.cfg, checkpoint=a.checkpoint, keypoint_format=a.keypoints,
+                                  device=a.device, reid="none" if a.no_tracking or a.tracker != "msim" else "auto")
     det = make_detector(a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, device=a.device)
     # untrained weights give low keypoint scores: keep every merged pose then
-    extra = {"score_thresh": 0.0} if a.allow_untrained and not a.checkpoint else {}
+    extra = {"score_thresh": 0.0} if a.cfg and a.allow_untrained and not a.checkpoint else {}
     params = PoseNMSParams.for_layout(est.format.num_keypoints, est.head == "heatmap", **extra)
+    log.info("pose model: %s", est.describe())
     return FramePipeline(est, det, PoseNMSConfig("parametric", params), None if a.no_tracking else make_tracker(a.tracker))
 
 
@@ -100,6 +108,7 @@ def _run(a, pipe, topic: str) -> int:
 
     from alphapose_ros.core.io import bags
     from alphapose_ros.core.io.drawing import draw_poses
+    from alphapose_ros.core.io.progress import Progress
     from alphapose_ros.core.pipeline import Frame
     from alphapose_ros.core.poses import PoseSet
 
@@ -107,9 +116,14 @@ def _run(a, pipe, topic: str) -> int:
     fmt = pipe.estimator.format
     n, skipped, t0 = 0, 0, time.perf_counter()
     video = None
+    out_topics = ("/alphapose/poses", "/alphapose/keypoint_layout")
+    total = bags.count_messages(a.bag, topic)
+    bar = Progress(min(total, a.max_frames) if a.max_frames else total,
+                   enabled=None if a.progress == "auto" else a.progress == "on")
     with Writer(a.out, version=9) as w:
-        c_poses = w.add_connection("/alphapose/poses", bags.POSE_TYPE, typestore=ts)
-        c_layout = w.add_connection("/alphapose/keypoint_layout", bags.LAYOUT_TYPE, typestore=ts)
+        copied = 0 if a.no_copy else bags.copy_messages(a.bag, w, skip_topics=out_topics)
+        c_poses = w.add_connection(out_topics[0], bags.POSE_TYPE, typestore=ts)
+        c_layout = w.add_connection(out_topics[1], bags.LAYOUT_TYPE, typestore=ts)
         frames = (Frame(str(i), bags.stamp_ns(header) * 1e-9, img, meta=(header, reason))
                   for i, (header, img, reason) in enumerate(bags.read_images(a.bag, topic)))
         for item in pipe.run(frames, queue_size=a.qsize, concurrent=not a.sequential):
@@ -134,12 +148,15 @@ def _run(a, pipe, topic: str) -> int:
                     video.write(vis)
             w.write(c_poses, t_ns, ts.serialize_cdr(bags.pose_array(poses, header, wd, ht), bags.POSE_TYPE))
             n += 1
+            bar.update()
             if a.max_frames and n >= a.max_frames:
                 break
+    bar.close()
     if video is not None:
         video.release()
     dt = time.perf_counter() - t0
-    log.info("%d frames (%d not processed) in %.1f s (%.2f frames/s) -> %s", n, skipped, dt, n / max(dt, 1e-9), a.out)
+    log.info("%d frames (%d not processed) in %.1f s (%.2f frames/s), %d input messages copied -> %s",
+             n, skipped, dt, n / max(dt, 1e-9), copied, a.out)
     return 0
 
 

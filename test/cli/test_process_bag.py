@@ -24,6 +24,12 @@ def test_bag_from_vtest_gives_exactly_one_pose_message_per_frame(footage, tmp_pa
         msgs = [ts.deserialize_cdr(raw, c.msgtype) for c, _, raw in r.messages(connections=conns)]
         layouts = [c for c in r.connections if c.topic == "/alphapose/keypoint_layout"]
         assert layouts and sum(1 for _ in r.messages(connections=layouts)) == 1
+        # the input's camera topic is in the output too, as recorded
+        cam_conns = [c for c in r.connections if c.topic == "/camera/image_raw"]
+        copied = [raw for _, _, raw in r.messages(connections=cam_conns)]
+    with Reader(cam) as r:
+        original = [raw for _, _, raw in r.messages()]
+    assert copied == original
     assert [bags.stamp_ns(m.header) for m in msgs] == in_stamps and len(msgs) == 6
     assert all(m.header.frame_id == "camera_optical_frame" and m.num_keypoints == 17 for m in msgs)
     people = [len(m.poses) for m in msgs]
@@ -35,4 +41,19 @@ def test_bag_from_vtest_gives_exactly_one_pose_message_per_frame(footage, tmp_pa
 
 def test_missing_checkpoint_is_a_clear_error(tmp_path, caplog):
     assert main(["--bag", str(tmp_path), "--out", str(tmp_path / "o"), "--cfg", str(FIXTURE)]) == 2
-    assert "--checkpoint is required" in caplog.text
+    assert "no checkpoint given" in caplog.text and "alphapose-download --list" in caplog.text
+
+
+def test_without_weights_mediapipe_runs_with_a_progress_bar_and_no_copy(mediapipe_models, footage, tmp_path,
+                                                                        capsys):
+    from rosbags.rosbag2 import Reader
+
+    cam = tmp_path / "camera_bag"
+    assert main(["--video", str(footage / "vtest.avi"), "--make-bag", str(cam), "--max-frames", "3"]) == 0
+    out = tmp_path / "poses_bag"
+    assert main(["--bag", str(cam), "--out", str(out), "--no-copy", "--progress", "on"]) == 0
+    err = capsys.readouterr().err
+    assert "3/3 frames" in err
+    with Reader(out) as r:
+        assert sorted(c.topic for c in r.connections) == ["/alphapose/keypoint_layout", "/alphapose/poses"]
+        assert sum(c.msgcount for c in r.connections if c.topic == "/alphapose/poses") == 3

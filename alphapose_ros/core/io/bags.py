@@ -92,6 +92,34 @@ def image_topics(bag: str | Path) -> list[str]:
                 if c.msgtype in ("sensor_msgs/msg/Image", "sensor_msgs/msg/CompressedImage")]
 
 
+def count_messages(bag: str | Path, topic: str) -> int:
+    from rosbags.rosbag2 import Reader
+
+    with Reader(bag) as r:
+        return sum(c.msgcount for c in r.connections if c.topic == topic)
+
+
+def copy_messages(bag: str | Path, writer, skip_topics: tuple[str, ...] = ()) -> int:
+    """Every message of `bag` (but `skip_topics`) into an open rosbags Writer, raw, with each
+    topic's type definition and QoS; returns the count."""
+    from rosbags.rosbag2 import Reader
+
+    n = 0
+    with Reader(bag) as r:
+        conns = [c for c in r.connections if c.topic not in skip_topics]
+        out = {}
+        for c in conns:
+            known = bool(c.msgdef and c.msgdef.data and c.digest)
+            out[c.id] = writer.add_connection(
+                c.topic, c.msgtype, typestore=None if known else typestore(),
+                msgdef=c.msgdef.data if known else None, rihs01=c.digest if known else None,
+                serialization_format=c.ext.serialization_format, offered_qos_profiles=c.ext.offered_qos_profiles)
+        for conn, t, raw in r.messages(connections=conns):
+            writer.write(out[conn.id], t, raw)
+            n += 1
+    return n
+
+
 def read_images(bag: str | Path, topic: str) -> Iterator[tuple[object, np.ndarray | None, str]]:
     """(header, BGR image or None, reason) per message of `topic`, in bag order.
     Undecodable frames come with image None and the reason, so callers can skip them."""
