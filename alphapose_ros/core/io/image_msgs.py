@@ -29,11 +29,15 @@ class ImageError(ValueError):
     """An image message the pipeline cannot use."""
 
 
+class UnsupportedEncoding(ImageError):
+    """An encoding the built-in conversion does not know (cv_bridge may)."""
+
+
 def image_to_bgr(msg) -> np.ndarray:
     """BGR uint8 (H,W,3) from a sensor_msgs/Image."""
     enc = msg.encoding
     if enc not in _ENCODINGS:
-        raise ImageError(f"unsupported image encoding {enc!r} (supported: {', '.join(_ENCODINGS)})")
+        raise UnsupportedEncoding(f"unsupported image encoding {enc!r} (supported: {', '.join(_ENCODINGS)})")
     ch, dtype, conv = _ENCODINGS[enc]
     h, w, step = int(msg.height), int(msg.width), int(msg.step)
     if h == 0 or w == 0:

@@ -15,7 +15,8 @@ from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
 from alphapose_ros.core.detectors.factory import make_detector
 from alphapose_ros.ros.detection_msgs import detections_to_msg, msg_to_detections
 from alphapose_ros.ros.diagnostics import StageMonitor, declare_no_input_warning
-from alphapose_ros.core.io.image_msgs import ImageError, compressed_to_bgr, image_to_bgr
+from alphapose_ros.core.io.image_msgs import ImageError, compressed_to_bgr
+from alphapose_ros.ros.images import to_bgr
 from alphapose_ros.ros.node_utils import SkipLog, declare, declare_path
 from alphapose_ros.ros.qos import camera_qos, stage_qos
 
@@ -99,7 +100,7 @@ class DetectionNode(LifecycleNode):
     def _on_image(self, msg: Image) -> None:
         self.monitor.on_input()
         try:
-            img = image_to_bgr(msg)
+            img = to_bgr(msg)
         except ImageError as e:
             self.skip(str(e))
             return

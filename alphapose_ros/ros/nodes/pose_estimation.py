@@ -31,7 +31,8 @@ from alphapose_ros.msg import KeypointLayout, WholeBodyPoseArray
 from alphapose_ros.ros.conversions import layout_msg, poses_to_msg
 from alphapose_ros.ros.detection_msgs import msg_to_detections
 from alphapose_ros.ros.diagnostics import StageMonitor, declare_no_input_warning
-from alphapose_ros.core.io.image_msgs import ImageError, image_to_bgr
+from alphapose_ros.core.io.image_msgs import ImageError
+from alphapose_ros.ros.images import to_bgr
 from alphapose_ros.ros.node_utils import SkipLog, declare, declare_path
 from alphapose_ros.ros.qos import OFFLINE_DEPTH, camera_qos, latched_qos, stage_qos
 from alphapose_ros.ros.sync import StampPairer, stamp_key
@@ -118,17 +119,32 @@ class PoseEstimationNode(LifecycleNode):
         self._worker = threading.Thread(target=self._work, name="pose_inference", daemon=True)
         self._worker.start()
         image_qos = stage_qos(1, True) if offline else camera_qos(self.p["sync_queue"])
-        self.subs = [
-            self.create_subscription(Image, "image", lambda m: self._add(m, True), image_qos),
-            self.create_subscription(Detection2DArray, "detections", lambda m: self._add(m, False),
-                                     stage_qos(self.p["sync_queue"], offline)),
-        ]
+        self.subs = self._pair_subscriptions(image_qos, stage_qos(self.p["sync_queue"], offline))
         if self.monitor is None:
             self.monitor = StageMonitor(self, "pose estimation", "image", image_qos,
                                         no_input_warn_s=self.p["no_input_warn_s"],
                                         drops=lambda: self.dropped_pairs + self.pairer.dropped + self.skip.total)
         self.monitor.restart()
         return super().on_activate(state)
+
+    def _pair_subscriptions(self, image_qos, det_qos) -> list:
+        """Images and detections paired by exact stamp: message_filters' TimeSynchronizer where
+        it is installed, else the package's StampPairer (the same policy, with drops counted)."""
+        try:
+            import message_filters
+        except ImportError:
+            return [self.create_subscription(Image, "image", lambda m: self._add(m, True), image_qos),
+                    self.create_subscription(Detection2DArray, "detections", lambda m: self._add(m, False), det_qos)]
+        img = message_filters.Subscriber(self, Image, "image", qos_profile=image_qos)
+        det = message_filters.Subscriber(self, Detection2DArray, "detections", qos_profile=det_qos)
+        img.registerCallback(lambda m: self.monitor.on_input())
+        self._sync = message_filters.TimeSynchronizer([img, det], self.pairer.capacity)
+        self._sync.registerCallback(self._on_synced)
+        return [img.sub, det.sub]
+
+    def _on_synced(self, image: Image, dets: Detection2DArray) -> None:
+        with self._cv:
+            self._enqueue(image, dets)
 
     def on_deactivate(self, state) -> TransitionCallbackReturn:
         for s in self.subs:
@@ -181,7 +197,7 @@ class PoseEstimationNode(LifecycleNode):
 
     def _on_pair(self, image: Image, dets: Detection2DArray) -> None:
         try:
-            bgr = image_to_bgr(image)
+            bgr = to_bgr(image)
         except ImageError as e:
             self.skip(str(e))
             return

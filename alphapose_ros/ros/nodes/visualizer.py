@@ -14,7 +14,8 @@ from alphapose_ros.core.poses import PoseSet
 from alphapose_ros.core.skeletons import get_format
 from alphapose_ros.msg import WholeBodyPoseArray
 from alphapose_ros.ros.conversions import msg_to_poses
-from alphapose_ros.core.io.image_msgs import ImageError, bgr_to_image, image_to_bgr
+from alphapose_ros.core.io.image_msgs import ImageError, bgr_to_image
+from alphapose_ros.ros.images import to_bgr
 from alphapose_ros.ros.node_utils import SkipLog, declare
 from alphapose_ros.ros.qos import camera_qos, stage_qos
 from alphapose_ros.ros.sync import StampPairer, stamp_key
@@ -42,7 +43,7 @@ class VisualizerNode(Node):
 
     def _on_pair(self, image: Image, poses_msg: WholeBodyPoseArray) -> None:
         try:
-            bgr = image_to_bgr(image)
+            bgr = to_bgr(image)
             poses = msg_to_poses(poses_msg)
         except (ImageError, KeyError, ValueError) as e:
             self.skip(str(e))

@@ -1,0 +1,68 @@
+"""Node image conversion: built-in for the common encodings, cv_bridge (where installed) for
+others; bad frames are refused the same way with or without it."""
+import sys
+import types
+
+import cv2
+import numpy as np
+import pytest
+
+from alphapose_ros.core.io.image_msgs import ImageError
+from alphapose_ros.ros import images
+
+
+class _Msg:
+    def __init__(self, enc, h=4, w=6, step=None, data=None):
+        self.encoding, self.height, self.width = enc, h, w
+        self.step = step if step is not None else w
+        self.data = data if data is not None else np.arange(h * self.step, dtype=np.uint8).tobytes()
+        self.is_bigendian = 0
+
+
+@pytest.fixture()
+def fake_bridge(monkeypatch):
+    """A stand-in cv_bridge that knows Bayer RGGB, as the real one does."""
+    calls = []
+
+    class CvBridge:
+        def imgmsg_to_cv2(self, msg, desired_encoding):
+            calls.append((msg.encoding, desired_encoding))
+            if msg.encoding != "bayer_rggb8":
+                raise TypeError(f"no conversion for {msg.encoding}")
+            raw = np.frombuffer(msg.data, np.uint8).reshape(msg.height, msg.step)[:, :msg.width]
+            return cv2.cvtColor(raw, cv2.COLOR_BayerRG2BGR)
+
+    mod = types.ModuleType("cv_bridge")
+    mod.CvBridge = CvBridge
+    monkeypatch.setitem(sys.modules, "cv_bridge", mod)
+    monkeypatch.setattr(images, "_bridge", None)
+    yield calls
+    images._bridge = None
+
+
+def test_common_encodings_never_go_through_cv_bridge(fake_bridge):
+    img = images.to_bgr(_Msg("mono8"))
+    assert img.shape == (4, 6, 3) and not fake_bridge
+
+
+def test_other_encodings_go_through_cv_bridge_where_installed(fake_bridge):
+    m = _Msg("bayer_rggb8")
+    np.testing.assert_array_equal(images.to_bgr(m), cv2.cvtColor(
+        np.frombuffer(m.data, np.uint8).reshape(4, 6), cv2.COLOR_BayerRG2BGR))
+    assert fake_bridge == [("bayer_rggb8", "bgr8")]
+    with pytest.raises(ImageError, match="cv_bridge cannot convert encoding 'yuv422_yuy2'"):
+        images.to_bgr(_Msg("yuv422_yuy2"))
+
+
+def test_bad_frames_are_refused_before_cv_bridge_sees_them(fake_bridge):
+    with pytest.raises(ImageError, match="truncated"):
+        images.to_bgr(_Msg("bgr8", step=18, data=b"\0" * 10))
+    assert not fake_bridge
+
+
+def test_without_cv_bridge_an_unknown_encoding_says_so(monkeypatch):
+    monkeypatch.setitem(sys.modules, "cv_bridge", None)  # import fails
+    monkeypatch.setattr(images, "_bridge", None)
+    with pytest.raises(ImageError, match="unsupported image encoding 'bayer_rggb8'.*cv_bridge"):
+        images.to_bgr(_Msg("bayer_rggb8"))
+    images._bridge = None
