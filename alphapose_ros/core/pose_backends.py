@@ -3,6 +3,7 @@ backend that needs no download. The one place the commands and the pose node dec
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from alphapose_ros.core.model_zoo import cached_path, load_manifest
@@ -72,7 +73,7 @@ def make_embedder(reid: str = "auto", device: str = "cpu", half: bool = False):
 
     if reid in ("", "none"):
         return None
-    path = cached_reid_weights() if reid == "auto" else Path(reid).expanduser()
+    path = cached_reid_weights() if reid == "auto" else Path(os.path.expandvars(reid)).expanduser()
     if path is None:
         log.info("no re-ID weights in the cache: tracking matches by position and shape only")
         return None

@@ -15,8 +15,7 @@ import torch
 from alphapose_ros.core.checkpoints import load_state_dict_strict, read_state_dict
 from alphapose_ros.core.reid.osnet_ain import OSNetAIN
 
-OFFICIAL_FILE = ("osnet_ain_x1_0_msmt17_256x128_amsgrad_ep50_lr0.0015_coslr_b64_fb10_softmax_labsmth_flip_"
-                 "jitter.pth")
+MANIFEST_NAME = "osnet_ain_x1_0_msmt17"  # its entry in models/manifest.yaml (file name, links)
 
 
 def load_osnet_ain(path: str | Path) -> OSNetAIN:
@@ -26,7 +25,7 @@ def load_osnet_ain(path: str | Path) -> OSNetAIN:
     model = OSNetAIN()
     load_state_dict_strict(model, state, source=str(path),
                            advice="expected the OSNet-AIN x1.0 re-ID weights AlphaPose's tracker uses "
-                                  f"({OFFICIAL_FILE})")
+                                  f"(alphapose-download --list: {MANIFEST_NAME})")
     return model.eval()
 
 
@@ -60,8 +59,8 @@ class ReidEmbedder:
 
 def cached_reid_weights() -> Path | None:
     """The official OSNet-AIN weights in the model cache, if the user put them there."""
-    from alphapose_ros.core.model_zoo import cache_dir
+    from alphapose_ros.core.model_zoo import cached_path, load_manifest
 
-    p = cache_dir() / OFFICIAL_FILE
+    p = cached_path(load_manifest()[MANIFEST_NAME])
     return p if p.is_file() else None
 

@@ -12,7 +12,6 @@ with the reason), activate starts processing; autostart by default.
 """
 from __future__ import annotations
 
-import os
 import threading
 from collections import deque
 
@@ -93,12 +92,12 @@ class PoseEstimationNode(LifecycleNode):
                 self.estimator = PoseEstimator(cfg, build_model(cfg), device=p["device"], half=p["fp16"],
                                                batch_size=p["pose_batch"], flip=p["flip"],
                                                torchscript=p["torchscript"],
-                                               embedder=make_embedder(self._reid(), p["device"], p["fp16"]))
+                                               embedder=make_embedder(p["reid_weights"], p["device"], p["fp16"]))
             else:
                 self.estimator = make_pose_estimator(
                     p["backend"], cfg=p["pose_config"] or None, checkpoint=p["checkpoint"] or None,
                     keypoint_format=p["keypoint_format"], device=p["device"], half=p["fp16"],
-                    batch_size=p["pose_batch"], flip=p["flip"], torchscript=p["torchscript"], reid=self._reid())
+                    batch_size=p["pose_batch"], flip=p["flip"], torchscript=p["torchscript"], reid=p["reid_weights"])
         except Exception as e:
             self.get_logger().error(f"cannot configure the pose model: {e}")
             return TransitionCallbackReturn.FAILURE
@@ -108,10 +107,6 @@ class PoseEstimationNode(LifecycleNode):
         self.filter = BoxFilter(confidence=p["min_box_score"], nms_thresh=None)
         self.get_logger().info(f"pose model: {self.estimator.describe()} on {p['device']}")
         return TransitionCallbackReturn.SUCCESS
-
-    def _reid(self) -> str:
-        r = self.p["reid_weights"]
-        return r if r in ("auto", "none", "") else os.path.expandvars(os.path.expanduser(r))
 
     def on_activate(self, state) -> TransitionCallbackReturn:
         offline = self.p["offline"]
