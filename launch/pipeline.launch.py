@@ -1,6 +1,7 @@
 """ros2 launch alphapose_ros pipeline.launch.py [image:=/camera/image_raw] [preset:=cpu|gpu_halpe136|gpu_coco17|none]
     [device:=cuda] [use_composition:=true|false] [tracking:=true|false] [visualization:=true|false]
-    [namespace:=...] [use_sim_time:=true] [params_file:=...] [autostart:=true|false] [log_level:=info]
+    [namespace:=...] [use_sim_time:=true] [params_file:=...] [autostart:=true|false] [camera_reliable:=false]
+    [log_level:=info]
 
 Parameters: config/pipeline.yaml (or params_file), then the preset's overlay from
 config/presets/, then device / use_sim_time / autostart. Starts detection -> pose estimation
@@ -28,6 +29,7 @@ ARGUMENTS = (
     ("namespace", "", "namespace of every node and topic"),
     ("use_sim_time", "false", "use /clock (bag replay)"),
     ("autostart", "true", "configure and activate the managed nodes on start-up"),
+    ("camera_reliable", "false", "subscribe to the camera reliably (a reliable camera with large images)"),
     ("log_level", "info", "logging level"),
 )
 
@@ -41,7 +43,8 @@ def _nodes(context):
 
     o = GraphOptions(image=arg("image"), preset=arg("preset"), params_file=arg("params_file"), device=arg("device"),
                      tracking=flag("tracking"), visualization=flag("visualization"),
-                     use_sim_time=flag("use_sim_time"), autostart=flag("autostart"), namespace=arg("namespace"))
+                     use_sim_time=flag("use_sim_time"), autostart=flag("autostart"), namespace=arg("namespace"),
+                     camera_reliable=flag("camera_reliable"))
     p = plan(o, get_package_share_directory("alphapose_ros"))
     common = dict(package="alphapose_ros", namespace=o.namespace, output="screen",
                   parameters=[*p.parameter_files, p.parameters], remappings=list(p.remappings),

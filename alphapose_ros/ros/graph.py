@@ -43,6 +43,7 @@ class GraphOptions:
     visualization: bool = True
     use_sim_time: bool = False
     autostart: bool = True
+    camera_reliable: bool = False  # subscribe to the camera reliably (large images from a reliable camera)
     namespace: str = ""
 
 
@@ -65,6 +66,8 @@ def plan(o: GraphOptions, share_dir: str) -> GraphPlan:
     params = {"use_sim_time": o.use_sim_time, "autostart": o.autostart}
     if o.device:
         params["device"] = o.device
+    if o.camera_reliable:
+        params["camera_reliable"] = True
     remaps = [("image", o.image)] if o.image != "image" else []
     if not o.tracking:  # pose NMS output becomes the final poses topic
         remaps.append(("poses_nms", "poses"))

@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--no-tracking", action="store_true", help="leave tracking out (poses without IDs)")
     ap.add_argument("--no-visualization", action="store_true", help="leave the visualiser out")
     ap.add_argument("--use-sim-time", action="store_true", help="follow /clock (ros2 bag play --clock)")
+    ap.add_argument("--camera-reliable", action="store_true",
+                    help="subscribe to the camera reliably (for a reliable camera with large images)")
     ap.add_argument("--no-autostart", action="store_true", help="leave managed nodes unconfigured")
     ap.add_argument("--namespace", default="", help="namespace of every node and topic")
     return ap
@@ -55,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
 def options(a: argparse.Namespace) -> GraphOptions:
     return GraphOptions(image=a.image, preset=a.preset, params_file=a.params_file, device=a.device,
                         tracking=not a.no_tracking, visualization=not a.no_visualization,
-                        use_sim_time=a.use_sim_time, autostart=not a.no_autostart, namespace=a.namespace)
+                        use_sim_time=a.use_sim_time, autostart=not a.no_autostart, namespace=a.namespace,
+                        camera_reliable=a.camera_reliable)
 
 
 def commands(p: GraphPlan, separate: bool, namespace: str = "") -> list[list[str]]:

@@ -94,9 +94,10 @@ CASES = [
     ({"use_composition": "false"}, ["--separate"]),
     ({"use_composition": "false", "tracking": "false", "visualization": "false", "image": "/cam/image_raw",
       "device": "cuda:0", "namespace": "robot1", "use_sim_time": "true", "autostart": "false",
-      "preset": "gpu_halpe136"},
+      "preset": "gpu_halpe136", "camera_reliable": "true"},
      ["--separate", "--no-tracking", "--no-visualization", "--image", "/cam/image_raw", "--device", "cuda:0",
-      "--namespace", "robot1", "--use-sim-time", "--no-autostart", "--preset", "gpu_halpe136"]),
+      "--namespace", "robot1", "--use-sim-time", "--no-autostart", "--preset", "gpu_halpe136",
+      "--camera-reliable"]),
     ({"tracking": "false", "visualization": "false", "namespace": "robot2"},
      ["--no-tracking", "--no-visualization", "--namespace", "robot2"]),
 ]

@@ -18,7 +18,7 @@ from alphapose_ros.ros.diagnostics import StageMonitor, declare_no_input_warning
 from alphapose_ros.core.io.image_msgs import ImageError, compressed_to_bgr
 from alphapose_ros.ros.images import to_bgr
 from alphapose_ros.ros.node_utils import SkipLog, declare, declare_path
-from alphapose_ros.ros.qos import camera_qos, stage_qos
+from alphapose_ros.ros.qos import camera_qos, declare_camera_reliable, stage_qos
 
 
 class DetectionNode(LifecycleNode):
@@ -41,6 +41,7 @@ class DetectionNode(LifecycleNode):
             "offline": declare(self, "offline", False, "reliable input, deep queues: process every frame"),
             "autostart": declare(self, "autostart", True, "configure and activate on start-up"),
             "no_input_warn_s": declare_no_input_warning(self),
+            "camera_reliable": declare_camera_reliable(self),
         }
         self.skip = SkipLog(self.get_logger())
         self.monitor: StageMonitor | None = None
@@ -68,7 +69,7 @@ class DetectionNode(LifecycleNode):
 
     def on_activate(self, state) -> TransitionCallbackReturn:
         p = self.p
-        in_qos = stage_qos(1, offline=True) if p["offline"] else camera_qos(1)
+        in_qos = stage_qos(1, offline=True) if p["offline"] else camera_qos(1, p["camera_reliable"])
         if p["detector"] == "external":
             topic, in_qos = "detections_in", stage_qos(10, p["offline"])
             self.sub = self.create_subscription(Detection2DArray, topic, self._on_external, in_qos)

@@ -33,7 +33,7 @@ from alphapose_ros.ros.diagnostics import StageMonitor, declare_no_input_warning
 from alphapose_ros.core.io.image_msgs import ImageError
 from alphapose_ros.ros.images import to_bgr
 from alphapose_ros.ros.node_utils import SkipLog, declare, declare_path
-from alphapose_ros.ros.qos import OFFLINE_DEPTH, camera_qos, latched_qos, stage_qos
+from alphapose_ros.ros.qos import OFFLINE_DEPTH, camera_qos, declare_camera_reliable, latched_qos, stage_qos
 from alphapose_ros.ros.sync import StampPairer, stamp_key
 
 
@@ -68,6 +68,7 @@ class PoseEstimationNode(LifecycleNode):
             "offline": declare(self, "offline", False, "reliable input, deep queues: process every frame"),
             "autostart": declare(self, "autostart", True, "configure and activate on start-up"),
             "no_input_warn_s": declare_no_input_warning(self),
+            "camera_reliable": declare_camera_reliable(self),
         }
         self.skip = SkipLog(self.get_logger())
         self.monitor: StageMonitor | None = None
@@ -113,7 +114,7 @@ class PoseEstimationNode(LifecycleNode):
         self._running = True
         self._worker = threading.Thread(target=self._work, name="pose_inference", daemon=True)
         self._worker.start()
-        image_qos = stage_qos(1, True) if offline else camera_qos(self.p["sync_queue"])
+        image_qos = stage_qos(1, True) if offline else camera_qos(self.p["sync_queue"], self.p["camera_reliable"])
         self.subs = self._pair_subscriptions(image_qos, stage_qos(self.p["sync_queue"], offline))
         if self.monitor is None:
             self.monitor = StageMonitor(self, "pose estimation", "image", image_qos,

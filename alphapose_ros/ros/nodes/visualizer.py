@@ -17,7 +17,7 @@ from alphapose_ros.ros.conversions import msg_to_poses
 from alphapose_ros.core.io.image_msgs import ImageError, bgr_to_image
 from alphapose_ros.ros.images import to_bgr
 from alphapose_ros.ros.node_utils import SkipLog, declare
-from alphapose_ros.ros.qos import camera_qos, stage_qos
+from alphapose_ros.ros.qos import camera_qos, declare_camera_reliable, stage_qos
 from alphapose_ros.ros.sync import StampPairer, stamp_key
 
 
@@ -37,7 +37,7 @@ class VisualizerNode(Node):
         self.img_pub = self.create_publisher(Image, "image_annotated", q)
         self.marker_pub = self.create_publisher(MarkerArray, "markers", q)
         self.create_subscription(Image, "image", lambda m: self.pairer.add_first(m, stamp_key(m.header)),
-                                 stage_qos(1, True) if offline else camera_qos(10))
+                                 stage_qos(1, True) if offline else camera_qos(10, declare_camera_reliable(self)))
         self.create_subscription(WholeBodyPoseArray, "poses", lambda m: self.pairer.add_second(m, stamp_key(m.header)),
                                  q)
 
