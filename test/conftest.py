@@ -32,6 +32,19 @@ def ros_msgs():
                     "and `source scripts/env.sh`")
     return msgs
 
+
+@pytest.fixture()
+def ros_context(ros_msgs):
+    """A private rclpy context (with vision_msgs built) for node tests, shut down afterwards."""
+    pytest.importorskip("vision_msgs.msg", reason="vision_msgs not built (needs ../shared/interfaces)")
+    import rclpy
+
+    ctx = rclpy.Context()
+    rclpy.init(context=ctx)
+    yield ctx
+    rclpy.try_shutdown(context=ctx)
+
+
 FOOTAGE = Path(os.environ.get("ALPHAPOSE_ROS_FOOTAGE", "/usr/share/doc/opencv-doc/examples/data"))
 
 

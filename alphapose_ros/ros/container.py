@@ -11,12 +11,12 @@ import sys
 
 
 def main(args: list[str] | None = None) -> None:
-    from alphapose_ros.ros.graph import GRAPH
+    from alphapose_ros.ros.graph import GRAPH, LEAVE_OUT_FLAGS
     from alphapose_ros.ros.node_utils import run_nodes
 
     argv = list(args if args is not None else sys.argv)
     left_out = set()
-    for flag, needs in (("--no-tracking", "tracking"), ("--no-visualizer", "visualization")):
+    for needs, flag in LEAVE_OUT_FLAGS.items():
         if flag in argv:
             argv.remove(flag)
             left_out.add(needs)

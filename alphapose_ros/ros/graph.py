@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass, field
 
 PRESETS = ("cpu", "gpu_halpe136", "gpu_coco17", "none")  # none: the parameter file alone
+# the `pipeline` container's flag that leaves out the stages a NodeSpec.needs names
+LEAVE_OUT_FLAGS = {"tracking": "--no-tracking", "visualization": "--no-visualizer"}
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,5 @@ def ros_arguments(p: GraphPlan, namespace: str = "") -> list[str]:
 
 def container_flags(p: GraphPlan) -> list[str]:
     """Flags of the `pipeline` container that leave out the stages the plan leaves out."""
-    names = {s.name for s in p.nodes}
-    return [flag for name, flag in (("tracking", "--no-tracking"), ("visualizer", "--no-visualizer"))
-            if name not in names]
+    kept = {s.needs for s in p.nodes}
+    return [flag for needs, flag in LEAVE_OUT_FLAGS.items() if needs not in kept]

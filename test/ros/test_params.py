@@ -97,23 +97,16 @@ def test_out_of_range_values_are_refused_at_start_and_on_set(ros_msgs):
         rclpy.try_shutdown(context=ctx)
 
 
-def test_tracking_node_picks_its_tracker_by_parameter(ros_msgs):
-    pytest.importorskip("vision_msgs.msg", reason="vision_msgs not built (needs ../shared/interfaces)")
-    import rclpy
+def test_tracking_node_picks_its_tracker_by_parameter(ros_context):
     from rclpy.parameter import Parameter
 
     from alphapose_ros.core.tracking.msim import MSIMTracker
     from alphapose_ros.core.tracking.poseflow import PoseFlowTracker
     from alphapose_ros.ros.nodes.tracking import TrackingNode
 
-    ctx = rclpy.Context()
-    rclpy.init(context=ctx)
-    try:
-        for kind, cls in (("msim", MSIMTracker), ("poseflow", PoseFlowTracker)):
-            node = TrackingNode("tracking", context=ctx, parameter_overrides=[Parameter("tracker", value=kind)])
-            assert isinstance(node.tracker, cls)
-            node.destroy_node()
-        with pytest.raises(ValueError, match="tracker must be one of msim, poseflow, not 'sort'"):
-            TrackingNode("tracking", context=ctx, parameter_overrides=[Parameter("tracker", value="sort")])
-    finally:
-        rclpy.try_shutdown(context=ctx)
+    for kind, cls in (("msim", MSIMTracker), ("poseflow", PoseFlowTracker)):
+        node = TrackingNode("tracking", context=ros_context, parameter_overrides=[Parameter("tracker", value=kind)])
+        assert isinstance(node.tracker, cls)
+        node.destroy_node()
+    with pytest.raises(ValueError, match="tracker must be one of msim, poseflow, not 'sort'"):
+        TrackingNode("tracking", context=ros_context, parameter_overrides=[Parameter("tracker", value="sort")])

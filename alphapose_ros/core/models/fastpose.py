@@ -20,5 +20,9 @@ class FastPose(nn.Module):
         self.duc2 = DUC(256, conv_dim * 4, 2)
         self.conv_out = nn.Conv2d(conv_dim, num_joints, 3, padding=1)
 
+    def head(self, features: torch.Tensor) -> torch.Tensor:
+        """Keypoint maps from the backbone's features (the re-ID branch shares those)."""
+        return self.conv_out(self.duc2(self.duc1(self.suffle1(features))))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.conv_out(self.duc2(self.duc1(self.suffle1(self.preact(x)))))
+        return self.head(self.preact(x))

@@ -20,5 +20,9 @@ class SimplePose(nn.Module):
         self.deconv_layers = nn.Sequential(*layers)
         self.final_layer = nn.Conv2d(cin, num_joints, 1)
 
+    def head(self, features: torch.Tensor) -> torch.Tensor:
+        """Keypoint maps from the backbone's features (the re-ID branch shares those)."""
+        return self.final_layer(self.deconv_layers(features))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.final_layer(self.deconv_layers(self.preact(x)))
+        return self.head(self.preact(x))

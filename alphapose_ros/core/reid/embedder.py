@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from alphapose_ros.core.checkpoints import load_state_dict_strict, read_state_dict
+from alphapose_ros.core.estimator import prepare_model
 from alphapose_ros.core.reid.osnet_ain import OSNetAIN
 
 MANIFEST_NAME = "osnet_ain_x1_0_msmt17"  # its entry in models/manifest.yaml (file name, links)
@@ -34,12 +35,8 @@ class ReidEmbedder:
 
     def __init__(self, model: torch.nn.Module, device: str = "cpu", half: bool = False, batch_size: int = 64):
         self.device = torch.device(device)
-        if half and self.device.type != "cuda":
-            raise ValueError("fp16 inference needs a CUDA device")
         self.half = half
-        self.model = model.to(self.device).eval()
-        if half:
-            self.model = self.model.half()
+        self.model = prepare_model(model, self.device, half)
         self.batch_size = max(1, int(batch_size))
 
     @classmethod

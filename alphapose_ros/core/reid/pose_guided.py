@@ -45,22 +45,15 @@ class PoseWithReID(nn.Module):
 
     def __init__(self, pose_model: nn.Module, num_keypoints: int, **reid_kwargs):
         super().__init__()
-        if not hasattr(pose_model, "preact"):
+        if not (hasattr(pose_model, "preact") and hasattr(pose_model, "head")):
             raise ValueError(f"the re-ID branch attaches to FastPose or SimplePose, not {type(pose_model).__name__}")
         self.pose = pose_model
         self.reid = PoseGuidedReID(_backbone_channels(pose_model), num_keypoints, **reid_kwargs)
 
-    def head(self, features: torch.Tensor) -> torch.Tensor:
-        """The pose network's layers after the backbone."""
-        p = self.pose
-        if hasattr(p, "duc1"):  # FastPose
-            return p.conv_out(p.duc2(p.duc1(p.suffle1(features))))
-        return p.final_layer(p.deconv_layers(features))  # SimplePose
-
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """(keypoint maps (N,K,64,48), embeddings (N,D), identity logits or None)."""
         features = self.pose.preact(x)
-        maps = self.head(features)
+        maps = self.pose.head(features)
         emb, logits = self.reid(features, maps)
         return maps, emb, logits
 

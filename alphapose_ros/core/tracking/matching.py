@@ -9,18 +9,23 @@ from alphapose_ros.core.tracking.kalman import CHI2INV95, KalmanFilter
 INF_COST = 1e5
 
 
+def aligned_iou(a: np.ndarray, b: np.ndarray, plus_one: bool = False) -> np.ndarray:
+    """Element-wise IoU of broadcastable tlbr boxes (..., 4); `plus_one`: whole-pixel areas."""
+    o = 1.0 if plus_one else 0.0
+    iw = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]) + o, 0, None)
+    ih = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]) + o, 0, None)
+    inter = iw * ih
+    area_a = (a[..., 2] - a[..., 0] + o) * (a[..., 3] - a[..., 1] + o)
+    area_b = (b[..., 2] - b[..., 0] + o) * (b[..., 3] - b[..., 1] + o)
+    return inter / np.maximum(area_a + area_b - inter, 1e-12)
+
+
 def iou_matrix(a: np.ndarray, b: np.ndarray, plus_one: bool = True) -> np.ndarray:
     """IoU (N,M) of boxes a (N,4) and b (M,4), tlbr; `plus_one`: the +1-pixel area convention
     of AlphaPose's tracker (metrics use continuous boxes)."""
-    o = 1.0 if plus_one else 0.0
     a = np.asarray(a, np.float64).reshape(-1, 4)
     b = np.asarray(b, np.float64).reshape(-1, 4)
-    iw = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]) + o, 0, None)
-    ih = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]) + o, 0, None)
-    inter = iw * ih
-    area_a = (a[:, 2] - a[:, 0] + o) * (a[:, 3] - a[:, 1] + o)
-    area_b = (b[:, 2] - b[:, 0] + o) * (b[:, 3] - b[:, 1] + o)
-    return inter / np.maximum(area_a[:, None] + area_b[None] - inter, 1e-12)
+    return aligned_iou(a[:, None], b[None], plus_one)
 
 
 def iou_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:

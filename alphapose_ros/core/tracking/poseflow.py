@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from alphapose_ros.core.tracking.matching import iou_matrix
+from alphapose_ros.core.tracking.matching import aligned_iou, iou_matrix
 from alphapose_ros.core.tracking.msim import TrackOutput
 
 
@@ -120,8 +120,9 @@ class PoseFlowTracker:
     def _correspondences(self, image: np.ndarray | None, pose_boxes: np.ndarray):
         """ORB matches (prev points (M,2), current points (M,2)) with the previous image, or
         None for the identity correspondence; keeps this image's features for the next frame.
-        Features are taken only around the people (boxes grown by the joint squares): matches
-        elsewhere can fall in no region, so they cannot change a grade."""
+        Features are taken only around the people (boxes grown by the joint squares): a match
+        far from everyone falls in no region and adds nothing to a grade; the cost is that the
+        ratio test then only sees the people's features."""
         if image is None:
             self._prev_features = None
             return None
@@ -197,7 +198,7 @@ def _joint_iou(ka: np.ndarray, kb: np.ndarray, half: float, corr, whole_pixels: 
     if corr is None:
         if whole_pixels:
             sa, sb = np.trunc(sa), np.trunc(sb)
-        return _aligned_iou(sa[:, None], sb[None], 1.0 if whole_pixels else 0.0)
+        return aligned_iou(sa[:, None], sb[None], whole_pixels)
     ia = _inside(corr[0], sa.reshape(-1, 4)).reshape(len(ka), ka.shape[1], -1)
     ib = _inside(corr[1], sb.reshape(-1, 4)).reshape(len(kb), kb.shape[1], -1)
     used = ia.any((0, 1)) | ib.any((0, 1))  # matches far from every joint add nothing
@@ -206,12 +207,3 @@ def _joint_iou(ka: np.ndarray, kb: np.ndarray, half: float, corr, whole_pixels: 
     union = ia.sum(-1)[:, None] + ib.sum(-1)[None] - inter
     return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
 
-
-def _aligned_iou(a: np.ndarray, b: np.ndarray, one: float) -> np.ndarray:
-    """Element-wise IoU of broadcastable tlbr boxes (..., 4); `one` = 1 for whole-pixel areas."""
-    iw = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]) + one, 0, None)
-    ih = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]) + one, 0, None)
-    inter = iw * ih
-    area_a = (a[..., 2] - a[..., 0] + one) * (a[..., 3] - a[..., 1] + one)
-    area_b = (b[..., 2] - b[..., 0] + one) * (b[..., 3] - b[..., 1] + one)
-    return inter / np.maximum(area_a + area_b - inter, 1e-12)
