@@ -34,6 +34,16 @@ class EstimatorOutput:
         """(N,) mean keypoint score: the person confidence pose NMS ranks by."""
         return self.keypoint_scores.mean(1) if self.keypoint_scores.shape[1] else np.zeros(len(self.keypoint_scores))
 
+    def finite(self) -> np.ndarray:
+        """(N,) True where every coordinate, score and embedding value is finite."""
+        ok = np.isfinite(self.keypoints).all((1, 2)) & np.isfinite(self.keypoint_scores).all(1)
+        return ok if self.embeddings is None else ok & np.isfinite(self.embeddings).all(1)
+
+    def select(self, rows: np.ndarray) -> "EstimatorOutput":
+        """The output of the given rows (indices or a boolean mask)."""
+        return EstimatorOutput(self.keypoints[rows], self.keypoint_scores[rows], self.cropped_boxes[rows],
+                               None if self.embeddings is None else self.embeddings[rows])
+
 
 def prepare_model(model: torch.nn.Module, device: torch.device | str, half: bool = False) -> torch.nn.Module:
     """Eval mode on `device`, fp16 if asked (CUDA only), channels-last (about 20% faster on CPU here)."""

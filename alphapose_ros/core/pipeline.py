@@ -7,16 +7,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
+import logging
+
 import cv2
 import numpy as np
 
 from alphapose_ros.core.concurrent_pipeline import ConcurrentPipeline, Item, Stage, StageStats
-from alphapose_ros.core.estimator import PoseEstimator
+from alphapose_ros.core.estimator import EstimatorOutput, PoseEstimator
 from alphapose_ros.core.oks_nms import oks_nms
 from alphapose_ros.core.pose_nms import PoseNMSParams, parametric_pose_nms
 from alphapose_ros.core.poses import PoseSet
 
 NMS_KINDS = ("parametric", "oks", "none")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,16 @@ def proposal_scores(keypoint_scores: np.ndarray, box_scores: np.ndarray) -> np.n
     return keypoint_scores.mean(1) + box_scores + 1.25 * keypoint_scores.max(1)
 
 
+def drop_non_finite(boxes: np.ndarray, box_scores: np.ndarray, out: EstimatorOutput
+                    ) -> tuple[np.ndarray, np.ndarray, EstimatorOutput, int]:
+    """Remove the people whose network output is NaN/Inf (broken weights, fp16 overflow): one
+    NaN would poison pose NMS distances and the tracker's Kalman filter. Returns the count too."""
+    ok = out.finite()
+    if ok.all():
+        return boxes, box_scores, out, 0
+    return boxes[ok], box_scores[ok], out.select(ok), int((~ok).sum())
+
+
 def suppress(estimator: PoseEstimator, boxes: np.ndarray, box_scores: np.ndarray, keypoints: np.ndarray,
              keypoint_scores: np.ndarray, nms: PoseNMSConfig, embeddings: np.ndarray | None = None
              ) -> tuple[PoseSet, list[list[int]]]:
@@ -100,6 +113,7 @@ class FramePipeline:
         self.tracker = tracker
         self.det_batch = max(1, int(det_batch))
         self.last_stats: dict[str, StageStats] = {}
+        self._warned_non_finite = False
 
     def stages(self) -> list[Stage]:
         return [Stage("detect", self._detect, self.det_batch), Stage("pose", self._pose),
@@ -125,7 +139,16 @@ class FramePipeline:
     def _pose(self, items: list[Item]) -> None:
         for it in items:
             rgb = cv2.cvtColor(it.payload.image_bgr, cv2.COLOR_BGR2RGB)  # the pose network expects RGB
-            it.data["raw"] = self.estimator(rgb, it.data["boxes"])
+            out = self.estimator(rgb, it.data["boxes"])
+            it.data["boxes"], it.data["box_scores"], it.data["raw"], n_bad = drop_non_finite(
+                it.data["boxes"], it.data["box_scores"], out)
+            if n_bad:
+                it.data["non_finite"] = n_bad
+                if not self._warned_non_finite:  # once: a broken model would say it every frame
+                    self._warned_non_finite = True
+                    log.warning("%s: the pose network gave NaN/Inf for %d of %d people; dropped them "
+                                "(said once; check the checkpoint and fp16)", it.payload.name, n_bad,
+                                n_bad + len(it.data["boxes"]))
 
     def _pose_nms(self, items: list[Item]) -> None:
         for it in items:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import threading
 from collections import deque
 
-import numpy as np
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
 from sensor_msgs.msg import Image
 from vision_msgs.msg import Detection2DArray
@@ -23,7 +22,7 @@ from vision_msgs.msg import Detection2DArray
 from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
 from alphapose_ros.core.estimator import PoseEstimator
 from alphapose_ros.core.models.config import build_model, load_config
-from alphapose_ros.core.pipeline import proposal_scores
+from alphapose_ros.core.pipeline import drop_non_finite, proposal_scores
 from alphapose_ros.core.pose_backends import make_embedder, make_pose_estimator
 from alphapose_ros.core.poses import PoseSet
 from alphapose_ros.msg import KeypointLayout, WholeBodyPoseArray
@@ -201,13 +200,11 @@ class PoseEstimationNode(LifecycleNode):
         d = filter_boxes(msg_to_detections(dets), (w, h), self.filter)
         est = self.estimator
         out = est(bgr[..., ::-1].copy(), d.boxes)  # the network takes RGB
-        kp, ks, emb = out.keypoints, out.keypoint_scores, out.embeddings
-        bad = ~np.isfinite(kp).all((1, 2)) | ~np.isfinite(ks).all(1)
-        if bad.any():
-            self.skip("non-finite network output for some boxes")
-            keep = ~bad
-            d.boxes, d.scores, kp, ks = d.boxes[keep], d.scores[keep], kp[keep], ks[keep]
-            emb = None if emb is None else emb[keep]
-        poses = PoseSet(est.format.name, d.boxes, d.scores, kp, ks, proposal_scores(ks, d.scores), embeddings=emb)
+        boxes, scores, out, n_bad = drop_non_finite(d.boxes, d.scores, out)
+        if n_bad:
+            self.skip("non-finite network output for some boxes (dropped them)")
+        ks = out.keypoint_scores
+        poses = PoseSet(est.format.name, boxes, scores, out.keypoints, ks, proposal_scores(ks, scores),
+                        embeddings=out.embeddings)
         self.pub.publish(poses_to_msg(poses, image.header, w, h))
         self.monitor.on_output(image.header)

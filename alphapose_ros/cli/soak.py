@@ -1,0 +1,240 @@
+"""Soak: thousands of frames through the node graph on CPU with a small model, every frame
+accounted for, the RSS of every process sampled along the way.
+
+    python -m alphapose_ros.cli.soak --frames 10000 [--composed] [--json soak.json]
+
+The graph is started as the runner starts it (one process per node, or the composed
+container) in offline mode (reliable, transient-local queues: nothing may be lost). A
+driver publishes a synthetic moving scene (images + external boxes) with unique stamps,
+at most --window frames ahead of the tracked poses it has received, and checks that
+exactly one tracked message per frame comes back, in order. The pose model is FastPose-50
+COCO-17 at 64x48 with untrained weights (the cost of a small model; accuracy is not the
+point). Offline publishers keep up to OFFLINE_DEPTH messages for late subscribers, so RSS
+is expected to rise until that history is full: growth is judged from --warmup frames on.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+SMALL_MODEL = {"DATASET": {"TRAIN": {"TYPE": "Mscoco"}},
+               "DATA_PRESET": {"TYPE": "simple", "NUM_JOINTS": 17, "IMAGE_SIZE": [64, 48],
+                               "HEATMAP_SIZE": [16, 12]},
+               "MODEL": {"TYPE": "FastPose", "NUM_LAYERS": 50}, "LOSS": {"TYPE": "MSELoss"}}
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size of a process in MB (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def scene(frame: int, people: int, w: int = 320, h: int = 240) -> tuple[np.ndarray, np.ndarray]:
+    """(BGR image, boxes (people,4)): people walking back and forth across a grey floor."""
+    img = np.full((h, w, 3), 30, np.uint8)
+    boxes = []
+    for p in range(people):
+        span = w - 60
+        x = 30 + (frame * (4 + p) + p * 70) % (2 * span)
+        x = x if x < span + 30 else 2 * span + 60 - x
+        b = [x - 20, 50 + 10 * (p % 3), x + 20, 190 + 10 * (p % 3)]
+        img[b[1]:b[3], b[0]:b[2]] = (90 + 40 * p % 160, 140, 200)
+        boxes.append(b)
+    return img, np.array(boxes, np.float32).reshape(-1, 4)
+
+
+def graph_parameters(model_cfg: str, offline: bool = True) -> dict:
+    """Parameters for the four stage nodes: external boxes, the small untrained model."""
+    return {"detection": {"detector": "external", "offline": offline},
+            "pose_estimation": {"pose_config": model_cfg, "allow_untrained": True, "offline": offline},
+            "pose_nms": {"offline": offline, "heatmap_head": True, "score_thresh": 0.0},
+            "tracking": {"offline": offline}}
+
+
+def graph_commands(workdir: Path, composed: bool = False, offline: bool = True) -> dict[str, list[str]]:
+    """Write the model config and parameter file into `workdir`; the command line of each of
+    the graph's processes (as the runner starts them), by node name ("pipeline" when composed)."""
+    from alphapose_ros.ros.graph import GraphOptions, plan
+    from alphapose_ros.ros.runner import commands, share_dir
+
+    cfg = workdir / "small_model.yaml"
+    cfg.write_text(yaml.safe_dump(SMALL_MODEL))
+    params = workdir / "params.yaml"
+    params.write_text(yaml.safe_dump({n: {"ros__parameters": v}
+                                      for n, v in graph_parameters(str(cfg), offline).items()}))
+    p = plan(GraphOptions(params_file=str(params), preset="none", visualization=False), share_dir())
+    names = ["pipeline"] if composed else [s.name for s in p.nodes]
+    return dict(zip(names, commands(p, separate=not composed)))
+
+
+def start(name: str, cmd: list[str], workdir: Path, env: dict) -> subprocess.Popen:
+    """One graph process, its output appended to <workdir>/<name>.log."""
+    return subprocess.Popen(cmd, env=env, stdout=open(workdir / f"{name}.log", "a"), stderr=subprocess.STDOUT)
+
+
+def stop(procs: list[subprocess.Popen]) -> None:
+    for pr in procs:
+        if pr.poll() is None:
+            pr.send_signal(2)
+    for pr in procs:
+        try:
+            pr.wait(15)
+        except subprocess.TimeoutExpired:
+            pr.kill()
+
+
+def growth(samples: list[dict], name: str, since: int) -> float:
+    """Relative RSS growth of process `name` from the first sample at or after frame `since`."""
+    first = next(s for s in samples if s["frame"] >= since)
+    return samples[-1]["rss_mb"][name] / first["rss_mb"][name] - 1.0
+
+
+def run(frames: int, composed: bool = False, people: int = 2, window: int = 8, sample_every: int = 500,
+        warmup: int = 1500, domain_id: int | None = None, workdir: Path | None = None,
+        startup_timeout: float = 120.0, progress: bool = False) -> dict:
+    """Drive `frames` frames through the graph; returns counts, order check and RSS samples."""
+    import rclpy
+    from builtin_interfaces.msg import Time
+    from rclpy.executors import SingleThreadedExecutor
+    from sensor_msgs.msg import Image
+    from std_msgs.msg import Header
+    from vision_msgs.msg import Detection2DArray
+
+    from alphapose_ros.core.detectors.base import Detections
+    from alphapose_ros.core.io.image_msgs import bgr_to_image
+    from alphapose_ros.msg import WholeBodyPoseArray
+    from alphapose_ros.ros.detection_msgs import detections_to_msg
+    from alphapose_ros.ros.qos import stage_qos
+
+    workdir = Path(workdir or tempfile.mkdtemp(prefix="alphapose_soak_"))
+    domain = domain_id if domain_id is not None else 150 + os.getpid() % 80
+    env = dict(os.environ, ROS_DOMAIN_ID=str(domain))
+    cmds = graph_commands(workdir, composed)
+    names = list(cmds)
+    procs = [start(n, c, workdir, env) for n, c in cmds.items()]
+    ctx = rclpy.Context()
+    rclpy.init(context=ctx, domain_id=domain)
+    node = rclpy.create_node("soak_driver", context=ctx)
+    got: list[tuple[int, int]] = []
+    ids_seen: set[int] = set()
+
+    def on_poses(m) -> None:
+        got.append((m.header.stamp.sec, m.header.stamp.nanosec))
+        ids_seen.update(int(p.track_id) for p in m.poses)
+
+    node.create_subscription(WholeBodyPoseArray, "poses", on_poses, stage_qos(1, offline=True))
+    img_pub = node.create_publisher(Image, "image", stage_qos(1, offline=True))
+    det_pub = node.create_publisher(Detection2DArray, "detections_in", stage_qos(1, offline=True))
+    ex = SingleThreadedExecutor(context=ctx)
+    ex.add_node(node)
+    threading.Thread(target=ex.spin, daemon=True).start()
+    pids = {n: pr.pid for n, pr in zip(names, procs)} | {"driver": os.getpid()}
+    samples: list[dict] = []
+
+    def sample(frame: int) -> None:
+        samples.append({"frame": frame, "t": round(time.monotonic() - t0, 1),
+                        "rss_mb": {n: round(rss_mb(pid), 1) for n, pid in pids.items()}})
+        if progress:
+            print(f"frame {frame} ({len(got)} back) at {samples[-1]['t']} s, RSS MB: "
+                  + ", ".join(f"{n} {v}" for n, v in samples[-1]["rss_mb"].items()), flush=True)
+
+    sent, t0, failure = [], time.monotonic(), ""
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while (img_pub.get_subscription_count() < 1 or det_pub.get_subscription_count() < 1
+               or node.count_publishers("poses") < 1):
+            if time.monotonic() > deadline or any(pr.poll() is not None for pr in procs):
+                raise RuntimeError(f"the graph did not come up (logs in {workdir})")
+            time.sleep(0.2)
+        time.sleep(2.0)  # let the managed nodes activate
+        t0 = time.monotonic()
+        sample(0)
+        for f in range(frames):
+            while len(sent) - len(got) >= window:
+                if any(pr.poll() is not None for pr in procs):
+                    raise RuntimeError(f"a graph process exited (logs in {workdir})")
+                if time.monotonic() - t0 > 60 + 2.0 * max(1, f):  # nothing moves: give up
+                    raise RuntimeError(f"stalled at frame {f} ({len(got)} received; logs in {workdir})")
+                time.sleep(0.002)
+            img, boxes = scene(f, people)
+            stamp = 1000.0 + f / 30.0
+            h = Header(stamp=Time(sec=int(stamp), nanosec=int(round((stamp % 1) * 1e9))), frame_id="soak_camera")
+            det_pub.publish(detections_to_msg(Detections(boxes, np.full(len(boxes), 0.9, np.float32),
+                                                         np.zeros(len(boxes), np.int64)), h))
+            img_pub.publish(bgr_to_image(img, h, Image))
+            sent.append((h.stamp.sec, h.stamp.nanosec))
+            if (f + 1) % sample_every == 0 or f + 1 == warmup:
+                sample(f + 1)
+        deadline = time.monotonic() + 60
+        while len(got) < len(sent) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)  # anything extra (a duplicate) would arrive now
+        sample(frames)
+    except RuntimeError as e:
+        failure = str(e)
+    finally:
+        elapsed = time.monotonic() - t0
+        ex.shutdown()
+        node.destroy_node()
+        rclpy.try_shutdown(context=ctx)
+        stop(procs)
+    result = {"frames_sent": len(sent), "frames_received": len(got), "in_order": got == sent[:len(got)],
+              "lost": len(set(sent) - set(got)), "duplicates": len(got) - len(set(got)),
+              "track_ids": len(ids_seen), "people": people, "seconds": round(elapsed, 1),
+              "fps": round(len(got) / max(elapsed, 1e-9), 2), "composed": composed, "warmup": warmup,
+              "samples": samples, "failure": failure, "logs": str(workdir)}
+    if samples and samples[-1]["frame"] >= warmup and not failure:
+        result["rss_growth_after_warmup"] = {n: round(growth(samples, n, warmup), 4) for n in pids}
+    result["rss_growth_from_start"] = ({n: round(samples[-1]["rss_mb"][n] / samples[0]["rss_mb"][n] - 1, 4)
+                                        for n in pids} if len(samples) > 1 else {})
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--frames", type=int, default=10000)
+    ap.add_argument("--composed", action="store_true", help="one container process instead of one per node")
+    ap.add_argument("--people", type=int, default=2)
+    ap.add_argument("--window", type=int, default=8, help="frames in flight at most")
+    ap.add_argument("--sample-every", type=int, default=500, help="RSS sample period in frames")
+    ap.add_argument("--warmup", type=int, default=1500,
+                    help="frames before the RSS baseline (offline queue histories fill up first)")
+    ap.add_argument("--json", default="", help="write the result here")
+    a = ap.parse_args(argv)
+    r = run(a.frames, a.composed, a.people, a.window, a.sample_every, a.warmup, progress=True)
+    if a.json:
+        Path(a.json).write_text(json.dumps(r, indent=1))
+    print(f"{'composed' if a.composed else 'separate processes'}: {r['frames_sent']} frames sent, "
+          f"{r['frames_received']} received, {r['lost']} lost, {r['duplicates']} duplicates, "
+          f"in order: {r['in_order']}, {r['fps']} frames/s over {r['seconds']} s, {r['track_ids']} track IDs")
+    if r["failure"]:
+        print(f"FAILED: {r['failure']}")
+    names = list(r["samples"][0]["rss_mb"]) if r["samples"] else []
+    print("frame  " + "  ".join(f"{n:>15}" for n in names) + "   (RSS MB)")
+    for s in r["samples"]:
+        print(f"{s['frame']:5d}  " + "  ".join(f"{s['rss_mb'][n]:15.1f}" for n in names))
+    for key in ("rss_growth_from_start", "rss_growth_after_warmup"):
+        if r.get(key):
+            print(f"{key}: " + ", ".join(f"{n} {g * 100:+.1f}%" for n, g in r[key].items()))
+    ok = not r["failure"] and r["lost"] == 0 and r["duplicates"] == 0 and r["in_order"]
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
