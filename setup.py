@@ -22,6 +22,8 @@ setup(
             "alphapose-bag=alphapose_ros.cli.process_bag:main",
             "alphapose-nms-search=alphapose_ros.cli.nms_search:main",
             "alphapose-eval=alphapose_ros.cli.evaluate:main",
+            "alphapose-train=alphapose_ros.cli.train:main",
+            "alphapose-make-data=alphapose_ros.cli.make_training_data:main",
         ],
     },
 )

@@ -39,6 +39,7 @@ class PoseModelConfig:
     norm_type: str = "sigmoid"
     num_layers: int = 50
     conv_dim: int = 128
+    width: int = 64  # MODEL.WIDTH (this package's field, not AlphaPose's): ResNet base width; 64 = standard
     stage_with_dcn: tuple[bool, bool, bool, bool] = (False, False, False, False)
     deconv_filters: tuple[int, ...] = (256, 256, 256)
     hrnet_stages: tuple = ()  # STAGE2..STAGE4 dicts for PoseHighResolutionNet
@@ -61,6 +62,7 @@ class PoseModelConfig:
     def describe(self) -> str:
         dcn = "-DCN" if self.uses_dcn else ""
         extra = f", CONV_DIM {self.conv_dim}" if self.model_type == "FastPose" else ""
+        extra += f", WIDTH {self.width}" if self.width != 64 else ""
         if self.model_type == "PoseHighResolutionNet":
             width = self.hrnet_stages[0]["NUM_CHANNELS"][0] if self.hrnet_stages else "?"
             return f"HRNet-W{width}, {self.num_joints} keypoints ({self.keypoint_format}), {self.head} head"
@@ -101,6 +103,7 @@ def parse_config(raw: dict, source: str = "") -> PoseModelConfig:
         model_type=mtype, num_joints=k, keypoint_format=fmt, head=_HEADS[loss_type],
         norm_type=str(loss.get("NORM_TYPE", "sigmoid")),
         num_layers=int(model.get("NUM_LAYERS", 50)), conv_dim=int(model.get("CONV_DIM", 128)),
+        width=int(model.get("WIDTH", 64)),
         stage_with_dcn=stage_dcn,  # type: ignore[arg-type]
         deconv_filters=tuple(int(f) for f in model.get("NUM_DECONV_FILTERS", (256, 256, 256))),
         hrnet_stages=tuple(dict(model[f"STAGE{i}"]) for i in (2, 3, 4) if f"STAGE{i}" in model),
@@ -134,7 +137,8 @@ def build_model(cfg: PoseModelConfig, check_ops: bool = True) -> nn.Module:
     if cfg.model_type == "FastPose":
         from alphapose_ros.core.models.fastpose import FastPose
 
-        m: nn.Module = FastPose(cfg.num_joints, cfg.num_layers, cfg.conv_dim, cfg.stage_with_dcn, check_ops)
+        m: nn.Module = FastPose(cfg.num_joints, cfg.num_layers, cfg.conv_dim, cfg.stage_with_dcn, check_ops,
+                                cfg.width)
     elif cfg.model_type == "FastPose_DUC":
         from alphapose_ros.core.models.fastpose_duc import FastPoseDUC
 

@@ -12,12 +12,12 @@ from alphapose_ros.core.models.resnet import ResNet
 class FastPose(nn.Module):
     def __init__(self, num_joints: int, num_layers: int = 50, conv_dim: int = 128,
                  stage_with_dcn: tuple[bool, bool, bool, bool] = (False, False, False, False),
-                 check_op: bool = True):
+                 check_op: bool = True, width: int = 64):
         super().__init__()
-        self.preact = ResNet(num_layers, se=True, stage_with_dcn=stage_with_dcn, check_op=check_op)
+        self.preact = ResNet(num_layers, se=True, stage_with_dcn=stage_with_dcn, check_op=check_op, width=width)
         self.suffle1 = nn.PixelShuffle(2)  # AlphaPose's spelling; no parameters
-        self.duc1 = DUC(512, 1024, 2)
-        self.duc2 = DUC(256, conv_dim * 4, 2)
+        self.duc1 = DUC(8 * width, 16 * width, 2)  # 512 -> 1024 at the standard width 64
+        self.duc2 = DUC(4 * width, conv_dim * 4, 2)
         self.conv_out = nn.Conv2d(conv_dim, num_joints, 3, padding=1)
 
     def head(self, features: torch.Tensor) -> torch.Tensor:

@@ -57,20 +57,21 @@ class Bottleneck(nn.Module):
 
 
 class ResNet(nn.Module):
-    """ResNet-50/101/152 feature extractor: (N,3,H,W) -> (N,2048,H/32,W/32)."""
+    """ResNet-50/101/152 feature extractor: (N,3,H,W) -> (N,32*width,H/32,W/32); width 64 is
+    the standard network (2048 channels out), smaller widths make small models."""
 
     def __init__(self, num_layers: int = 50, se: bool = True,
                  stage_with_dcn: tuple[bool, bool, bool, bool] = (False, False, False, False),
-                 check_op: bool = True, unshuffle: bool = False):
+                 check_op: bool = True, unshuffle: bool = False, width: int = 64):
         super().__init__()
         if BLOCKS.get(num_layers) is None:
             raise ValueError(f"unsupported ResNet depth {num_layers}; use 50, 101 or 152")
-        self.conv1 = nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)
-        self.bn1 = nn.BatchNorm2d(64)
+        self.conv1 = nn.Conv2d(3, width, 7, stride=2, padding=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
-        inplanes = 64
-        for i, (n, planes) in enumerate(zip(BLOCKS[num_layers], (64, 128, 256, 512))):
+        inplanes = width
+        for i, (n, planes) in enumerate(zip(BLOCKS[num_layers], (width, 2 * width, 4 * width, 8 * width))):
             stride = 1 if i == 0 else 2
             layers = []
             for j in range(n):

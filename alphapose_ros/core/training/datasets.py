@@ -1,0 +1,140 @@
+"""COCO-format keypoint datasets: writing the ones made here, reading any of them into a
+target keypoint format, and mixing several at fixed ratios (the distillation recipe).
+
+A dataset is a folder with `annotations.json` (COCO: images, annotations with flat
+x,y,v keypoints, categories) and the image files. Keypoints are mapped between formats by
+name; keypoints the source does not have are unlabelled (v=0), so they carry no loss.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from alphapose_ros.core.skeletons import KeypointFormat, get_format
+
+
+def keypoint_map(src: KeypointFormat, dst: KeypointFormat) -> np.ndarray:
+    """(K_dst,) index into the source keypoints for each target keypoint, -1 where the source
+    has no keypoint of that name (COCO-WholeBody's feet and Halpe's share names, not order)."""
+    where = {n: i for i, n in enumerate(src.names)}
+    return np.array([where.get(n, -1) for n in dst.names], np.int64)
+
+
+def map_keypoints(kps: np.ndarray, src: KeypointFormat, dst: KeypointFormat) -> np.ndarray:
+    """(N,K_src,3) x,y,v -> (N,K_dst,3); keypoints missing from the source get v=0."""
+    idx = keypoint_map(src, dst)
+    out = np.zeros((len(kps), dst.num_keypoints, 3), np.float32)
+    have = idx >= 0
+    out[:, have] = kps[:, idx[have]]
+    return out
+
+
+def coco_document(images: list[dict], annotations: list[dict], fmt: KeypointFormat) -> dict:
+    """A COCO keypoint ground-truth document for one keypoint format."""
+    return {"images": images, "annotations": annotations,
+            "categories": [{"id": 1, "name": "person", "supercategory": "person", "keypoints": list(fmt.names),
+                            "skeleton": [[a + 1, b + 1] for a, b in fmt.real_links()]}],
+            "info": {"keypoint_format": fmt.name}}
+
+
+class DatasetWriter:
+    """Write images and their people into a COCO-format dataset folder."""
+
+    def __init__(self, folder: str | Path, fmt: KeypointFormat, description: str = ""):
+        self.folder, self.fmt, self.description = Path(folder), fmt, description
+        (self.folder / "images").mkdir(parents=True, exist_ok=True)
+        self.images: list[dict] = []
+        self.annotations: list[dict] = []
+
+    def add(self, image_bgr: np.ndarray, people: list[dict]) -> None:
+        """people: [{"keypoints": (K,3) x,y,v, "bbox": [x,y,w,h], "area": float}]."""
+        image_id = len(self.images) + 1
+        name = f"{image_id:06d}.jpg"
+        cv2.imwrite(str(self.folder / "images" / name), image_bgr, [cv2.IMWRITE_JPEG_QUALITY, 92])
+        h, w = image_bgr.shape[:2]
+        self.images.append({"id": image_id, "file_name": name, "width": w, "height": h})
+        for p in people:
+            kp = np.asarray(p["keypoints"], np.float64)
+            kp[kp[:, 2] == 0, :2] = 0.0  # COCO convention: unlabelled keypoints are (0, 0, 0)
+            self.annotations.append({"id": len(self.annotations) + 1, "image_id": image_id, "category_id": 1,
+                                     "keypoints": [round(float(v), 2) for v in kp.reshape(-1)],
+                                     "num_keypoints": int((kp[:, 2] > 0).sum()),
+                                     "bbox": [round(float(v), 2) for v in p["bbox"]],
+                                     "area": float(p["area"]), "iscrowd": 0})
+
+    def close(self) -> Path:
+        doc = coco_document(self.images, self.annotations, self.fmt)
+        doc["info"]["description"] = self.description
+        path = self.folder / "annotations.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(doc))
+        tmp.replace(path)
+        return path
+
+
+@dataclass
+class Sample:
+    image_path: Path
+    keypoints: np.ndarray  # (K,3) in the target format
+    box: np.ndarray        # (4,) x1,y1,x2,y2 ground-truth box
+    image_id: int
+
+
+class KeypointDataset:
+    """The people of a COCO-format dataset folder, keypoints mapped into `target` format."""
+
+    def __init__(self, folder: str | Path, target: KeypointFormat | str, min_keypoints: int = 1):
+        self.folder = Path(folder)
+        self.target = get_format(target) if isinstance(target, str) else target
+        doc = json.loads((self.folder / "annotations.json").read_text())
+        src_name = doc.get("info", {}).get("keypoint_format")
+        self.source = get_format(src_name) if src_name else get_format(len(doc["annotations"][0]["keypoints"]) // 3)
+        self.doc = doc
+        files = {im["id"]: im["file_name"] for im in doc["images"]}
+        anns = [a for a in doc["annotations"] if not a.get("iscrowd")]
+        kps = np.array([a["keypoints"] for a in anns], np.float32).reshape(len(anns), -1, 3)
+        mapped = map_keypoints(kps, self.source, self.target)
+        self.samples = []
+        for a, k in zip(anns, mapped):
+            if (k[:, 2] > 0).sum() < min_keypoints:
+                continue
+            x, y, w, h = a["bbox"]
+            self.samples.append(Sample(self.folder / "images" / files[a["image_id"]], k,
+                                       np.array([x, y, x + w, y + h], np.float32), a["image_id"]))
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def ground_truth(self) -> dict:
+        """The dataset's COCO document with keypoints in the target format (for evaluation)."""
+        anns = []
+        for a in self.doc["annotations"]:
+            k = map_keypoints(np.array(a["keypoints"], np.float32).reshape(1, -1, 3), self.source, self.target)[0]
+            anns.append({**a, "keypoints": [float(v) for v in k.reshape(-1)], "num_keypoints": int((k[:, 2] > 0).sum())})
+        return coco_document(self.doc["images"], anns, self.target)
+
+
+class MixedBatches:
+    """Batches drawn from several datasets at fixed ratios; batch `step` depends only on
+    (seed, step), so a resumed run sees exactly the batches an uninterrupted one would."""
+
+    def __init__(self, sizes: list[int], ratios: list[float], batch_size: int, seed: int = 0):
+        if len(sizes) != len(ratios) or not sizes or min(sizes) < 1:
+            raise ValueError("one non-empty dataset per ratio is needed")
+        r = np.asarray(ratios, np.float64) / np.sum(ratios)
+        counts = np.floor(r * batch_size).astype(int)
+        counts[np.argmax(r)] += batch_size - counts.sum()  # the largest share takes the remainder
+        self.sizes, self.counts, self.seed = sizes, counts, seed
+
+    def batch(self, step: int) -> list[tuple[int, int, int]]:
+        """[(dataset, sample index, augmentation seed)] for training step `step`."""
+        rng = np.random.default_rng([self.seed, step])
+        out = []
+        for d, (n, c) in enumerate(zip(self.sizes, self.counts)):
+            for i in rng.integers(0, n, c):
+                out.append((d, int(i), int(rng.integers(2 ** 31))))
+        return out

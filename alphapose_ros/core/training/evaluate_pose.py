@@ -1,0 +1,57 @@
+"""Keypoint AP of a pose model through the whole pose pipeline (crop, network, decode, pose
+NMS), with jittered ground-truth boxes standing in for a detector's."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import torch
+
+from alphapose_ros.core.estimator import PoseEstimator
+from alphapose_ros.core.io.results import alphapose_records
+from alphapose_ros.core.models.config import PoseModelConfig
+from alphapose_ros.core.pipeline import Frame, FramePipeline, PoseNMSConfig
+from alphapose_ros.core.pose_nms import PoseNMSParams
+from alphapose_ros.core.training.datasets import KeypointDataset
+from alphapose_ros.core.training.evaluate import keypoint_stats
+
+
+def jittered_boxes(boxes: np.ndarray, rng: np.random.Generator, jitter: float = 0.05) -> np.ndarray:
+    """True boxes with each corner moved by N(0, jitter x box size): detector-like boxes."""
+    wh = boxes[:, 2:] - boxes[:, :2]
+    return (boxes + rng.normal(size=boxes.shape) * jitter * np.concatenate([wh, wh], 1)).astype(np.float32)
+
+
+def pipeline_results(estimator, dataset: KeypointDataset, limit: int = 0, jitter: float = 0.05, seed: int = 0,
+                     nms: str = "parametric") -> list[dict]:
+    """AlphaPose-format results for the dataset's images (the first `limit`, 0 = all)."""
+    by_image: dict[int, list] = {}
+    for s in dataset.samples:
+        by_image.setdefault(s.image_id, []).append(s)
+    ids = sorted(by_image)[:limit or None]
+    rng = np.random.default_rng(seed)
+    frames = []
+    for i in ids:
+        boxes = jittered_boxes(np.stack([s.box for s in by_image[i]]), rng, jitter)
+        frames.append(Frame(str(i), 0.0, cv2.imread(str(by_image[i][0].image_path)), boxes,
+                            np.full(len(boxes), 0.9, np.float32)))
+    params = PoseNMSParams.for_layout(estimator.format.num_keypoints, estimator.head == "heatmap", score_thresh=0.0)
+    pipe = FramePipeline(estimator, None, PoseNMSConfig(nms, params))
+    out = []
+    for item in pipe.run(frames, concurrent=False):
+        if item.error is None:
+            out += alphapose_records(int(item.payload.name), item.data["poses"], item.data["merged"])
+    return out
+
+
+def evaluate_model(model: torch.nn.Module, cfg: PoseModelConfig, dataset: KeypointDataset, limit: int = 0,
+                   jitter: float = 0.05, seed: int = 0) -> dict[str, float]:
+    """COCO keypoint AP/AR (the format's sigmas) of `model` on `dataset` through the pipeline."""
+    est = PoseEstimator(cfg, model, batch_size=64)
+    with torch.no_grad():
+        results = pipeline_results(est, dataset, limit, jitter, seed)
+    gt = dataset.ground_truth()
+    if limit:
+        keep = set(sorted(im["id"] for im in gt["images"])[:limit])
+        gt = {**gt, "images": [im for im in gt["images"] if im["id"] in keep],
+              "annotations": [a for a in gt["annotations"] if a["image_id"] in keep]}
+    return keypoint_stats(gt, results, dataset.target.oks_sigmas)
