@@ -24,6 +24,7 @@ setup(
             "alphapose-eval=alphapose_ros.cli.evaluate:main",
             "alphapose-train=alphapose_ros.cli.train:main",
             "alphapose-make-data=alphapose_ros.cli.make_training_data:main",
+            "alphapose-eval-model=alphapose_ros.cli.eval_model:main",
         ],
     },
 )

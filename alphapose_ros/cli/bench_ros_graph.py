@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--offline", action="store_true")
     ap.add_argument("--queue-depth", type=int, default=2)
+    ap.add_argument("--rss-every", type=float, default=30.0, help="seconds between RSS samples")
     ap.add_argument("--executor-threads", type=int, default=5, help="--clip: executor threads (one per node)")
     ap.add_argument("--clip", type=int, default=0, help="compare with the offline pipeline on N vtest.avi frames")
     a = ap.parse_args(argv)
@@ -100,8 +101,11 @@ def main(argv: list[str] | None = None) -> None:
     time.sleep(2.0)
     rss0 = rss_mb()
     sent, period, t_end = 0, 1.0 / a.rate, time.monotonic() + a.seconds
-    next_t = time.monotonic()
+    next_t = t_start = time.monotonic()
+    rss_series = [(0.0, rss0)]  # RSS every --rss-every seconds: warm-up levels off, a leak keeps climbing
     while time.monotonic() < t_end:
+        if time.monotonic() - t_start >= len(rss_series) * a.rss_every:
+            rss_series.append((time.monotonic() - t_start, rss_mb()))
         img, boxes = scene(sent % 40)
         now = time.time()
         h = Header(stamp=Time(sec=int(now), nanosec=int((now % 1) * 1e9)), frame_id="camera")
@@ -125,6 +129,9 @@ def main(argv: list[str] | None = None) -> None:
         half = len(lat_ms) // 2
         print(f"latency first half p50 {np.median(lat_ms[:half]):.0f} ms vs second half {np.median(lat_ms[half:]):.0f} ms")
     print(f"RSS {rss0:.0f} MB at start, {rss1:.0f} MB at end ({(rss1 / rss0 - 1) * 100:+.1f}%)")
+    print("RSS over time: " + ", ".join(f"{t:.0f} s {r:.0f} MB" for t, r in rss_series + [(a.seconds, rss1)]))
+    if len(rss_series) > 1:
+        print(f"RSS growth after the first {a.rss_every:.0f} s: {(rss1 / rss_series[1][1] - 1) * 100:+.1f}%")
     rclpy.try_shutdown()
 
 

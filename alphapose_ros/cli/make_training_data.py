@@ -40,7 +40,7 @@ def synthetic(out: Path, images: int, seed: int, size: tuple[int, int]) -> int:
     return n
 
 
-def teacher(out: Path, video: Path, frames: int, every: int, skip: int) -> int:
+def teacher(out: Path, video: Path, frames: int, every: int, skip: int, tile: int = 256) -> int:
     import cv2
 
     from alphapose_ros.core.detectors.factory import make_detector
@@ -65,7 +65,7 @@ def teacher(out: Path, video: Path, frames: int, every: int, skip: int) -> int:
 
     est = make_pose_estimator("mediapipe", keypoint_format="halpe_26", reid="none")
     writer = DatasetWriter(out, get_format("halpe_26"), f"{video.name} frames labelled by MediaPipe (teacher)")
-    n = label_frames(read(), make_detector("blazepose"), est, writer)
+    n = label_frames(read(), make_detector("blazepose", tile=tile), est, writer)
     writer.close()
     return n
 
@@ -86,13 +86,14 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--frames", type=int, default=300)
     t.add_argument("--every", type=int, default=2, help="take every n-th frame")
     t.add_argument("--skip", type=int, default=0, help="frames to skip first (held-out splits)")
+    t.add_argument("--det-tile", type=int, default=256, help="BlazePose detector tile size (small people)")
     a = ap.parse_args(argv)
     if (a.out / "annotations.json").exists():
         log.error("%s already holds a dataset; remove it or pass another --out", a.out)
         return 2
     try:
         n = (synthetic(a.out, a.images, a.seed, tuple(a.size)) if a.kind == "synthetic"
-             else teacher(a.out, a.video, a.frames, a.every, a.skip))
+             else teacher(a.out, a.video, a.frames, a.every, a.skip, a.det_tile))
     except (OSError, ValueError, RuntimeError) as e:
         log.error("%s", e)
         return 2

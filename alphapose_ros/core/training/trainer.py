@@ -55,9 +55,9 @@ class TrainSettings:
         return self.lr * self.lr_factor ** sum(step >= s for s in self.lr_step)
 
 
-def _root(entry: dict, base: Path) -> Path:
-    root = Path(entry["ROOT"]).expanduser()
-    return root if root.is_absolute() else base / root
+def _root(entry: dict) -> Path:
+    """A dataset folder; relative paths are from the working directory, as in AlphaPose."""
+    return Path(entry["ROOT"]).expanduser()
 
 
 class Trainer:
@@ -68,18 +68,17 @@ class Trainer:
         self.raw = yaml.safe_load(cfg_path.read_text())
         self.model_cfg: PoseModelConfig = parse_config(self.raw, str(cfg_path))
         self.settings = TrainSettings.from_alphapose(self.raw.get("TRAIN", {}))
-        base = cfg_path.parent
         train = self.raw["DATASET"]["TRAIN"]
         sets = train.get("SET_LIST") or [train]
         fmt = self.model_cfg.keypoint_format
-        self.datasets = [KeypointDataset(_root(s, base), fmt) for s in sets]
+        self.datasets = [KeypointDataset(_root(s), fmt) for s in sets]
         self.ratios = [float(s.get("RATIO", 1.0)) for s in sets]
         self.aug = AugmentConfig.from_alphapose(train.get("AUG", {}))
         pgpg = str(train.get("PGPG", "uniform"))
         self.proposals = (None if pgpg == "none" else ProposalModel() if pgpg == "uniform"
-                          else ProposalModel.from_dict(yaml.safe_load(_root({"ROOT": pgpg}, base).read_text())))
+                          else ProposalModel.from_dict(yaml.safe_load(_root({"ROOT": pgpg}).read_text())))
         val = self.raw["DATASET"].get("VAL")
-        self.val = KeypointDataset(_root(val, base), fmt) if val else None
+        self.val = KeypointDataset(_root(val), fmt) if val else None
         self.batches = MixedBatches([len(d) for d in self.datasets], self.ratios, self.settings.batch_size,
                                     self.settings.seed)
         self.out = Path(out_dir)

@@ -1,7 +1,6 @@
 """The training loop: stopping and resuming gives bit-identical weights, checkpoints load
 strictly into the network the config builds, and the teacher keeps confident joints only."""
 import numpy as np
-import pytest
 import torch
 import yaml
 
@@ -17,7 +16,7 @@ def _config(tmp_path, steps=4, **train):
     for _ in range(6):
         w.add(*make_image(rng, [], (160, 120), max_people=2))
     w.close()
-    cfg = {"DATASET": {"TRAIN": {"TYPE": "ConcatDataset", "SET_LIST": [{"ROOT": "syn", "RATIO": 1.0}],
+    cfg = {"DATASET": {"TRAIN": {"TYPE": "ConcatDataset", "SET_LIST": [{"ROOT": str(tmp_path / "syn"), "RATIO": 1.0}],
                                  "AUG": {"ROT_FACTOR": 30}, "PGPG": "uniform"}},
            "DATA_PRESET": {"TYPE": "simple", "NUM_JOINTS": 26, "IMAGE_SIZE": [64, 48], "HEATMAP_SIZE": [16, 12]},
            "MODEL": {"TYPE": "FastPose", "NUM_LAYERS": 50, "WIDTH": 8, "CONV_DIM": 16},
