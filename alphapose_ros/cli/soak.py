@@ -88,17 +88,6 @@ def start(name: str, cmd: list[str], workdir: Path, env: dict) -> subprocess.Pop
     return subprocess.Popen(cmd, env=env, stdout=open(workdir / f"{name}.log", "a"), stderr=subprocess.STDOUT)
 
 
-def stop(procs: list[subprocess.Popen]) -> None:
-    for pr in procs:
-        if pr.poll() is None:
-            pr.send_signal(2)
-    for pr in procs:
-        try:
-            pr.wait(15)
-        except subprocess.TimeoutExpired:
-            pr.kill()
-
-
 def growth(samples: list[dict], name: str, since: int) -> float:
     """Relative RSS growth of process `name` from the first sample at or after frame `since`."""
     first = next(s for s in samples if s["frame"] >= since)
@@ -121,6 +110,7 @@ def run(frames: int, composed: bool = False, people: int = 2, window: int = 8, s
     from alphapose_ros.msg import WholeBodyPoseArray
     from alphapose_ros.ros.detection_msgs import detections_to_msg
     from alphapose_ros.ros.qos import stage_qos
+    from alphapose_ros.ros.runner import stop_processes
 
     workdir = Path(workdir or tempfile.mkdtemp(prefix="alphapose_soak_"))
     domain = domain_id if domain_id is not None else 150 + os.getpid() % 80
@@ -193,7 +183,7 @@ def run(frames: int, composed: bool = False, people: int = 2, window: int = 8, s
         ex.shutdown()
         node.destroy_node()
         rclpy.try_shutdown(context=ctx)
-        stop(procs)
+        stop_processes(procs, 15)
     result = {"frames_sent": len(sent), "frames_received": len(got), "in_order": got == sent[:len(got)],
               "lost": len(set(sent) - set(got)), "duplicates": len(got) - len(set(got)),
               "track_ids": len(ids_seen), "people": people, "seconds": round(elapsed, 1),

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from alphapose_ros.ros.graph import PRESETS, GraphOptions, plan
-from alphapose_ros.ros.runner import commands, share_dir
+from alphapose_ros.ros.runner import commands, share_dir, stop_processes
 
 CAMERA = "/camera/image_raw"
 
@@ -134,14 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.monotonic() - t0
         topics = sorted(t for t, _ in node.get_topic_names_and_types())
     finally:
-        for pr in procs:
-            if pr.poll() is None:
-                pr.send_signal(2)
-        for pr in procs:
-            try:
-                pr.wait(15)
-            except subprocess.TimeoutExpired:
-                pr.kill()
+        stop_processes(procs, 15)
         ex.shutdown()
         rclpy.try_shutdown()
     bag, video = _write_outputs(rec, out)

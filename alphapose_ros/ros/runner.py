@@ -71,6 +71,18 @@ def commands(p: GraphPlan, separate: bool, namespace: str = "") -> list[list[str
             for s in p.nodes]
 
 
+def stop_processes(procs: list[subprocess.Popen], timeout: float = 10.0) -> None:
+    """Ctrl-C every process still running (nodes shut down cleanly on SIGINT), kill stragglers."""
+    for pr in procs:
+        if pr.poll() is None:
+            pr.send_signal(signal.SIGINT)
+    for pr in procs:
+        try:
+            pr.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pr.kill()
+
+
 def main(argv: list[str] | None = None) -> int:
     a = build_parser().parse_args(argv)
     try:
@@ -91,14 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        for pr in procs:
-            if pr.poll() is None:
-                pr.send_signal(signal.SIGINT)
-        for pr in procs:
-            try:
-                pr.wait(10)
-            except subprocess.TimeoutExpired:
-                pr.kill()
+        stop_processes(procs)
     return max((pr.returncode or 0) for pr in procs)
 
 

@@ -20,7 +20,8 @@ def test_pose_node_killed_and_restarted_mid_stream_the_graph_recovers(ros_msgs, 
     from std_msgs.msg import Header
     from vision_msgs.msg import Detection2DArray
 
-    from alphapose_ros.cli.soak import graph_commands, scene, start, stop
+    from alphapose_ros.cli.soak import graph_commands, scene, start
+    from alphapose_ros.ros.runner import stop_processes
     from alphapose_ros.core.detectors.base import Detections
     from alphapose_ros.core.io.image_msgs import bgr_to_image
     from alphapose_ros.msg import WholeBodyPoseArray
@@ -83,7 +84,7 @@ def test_pose_node_killed_and_restarted_mid_stream_the_graph_recovers(ros_msgs, 
         ex.shutdown()
         node.destroy_node()
         rclpy.try_shutdown(context=ctx)
-        stop(list(procs.values()))
+        stop_processes(list(procs.values()))
     assert all(alive.values()), alive
     after = [m for m in got[n_before:] if frame_of(m) > killed_at]
     assert all(len(m.poses) == 2 and all(p.track_id > 0 for p in m.poses) for m in after)
