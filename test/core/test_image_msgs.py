@@ -67,3 +67,24 @@ def test_compressed_images_decode_or_fail_clearly(ros_msgs):
     m.data = m.data[:20]
     with pytest.raises(ImageError, match="cannot decode"):
         compressed_to_bgr(m)
+
+
+@pytest.mark.parametrize("ext", [".png", ".jpg"])
+def test_huge_images_are_refused_before_any_pixel_is_allocated(ext):
+    from types import SimpleNamespace
+
+    from alphapose_ros.core.io.image_msgs import ImageError, compressed_size, compressed_to_bgr, image_to_bgr
+
+    data = bytearray(cv2.imencode(ext, np.zeros((23, 37, 3), np.uint8))[1].tobytes())
+    assert compressed_size(bytes(data)) == (37, 23)
+    # the same file with its header claiming 20000 x 20000 (a decompression bomb)
+    if ext == ".png":
+        data[16:24] = (20000).to_bytes(4, "big") * 2
+    else:
+        sof = next(i for i in range(2, len(data) - 9) if data[i] == 0xFF and data[i + 1] == 0xC0)
+        data[sof + 5:sof + 9] = (20000).to_bytes(2, "big") * 2
+    with pytest.raises(ImageError, match="too large"):
+        compressed_to_bgr(SimpleNamespace(format=ext[1:], data=bytes(data)))
+    raw = SimpleNamespace(encoding="bgr8", height=20000, width=20000, step=60000, is_bigendian=0, data=b"\0" * 100)
+    with pytest.raises(ImageError, match="too large"):
+        image_to_bgr(raw)

@@ -61,11 +61,27 @@ def image_to_bgr(msg) -> np.ndarray:
     return cv2.cvtColor(np.ascontiguousarray(img), conv)
 
 
+def compressed_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG or JPEG header, without decoding; None if not found."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    i = 2 if data[:2] == b"\xff\xd8" else len(data)
+    while i + 9 <= len(data) and data[i] == 0xFF:
+        marker, length = data[i + 1], int.from_bytes(data[i + 2:i + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # start of frame
+            return int.from_bytes(data[i + 7:i + 9], "big"), int.from_bytes(data[i + 5:i + 7], "big")
+        i += 2 + length
+    return None
+
+
 def compressed_to_bgr(msg) -> np.ndarray:
     """BGR uint8 from a sensor_msgs/CompressedImage (jpeg/png)."""
     data = np.frombuffer(np.asarray(msg.data, np.uint8) if isinstance(msg.data, np.ndarray) else msg.data, np.uint8)
     if data.size == 0:
         raise ImageError("empty compressed image")
+    size = compressed_size(data[:65536].tobytes())
+    if size is not None and size[0] * size[1] > MAX_PIXELS:  # refused before decoding allocates it
+        raise ImageError(f"compressed image too large ({size[0]}x{size[1]})")
     img = cv2.imdecode(data, cv2.IMREAD_COLOR)
     if img is None or img.size == 0:
         raise ImageError(f"cannot decode compressed image (format {msg.format!r}, {data.size} bytes)")
