@@ -14,7 +14,7 @@ latency when the camera runs at 90% of that throughput.
 from __future__ import annotations
 
 import argparse
-import resource
+import os
 import sys
 import threading
 import time
@@ -22,13 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-
-def rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from alphapose_ros.cli.soak import rss_mb
 
 
 def pipeline_nodes(common: dict, detector: str, tracking: dict | None = None) -> list:
@@ -99,13 +93,13 @@ def main(argv: list[str] | None = None) -> None:
         ex.add_node(n)
     threading.Thread(target=ex.spin, daemon=True).start()
     time.sleep(2.0)
-    rss0 = rss_mb()
+    rss0 = rss_mb(os.getpid())
     sent, period, t_end = 0, 1.0 / a.rate, time.monotonic() + a.seconds
     next_t = t_start = time.monotonic()
     rss_series = [(0.0, rss0)]  # RSS every --rss-every seconds: warm-up levels off, a leak keeps climbing
     while time.monotonic() < t_end:
         if time.monotonic() - t_start >= len(rss_series) * a.rss_every:
-            rss_series.append((time.monotonic() - t_start, rss_mb()))
+            rss_series.append((time.monotonic() - t_start, rss_mb(os.getpid())))
         img, boxes = scene(sent % 40)
         now = time.time()
         h = Header(stamp=Time(sec=int(now), nanosec=int((now % 1) * 1e9)), frame_id="camera")
@@ -117,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
     drain = time.monotonic() + (120 if a.offline else 5)
     while time.monotonic() < drain and (not a.offline or len(lat) < sent):
         time.sleep(0.2)
-    rss1 = rss_mb()
+    rss1 = rss_mb(os.getpid())
     ex.shutdown()
     lat_ms = np.array(lat) * 1e3
     dur = (out_times[-1] - out_times[0]) if len(out_times) > 1 else float("nan")

@@ -31,10 +31,6 @@ class AugmentConfig:
         return cls(bool(aug.get("FLIP", True)), float(aug.get("ROT_FACTOR", 40)), float(aug.get("SCALE_FACTOR", 0.3)),
                    int(aug.get("NUM_JOINTS_HALF_BODY", 8)), float(aug.get("PROB_HALF_BODY", 0.3)))
 
-    @classmethod
-    def none(cls) -> "AugmentConfig":
-        return cls(False, 0.0, 0.0, 0, 0.0)
-
 
 def crop_matrix(center: np.ndarray, scale_w: float, rotation_deg: float, out_wh: tuple[int, int]) -> np.ndarray:
     """2x3 affine: rotate by `rotation_deg` about `center`, scale the padded width `scale_w`

@@ -14,6 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from alphapose_ros.core.io.results import write_json
 from alphapose_ros.core.skeletons import KeypointFormat, get_format
 
 
@@ -70,9 +71,7 @@ class DatasetWriter:
         doc = coco_document(self.images, self.annotations, self.fmt)
         doc["info"]["description"] = self.description
         path = self.folder / "annotations.json"
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(doc))
-        tmp.replace(path)
+        write_json(path, doc)
         return path
 
 
@@ -95,12 +94,12 @@ class KeypointDataset:
         self.source = get_format(src_name) if src_name else get_format(len(doc["annotations"][0]["keypoints"]) // 3)
         self.doc = doc
         files = {im["id"]: im["file_name"] for im in doc["images"]}
-        anns = [a for a in doc["annotations"] if not a.get("iscrowd")]
+        anns = doc["annotations"]
         kps = np.array([a["keypoints"] for a in anns], np.float32).reshape(len(anns), -1, 3)
-        mapped = map_keypoints(kps, self.source, self.target)
+        self.mapped = map_keypoints(kps, self.source, self.target)  # every annotation, target format
         self.samples = []
-        for a, k in zip(anns, mapped):
-            if (k[:, 2] > 0).sum() < min_keypoints:
+        for a, k in zip(anns, self.mapped):
+            if a.get("iscrowd") or (k[:, 2] > 0).sum() < min_keypoints:
                 continue
             x, y, w, h = a["bbox"]
             self.samples.append(Sample(self.folder / "images" / files[a["image_id"]], k,
@@ -111,10 +110,8 @@ class KeypointDataset:
 
     def ground_truth(self) -> dict:
         """The dataset's COCO document with keypoints in the target format (for evaluation)."""
-        anns = []
-        for a in self.doc["annotations"]:
-            k = map_keypoints(np.array(a["keypoints"], np.float32).reshape(1, -1, 3), self.source, self.target)[0]
-            anns.append({**a, "keypoints": [float(v) for v in k.reshape(-1)], "num_keypoints": int((k[:, 2] > 0).sum())})
+        anns = [{**a, "keypoints": [float(v) for v in k.reshape(-1)], "num_keypoints": int((k[:, 2] > 0).sum())}
+                for a, k in zip(self.doc["annotations"], self.mapped)]
         return coco_document(self.doc["images"], anns, self.target)
 
 

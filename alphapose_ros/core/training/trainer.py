@@ -134,8 +134,9 @@ class Trainer:
     # --- checkpoints
     def save(self) -> Path:
         """checkpoint.pth (to resume) and model_<step>.pth (a plain state_dict the loader reads)."""
-        state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(), "step": self.step}
-        for name, obj in ((CHECKPOINT, state), (f"model_{self.step}.pth", self.model.state_dict())):
+        weights = self.model.state_dict()
+        state = {"model": weights, "optimizer": self.optimizer.state_dict(), "step": self.step}
+        for name, obj in ((CHECKPOINT, state), (f"model_{self.step}.pth", weights)):
             tmp = self.out / (name + ".tmp")
             torch.save(obj, tmp)
             tmp.replace(self.out / name)
