@@ -6,10 +6,7 @@ the cost is the same) and reports output rate, end-to-end latency (image stamp t
 tracked poses) at p50/p99, frames dropped, and the process RSS at start and end.
 With --offline every frame must come out (deep reliable queues).
 
-With --clip N: the first N frames of vtest.avi, HOG detection inside the detection node,
-compared with the offline pipeline (alphapose_ros.core.pipeline) on the same frames and
-models: throughput of both (every frame, reliable queues) and the graph's end-to-end
-latency when the camera runs at 90% of that throughput.
+The graph against the offline pipeline on a real clip: alphapose_ros.cli.bench_suite.
 """
 from __future__ import annotations
 
@@ -22,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from alphapose_ros.cli.soak import rss_mb
+from alphapose_ros.cli.proc_stats import rss_mb
 
 
 def pipeline_nodes(common: dict, detector: str, tracking: dict | None = None) -> list:
@@ -53,11 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--offline", action="store_true")
     ap.add_argument("--queue-depth", type=int, default=2)
     ap.add_argument("--rss-every", type=float, default=30.0, help="seconds between RSS samples")
-    ap.add_argument("--executor-threads", type=int, default=5, help="--clip: executor threads (one per node)")
-    ap.add_argument("--clip", type=int, default=0, help="compare with the offline pipeline on N vtest.avi frames")
     a = ap.parse_args(argv)
-    if a.clip:
-        return compare_with_offline(a.clip, a.executor_threads)
 
     import rclpy
     from builtin_interfaces.msg import Time
@@ -127,96 +120,6 @@ def main(argv: list[str] | None = None) -> None:
     if len(rss_series) > 1:
         print(f"RSS growth after the first {a.rss_every:.0f} s: {(rss1 / rss_series[1][1] - 1) * 100:+.1f}%")
     rclpy.try_shutdown()
-
-
-def compare_with_offline(n_frames: int, threads: int = 5) -> dict:
-    """Offline pipeline vs composed graph on the same clip, detector (HOG) and pose model."""
-    import rclpy
-    from rclpy.executors import MultiThreadedExecutor
-    from sensor_msgs.msg import Image
-
-    from alphapose_ros.cli.bench_detectors import FOOTAGE, read_frames
-    from alphapose_ros.core.detectors.hog import HogDetector
-    from alphapose_ros.core.estimator import PoseEstimator
-    from alphapose_ros.core.io.image_msgs import bgr_to_image
-    from alphapose_ros.core.pipeline import Frame, FramePipeline, PoseNMSConfig
-    from alphapose_ros.core.pose_nms import PoseNMSParams
-    from alphapose_ros.core.tracking.msim import MSIMTracker
-    from alphapose_ros.msg import WholeBodyPoseArray
-    from alphapose_ros.ros.qos import stage_qos
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "test" / "ros"))
-    from graph_fixture import FIXTURE_CFG, header
-
-    frames = read_frames(FOOTAGE, n_frames)
-    est = PoseEstimator.from_files(FIXTURE_CFG, None, batch_size=16, torchscript=True)  # the node's defaults
-    nms = PoseNMSConfig("parametric", PoseNMSParams.for_layout(17, True, score_thresh=0.0))
-    res = {}
-    for concurrent in (False, True):
-        pipe = FramePipeline(est, HogDetector(), nms, MSIMTracker())
-        list(pipe.run([Frame("w", 0, frames[0])], concurrent=False))  # warm-up
-        t = time.perf_counter()
-        list(pipe.run((Frame(str(i), i / 10, f) for i, f in enumerate(frames)), 4, concurrent))
-        res["offline_pipelined" if concurrent else "offline_sequential"] = len(frames) / (time.perf_counter() - t)
-        print(f"  offline {'pipelined' if concurrent else 'sequential'}: {len(frames) / (time.perf_counter() - t):.2f} "
-              "frames/s", flush=True)
-
-    def graph_run(rate: float | None) -> tuple[float, np.ndarray]:
-        """(frames/s from first publish to last output, latencies ms); rate None = all at once."""
-        rclpy.init()
-        nodes = pipeline_nodes({"offline": True}, "hog", {"frame_rate": 10.0})
-        drv = rclpy.create_node("bench_driver")
-        sent_at, lat = {}, []
-        done = threading.Event()
-
-        def on_poses(m):
-            key = (m.header.stamp.sec, m.header.stamp.nanosec)
-            lat.append(time.perf_counter() - sent_at[key])
-            if len(lat) == len(frames):
-                done.set()
-        drv.create_subscription(WholeBodyPoseArray, "poses", on_poses, stage_qos(1, True))
-        pub = drv.create_publisher(Image, "image", stage_qos(1, True))
-        ex = MultiThreadedExecutor(num_threads=threads)
-        for nd in nodes + [drv]:
-            ex.add_node(nd)
-        threading.Thread(target=ex.spin, daemon=True).start()
-        time.sleep(1.0)
-        warm = bgr_to_image(frames[0], header(10_000), Image)  # warm-up frame, not counted
-        sent_at[(warm.header.stamp.sec, warm.header.stamp.nanosec)] = time.perf_counter()
-        pub.publish(warm)
-        t_warm = time.perf_counter()
-        while not lat:
-            if time.perf_counter() - t_warm > 60:
-                raise RuntimeError("the graph produced no output for the warm-up frame in 60 s")
-            time.sleep(0.05)
-        lat.clear()
-        t0 = time.perf_counter()
-        for i, f in enumerate(frames):
-            m = bgr_to_image(f, header(i), Image)
-            sent_at[(m.header.stamp.sec, m.header.stamp.nanosec)] = time.perf_counter()
-            pub.publish(m)
-            if rate:
-                time.sleep(max(0.0, t0 + (i + 1) / rate - time.perf_counter()))
-        done.wait(300)
-        fps = len(lat) / (time.perf_counter() - t0)
-        ex.shutdown()
-        for nd in nodes + [drv]:
-            nd.destroy_node()
-        rclpy.shutdown()
-        return fps, np.array(lat) * 1e3
-
-    res["graph_composed"], _ = graph_run(None)
-    _, lat = graph_run(0.9 * res["graph_composed"])
-    res["graph_latency_ms_p50"] = float(np.percentile(lat, 50))
-    res["graph_latency_ms_p99"] = float(np.percentile(lat, 99))
-    best = max(res["offline_sequential"], res["offline_pipelined"])
-    print(f"vtest.avi x{len(frames)}, HOG + FastPose-50 COCO-17 (untrained, TorchScript, pose batch 16), CPU:")
-    print(f"  offline sequential {res['offline_sequential']:.2f} frames/s, pipelined {res['offline_pipelined']:.2f}")
-    print(f"  ROS graph (one process, every frame) {res['graph_composed']:.2f} frames/s = "
-          f"{res['graph_composed'] / best:.2f}x the better offline figure")
-    print(f"  graph latency (image publish -> tracked poses) at {0.9 * res['graph_composed']:.2f} Hz: "
-          f"p50 {res['graph_latency_ms_p50']:.0f} ms, p99 {res['graph_latency_ms_p99']:.0f} ms")
-    return res
 
 
 if __name__ == "__main__":

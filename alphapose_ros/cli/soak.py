@@ -27,22 +27,12 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from alphapose_ros.cli.proc_stats import rss_mb
+
 SMALL_MODEL = {"DATASET": {"TRAIN": {"TYPE": "Mscoco"}},
                "DATA_PRESET": {"TYPE": "simple", "NUM_JOINTS": 17, "IMAGE_SIZE": [64, 48],
                                "HEATMAP_SIZE": [16, 12]},
                "MODEL": {"TYPE": "FastPose", "NUM_LAYERS": 50}, "LOSS": {"TYPE": "MSELoss"}}
-
-
-def rss_mb(pid: int) -> float:
-    """Resident set size of a process in MB (0 when it is gone)."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 def scene(frame: int, people: int, w: int = 320, h: int = 240) -> tuple[np.ndarray, np.ndarray]:
@@ -59,25 +49,27 @@ def scene(frame: int, people: int, w: int = 320, h: int = 240) -> tuple[np.ndarr
     return img, np.array(boxes, np.float32).reshape(-1, 4)
 
 
-def graph_parameters(model_cfg: str, offline: bool = True) -> dict:
-    """Parameters for the four stage nodes: external boxes, the small untrained model."""
-    return {"detection": {"detector": "external", "offline": offline},
+def graph_parameters(model_cfg: str, offline: bool = True, detector: str = "external") -> dict:
+    """Parameters for the four stage nodes: by default external boxes; untrained weights."""
+    return {"detection": {"detector": detector, "offline": offline},
             "pose_estimation": {"pose_config": model_cfg, "allow_untrained": True, "offline": offline},
             "pose_nms": {"offline": offline, "heatmap_head": True, "score_thresh": 0.0},
             "tracking": {"offline": offline}}
 
 
-def graph_commands(workdir: Path, composed: bool = False, offline: bool = True) -> dict[str, list[str]]:
-    """Write the model config and parameter file into `workdir`; the command line of each of
-    the graph's processes (as the runner starts them), by node name ("pipeline" when composed)."""
+def graph_commands(workdir: Path, composed: bool = False, offline: bool = True, model: dict | None = None,
+                   detector: str = "external") -> dict[str, list[str]]:
+    """Write the model config (default SMALL_MODEL) and parameter file into `workdir`; the command
+    line of each of the graph's processes (as the runner starts them), by node name ("pipeline"
+    when composed)."""
     from alphapose_ros.ros.graph import GraphOptions, plan
     from alphapose_ros.ros.runner import commands, share_dir
 
     cfg = workdir / "small_model.yaml"
-    cfg.write_text(yaml.safe_dump(SMALL_MODEL))
+    cfg.write_text(yaml.safe_dump(model or SMALL_MODEL))
     params = workdir / "params.yaml"
     params.write_text(yaml.safe_dump({n: {"ros__parameters": v}
-                                      for n, v in graph_parameters(str(cfg), offline).items()}))
+                                      for n, v in graph_parameters(str(cfg), offline, detector).items()}))
     p = plan(GraphOptions(params_file=str(params), preset="none", visualization=False), share_dir())
     names = ["pipeline"] if composed else [s.name for s in p.nodes]
     return dict(zip(names, commands(p, separate=not composed)))

@@ -1,0 +1,217 @@
+"""The real-time benchmark suite under one command: one clip, one model set, every way the
+package runs, written to one JSON file.
+
+    python -m alphapose_ros.cli.bench_suite --frames 30 --out bench.json
+
+Clip and models: the first --frames frames of vtest.avi (768x576), HOG person boxes (real
+detections, no download) and FastPose-50 COCO-17 at 256x192 with untrained weights (the cost
+does not depend on the values), with the pose node's defaults on every side (TorchScript, pose
+batch 16). Figures:
+- offline pipeline (bench_pipeline, its own process): per-stage latency, sequential and
+  pipelined throughput, the slowest-stage bound, per-frame cost for 1/5/20 people;
+- the ROS node graph started as `alphapose-pipeline` starts it, composed (one process) and as
+  separate processes, with offline (reliable, deep) queues: throughput over the clip, then
+  end-to-end latency (image publish to tracked poses) with the camera at 90% of that rate;
+- CPU use (cores busy) and peak memory of every process.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from alphapose_ros.cli.bench_pipeline import FIXTURE_CFG, FOOTAGE
+from alphapose_ros.cli.proc_stats import cpu_seconds, peak_rss_mb
+
+POSE_NODE_DEFAULTS = ["--torchscript", "--posebatch", "16"]  # as the pose node runs the model
+
+
+def offline_figures(frames: int, people: str, workdir: Path) -> dict:
+    """bench_pipeline in a child process; its figures plus the child's CPU time and peak RSS."""
+    out = workdir / "offline.json"
+    cmd = [sys.executable, "-m", "alphapose_ros.cli.bench_pipeline", "--frames", str(frames), "--people", people,
+           "--out", str(out), *POSE_NODE_DEFAULTS]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"bench_pipeline failed: {' '.join(cmd)}")
+    res = json.loads(out.read_text())
+    res["process"] = {"cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
+                      "wall_seconds": round(time.perf_counter() - t0, 1),
+                      "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+    return res
+
+
+class ClipDriver:
+    """Publishes clip frames on `image` and times each frame's tracked poses on `poses`."""
+
+    def __init__(self, domain: int):
+        import rclpy
+        from rclpy.executors import SingleThreadedExecutor
+        from sensor_msgs.msg import Image
+
+        from alphapose_ros.msg import WholeBodyPoseArray
+        from alphapose_ros.ros.qos import stage_qos
+
+        self.ctx = rclpy.Context()
+        rclpy.init(context=self.ctx, domain_id=domain)
+        self.node = rclpy.create_node("bench_driver", context=self.ctx)
+        self.sent_at: dict[tuple[int, int], float] = {}
+        self.back_at: dict[tuple[int, int], float] = {}
+        self.node.create_subscription(WholeBodyPoseArray, "poses", self._on_poses, stage_qos(1, offline=True))
+        self.pub = self.node.create_publisher(Image, "image", stage_qos(1, offline=True))
+        self.ex = SingleThreadedExecutor(context=self.ctx)
+        self.ex.add_node(self.node)
+        threading.Thread(target=self.ex.spin, daemon=True).start()
+
+    def _on_poses(self, m) -> None:
+        self.back_at[(m.header.stamp.sec, m.header.stamp.nanosec)] = time.perf_counter()
+
+    def wait_for_graph(self, procs: list[subprocess.Popen], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        # both the detection and the pose node take the images
+        while self.pub.get_subscription_count() < 2 or self.node.count_publishers("poses") < 1:
+            if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+                raise RuntimeError("the graph did not come up")
+            time.sleep(0.2)
+        time.sleep(2.0)  # let the managed nodes activate
+
+    def publish(self, img: np.ndarray, stamp: float) -> tuple[int, int]:
+        from builtin_interfaces.msg import Time
+        from sensor_msgs.msg import Image
+        from std_msgs.msg import Header
+
+        from alphapose_ros.core.io.image_msgs import bgr_to_image
+
+        h = Header(stamp=Time(sec=int(stamp), nanosec=int(round((stamp % 1) * 1e9))), frame_id="bench_camera")
+        key = (h.stamp.sec, h.stamp.nanosec)
+        msg = bgr_to_image(img, h, Image)
+        self.sent_at[key] = time.perf_counter()
+        self.pub.publish(msg)
+        return key
+
+    def wait(self, keys: list[tuple[int, int]], timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while any(k not in self.back_at for k in keys):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
+    def close(self) -> None:
+        self.ex.shutdown()
+        self.node.destroy_node()
+        import rclpy
+
+        rclpy.try_shutdown(context=self.ctx)
+
+
+def graph_figures(frames: list[np.ndarray], composed: bool, workdir: Path, timeout: float = 600.0) -> dict:
+    """Throughput, latency and per-process CPU/peak memory of the node graph on the clip."""
+    from alphapose_ros.cli.soak import graph_commands, start
+    from alphapose_ros.ros.runner import stop_processes
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    domain = 120 + (os.getpid() + int(composed)) % 100
+    env = dict(os.environ, ROS_DOMAIN_ID=str(domain))
+    cmds = graph_commands(workdir, composed, offline=True, model=FIXTURE_CFG, detector="hog")
+    procs = {n: start(n, c, workdir, env) for n, c in cmds.items()}
+    drv = ClipDriver(domain)
+    res: dict = {"mode": "composed" if composed else "separate", "processes": {}}
+    try:
+        drv.wait_for_graph(list(procs.values()), 120)
+        warm = drv.publish(frames[0], 500.0)  # first inference traces the network: not counted
+        if not drv.wait([warm], 180):
+            raise RuntimeError(f"no output for the warm-up frame (logs in {workdir})")
+        cpu0 = {n: cpu_seconds(p.pid) for n, p in procs.items()}
+        t0 = time.perf_counter()
+        keys = [drv.publish(f, 1000.0 + i / 10) for i, f in enumerate(frames)]  # all at once
+        if not drv.wait(keys, timeout):
+            raise RuntimeError(f"{sum(k in drv.back_at for k in keys)}/{len(keys)} frames came back "
+                               f"(logs in {workdir})")
+        wall = max(drv.back_at[k] for k in keys) - t0
+        res["frames_per_s"] = len(keys) / wall
+        for n, p in procs.items():
+            res["processes"][n] = {"cores_busy": round((cpu_seconds(p.pid) - cpu0[n]) / wall, 2)}
+        rate = 0.9 * res["frames_per_s"]
+        keys, t1 = [], time.perf_counter()
+        for i, f in enumerate(frames):
+            keys.append(drv.publish(f, 2000.0 + i / 10))
+            time.sleep(max(0.0, t1 + (i + 1) / rate - time.perf_counter()))
+        if not drv.wait(keys, timeout):
+            raise RuntimeError(f"latency run: frames missing (logs in {workdir})")
+        lat = np.array([drv.back_at[k] - drv.sent_at[k] for k in keys]) * 1e3
+        res.update(camera_hz=round(rate, 2), latency_ms_p50=float(np.percentile(lat, 50)),
+                   latency_ms_p99=float(np.percentile(lat, 99)))
+        for n, p in procs.items():
+            res["processes"][n]["peak_rss_mb"] = round(peak_rss_mb(p.pid), 1)
+    finally:
+        drv.close()
+        stop_processes(list(procs.values()), 15)
+    return res
+
+
+def summary(res: dict) -> list[str]:
+    """The README table rows (markdown) of a suite result."""
+    off = res["offline"]
+    rows = ["| run | frames/s | vs best offline | latency p50 / p99 (ms) | cores busy | peak RSS (MB) |",
+            "|---|---|---|---|---|---|"]
+    best = res["best_offline_frames_per_s"]
+    for mode in ("sequential", "pipelined"):
+        r = off[mode]
+        rows.append(f"| offline {mode} | {r['frames_per_s']:.2f} | {r['frames_per_s'] / best:.2f}x | "
+                    f"{r['latency_ms_p50']:.0f} / - | {r['cpu_cores_used']:.2f} | {off['process']['peak_rss_mb']:.0f} |")
+    for key in ("graph_composed", "graph_separate"):
+        g = res.get(key)
+        if not g:
+            continue
+        procs = g["processes"]
+        rows.append(f"| ROS graph, {g['mode']} | {g['frames_per_s']:.2f} | {g['frames_per_s'] / best:.2f}x | "
+                    f"{g['latency_ms_p50']:.0f} / {g['latency_ms_p99']:.0f} | "
+                    + " + ".join(f"{p['cores_busy']:.2f}" for p in procs.values()) + " | "
+                    + " + ".join(f"{p['peak_rss_mb']:.0f}" for p in procs.values()) + " |")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--frames", type=int, default=30)
+    ap.add_argument("--people", default="1,5,20", help="box counts for the per-person cost ('' to skip)")
+    ap.add_argument("--no-graph", action="store_true", help="offline figures only (no ROS 2 needed)")
+    ap.add_argument("--out", type=Path, default=Path("bench.json"))
+    a = ap.parse_args(argv)
+    from alphapose_ros.cli.bench_detectors import read_frames
+
+    workdir = Path(tempfile.mkdtemp(prefix="alphapose_bench_"))
+    res: dict = {"clip": f"{FOOTAGE.name} x{a.frames}", "models": "HOG + FastPose-50 COCO-17 256x192 (untrained), "
+                 "TorchScript, pose batch 16", "cpu_count": os.cpu_count()}
+    res["offline"] = offline_figures(a.frames, a.people, workdir)
+    off = res["offline"]
+    res["best_offline_frames_per_s"] = max(off["sequential"]["frames_per_s"], off["pipelined"]["frames_per_s"])
+    if not a.no_graph:
+        frames = read_frames(FOOTAGE, a.frames)
+        for composed in (True, False):
+            key = "graph_composed" if composed else "graph_separate"
+            res[key] = graph_figures(frames, composed, workdir / key)
+            res[key]["vs_best_offline"] = res[key]["frames_per_s"] / res["best_offline_frames_per_s"]
+            print(f"{key}: {res[key]['frames_per_s']:.2f} frames/s = {res[key]['vs_best_offline']:.2f}x the best "
+                  f"offline; latency p50 {res[key]['latency_ms_p50']:.0f} ms, p99 {res[key]['latency_ms_p99']:.0f} ms",
+                  flush=True)
+    a.out.write_text(json.dumps(res, indent=2))
+    print("\n".join(summary(res)))
+    print(f"pipelined vs sequential {off['pipelined_vs_sequential']:.2f}x, vs the slowest-stage bound "
+          f"{off['pipelined_vs_bound']:.2f}x; figures in {a.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
