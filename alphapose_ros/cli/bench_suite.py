@@ -8,7 +8,9 @@ detections, no download) and FastPose-50 COCO-17 at 256x192 with untrained weigh
 does not depend on the values), with the pose node's defaults on every side (TorchScript, pose
 batch 16). Figures:
 - offline pipeline (bench_pipeline, its own process): per-stage latency, sequential and
-  pipelined throughput, the slowest-stage bound, per-frame cost for 1/5/20 people;
+  pipelined throughput, the slowest-stage bound, per-frame cost for 1/5/20 people; once with
+  the libraries' default threads (each stage uses every core) and once with one thread per
+  stage (torch 1, OpenCV 1: the stages then overlap instead of sharing the cores);
 - the ROS node graph started as `alphapose-pipeline` starts it, composed (one process) and as
   separate processes, with offline (reliable, deep) queues: throughput over the clip, then
   end-to-end latency (image publish to tracked poses) with the camera at 90% of that rate;
@@ -34,11 +36,11 @@ from alphapose_ros.cli.proc_stats import cpu_seconds, peak_rss_mb
 POSE_NODE_DEFAULTS = ["--torchscript", "--posebatch", "16"]  # as the pose node runs the model
 
 
-def offline_figures(frames: int, people: str, workdir: Path) -> dict:
+def offline_figures(frames: int, people: str, workdir: Path, threads: list[str] = ()) -> dict:
     """bench_pipeline in a child process; its figures plus the child's CPU time and peak RSS."""
-    out = workdir / "offline.json"
+    out = workdir / f"offline{len(threads)}.json"
     cmd = [sys.executable, "-m", "alphapose_ros.cli.bench_pipeline", "--frames", str(frames), "--people", people,
-           "--out", str(out), *POSE_NODE_DEFAULTS]
+           "--out", str(out), *POSE_NODE_DEFAULTS, *threads]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -162,14 +164,15 @@ def graph_figures(frames: list[np.ndarray], composed: bool, workdir: Path, timeo
 
 def summary(res: dict) -> list[str]:
     """The README table rows (markdown) of a suite result."""
-    off = res["offline"]
     rows = ["| run | frames/s | vs best offline | latency p50 / p99 (ms) | cores busy | peak RSS (MB) |",
             "|---|---|---|---|---|---|"]
     best = res["best_offline_frames_per_s"]
-    for mode in ("sequential", "pipelined"):
-        r = off[mode]
-        rows.append(f"| offline {mode} | {r['frames_per_s']:.2f} | {r['frames_per_s'] / best:.2f}x | "
-                    f"{r['latency_ms_p50']:.0f} / - | {r['cpu_cores_used']:.2f} | {off['process']['peak_rss_mb']:.0f} |")
+    for key, label in (("offline", "default threads"), ("offline_one_thread_per_stage", "one thread per stage")):
+        for mode in ("sequential", "pipelined"):
+            r = res[key][mode]
+            rows.append(f"| offline {mode}, {label} | {r['frames_per_s']:.2f} | {r['frames_per_s'] / best:.2f}x | "
+                        f"{r['latency_ms_p50']:.0f} / - | {r['cpu_cores_used']:.2f} | "
+                        f"{res[key]['process']['peak_rss_mb']:.0f} |")
     for key in ("graph_composed", "graph_separate"):
         g = res.get(key)
         if not g:
@@ -195,8 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     res: dict = {"clip": f"{FOOTAGE.name} x{a.frames}", "models": "HOG + FastPose-50 COCO-17 256x192 (untrained), "
                  "TorchScript, pose batch 16", "cpu_count": os.cpu_count()}
     res["offline"] = offline_figures(a.frames, a.people, workdir)
-    off = res["offline"]
-    res["best_offline_frames_per_s"] = max(off["sequential"]["frames_per_s"], off["pipelined"]["frames_per_s"])
+    res["offline_one_thread_per_stage"] = offline_figures(a.frames, "", workdir,
+                                                          ["--torch-threads", "1", "--cv-threads", "1"])
+    res["best_offline_frames_per_s"] = max(r[m]["frames_per_s"] for r in (res["offline"],
+                                           res["offline_one_thread_per_stage"]) for m in ("sequential", "pipelined"))
     if not a.no_graph:
         frames = read_frames(FOOTAGE, a.frames)
         for composed in (True, False):
@@ -208,8 +213,11 @@ def main(argv: list[str] | None = None) -> int:
                   flush=True)
     a.out.write_text(json.dumps(res, indent=2))
     print("\n".join(summary(res)))
-    print(f"pipelined vs sequential {off['pipelined_vs_sequential']:.2f}x, vs the slowest-stage bound "
-          f"{off['pipelined_vs_bound']:.2f}x; figures in {a.out}")
+    for key in ("offline", "offline_one_thread_per_stage"):
+        off = res[key]
+        print(f"{key}: pipelined vs sequential {off['pipelined_vs_sequential']:.2f}x, vs the slowest-stage bound "
+              f"{off['pipelined_vs_bound']:.2f}x")
+    print(f"figures in {a.out}")
     return 0
 
 

@@ -16,6 +16,7 @@ def test_suite_measures_offline_and_both_graph_layouts_on_the_same_clip(ros_msgs
     off = r["offline"]
     assert off["sequential"]["frames_per_s"] > 0 and off["pipelined"]["frames_per_s"] > 0
     assert set(off["sequential"]["stage_ms"]) == {"detect", "pose", "pose_nms", "track"}
+    assert r["offline_one_thread_per_stage"]["pipelined"]["frames_per_s"] > 0
     assert off["process"]["peak_rss_mb"] > 100 and off["process"]["cpu_seconds"] > 0
     assert set(r["graph_composed"]["processes"]) == {"pipeline"}
     assert set(r["graph_separate"]["processes"]) == {"detection", "pose_estimation", "pose_nms", "tracking"}
