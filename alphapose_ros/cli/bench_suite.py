@@ -36,7 +36,7 @@ from alphapose_ros.cli.proc_stats import cpu_seconds, peak_rss_mb
 POSE_NODE_DEFAULTS = ["--torchscript", "--posebatch", "16"]  # as the pose node runs the model
 
 
-def offline_figures(frames: int, people: str, workdir: Path, threads: list[str] = ()) -> dict:
+def offline_figures(frames: int, people: str, workdir: Path, threads: tuple[str, ...] = ()) -> dict:
     """bench_pipeline in a child process; its figures plus the child's CPU time and peak RSS."""
     out = workdir / f"offline{len(threads)}.json"
     cmd = [sys.executable, "-m", "alphapose_ros.cli.bench_pipeline", "--frames", str(frames), "--people", people,
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
                  "TorchScript, pose batch 16", "cpu_count": os.cpu_count()}
     res["offline"] = offline_figures(a.frames, a.people, workdir)
     res["offline_one_thread_per_stage"] = offline_figures(a.frames, "", workdir,
-                                                          ["--torch-threads", "1", "--cv-threads", "1"])
+                                                          ("--torch-threads", "1", "--cv-threads", "1"))
     res["best_offline_frames_per_s"] = max(r[m]["frames_per_s"] for r in (res["offline"],
                                            res["offline_one_thread_per_stage"]) for m in ("sequential", "pipelined"))
     if not a.no_graph:
