@@ -32,6 +32,7 @@ import numpy as np
 
 from alphapose_ros.cli.bench_pipeline import FIXTURE_CFG, FOOTAGE
 from alphapose_ros.cli.proc_stats import cpu_seconds, peak_rss_mb
+from alphapose_ros.ros.sync import stamp_key
 
 POSE_NODE_DEFAULTS = ["--torchscript", "--posebatch", "16"]  # as the pose node runs the model
 
@@ -76,7 +77,7 @@ class ClipDriver:
         threading.Thread(target=self.ex.spin, daemon=True).start()
 
     def _on_poses(self, m) -> None:
-        self.back_at[(m.header.stamp.sec, m.header.stamp.nanosec)] = time.perf_counter()
+        self.back_at[stamp_key(m.header)] = time.perf_counter()
 
     def wait_for_graph(self, procs: list[subprocess.Popen], timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -88,14 +89,13 @@ class ClipDriver:
         time.sleep(2.0)  # let the managed nodes activate
 
     def publish(self, img: np.ndarray, stamp: float) -> tuple[int, int]:
-        from builtin_interfaces.msg import Time
         from sensor_msgs.msg import Image
-        from std_msgs.msg import Header
 
         from alphapose_ros.core.io.image_msgs import bgr_to_image
+        from alphapose_ros.ros.conversions import header_at
 
-        h = Header(stamp=Time(sec=int(stamp), nanosec=int(round((stamp % 1) * 1e9))), frame_id="bench_camera")
-        key = (h.stamp.sec, h.stamp.nanosec)
+        h = header_at(stamp, "bench_camera")
+        key = stamp_key(h)
         msg = bgr_to_image(img, h, Image)
         self.sent_at[key] = time.perf_counter()
         self.pub.publish(msg)

@@ -91,18 +91,18 @@ def run(frames: int, composed: bool = False, people: int = 2, window: int = 8, s
         startup_timeout: float = 120.0, progress: bool = False) -> dict:
     """Drive `frames` frames through the graph; returns counts, order check and RSS samples."""
     import rclpy
-    from builtin_interfaces.msg import Time
     from rclpy.executors import SingleThreadedExecutor
     from sensor_msgs.msg import Image
-    from std_msgs.msg import Header
     from vision_msgs.msg import Detection2DArray
 
     from alphapose_ros.core.detectors.base import Detections
     from alphapose_ros.core.io.image_msgs import bgr_to_image
     from alphapose_ros.msg import WholeBodyPoseArray
+    from alphapose_ros.ros.conversions import header_at
     from alphapose_ros.ros.detection_msgs import detections_to_msg
     from alphapose_ros.ros.qos import stage_qos
     from alphapose_ros.ros.runner import stop_processes
+    from alphapose_ros.ros.sync import stamp_key
 
     workdir = Path(workdir or tempfile.mkdtemp(prefix="alphapose_soak_"))
     domain = domain_id if domain_id is not None else 150 + os.getpid() % 80
@@ -117,7 +117,7 @@ def run(frames: int, composed: bool = False, people: int = 2, window: int = 8, s
     ids_seen: set[int] = set()
 
     def on_poses(m) -> None:
-        got.append((m.header.stamp.sec, m.header.stamp.nanosec))
+        got.append(stamp_key(m.header))
         ids_seen.update(int(p.track_id) for p in m.poses)
 
     node.create_subscription(WholeBodyPoseArray, "poses", on_poses, stage_qos(1, offline=True))
@@ -156,11 +156,11 @@ def run(frames: int, composed: bool = False, people: int = 2, window: int = 8, s
                 time.sleep(0.002)
             img, boxes = scene(f, people)
             stamp = 1000.0 + f / 30.0
-            h = Header(stamp=Time(sec=int(stamp), nanosec=int(round((stamp % 1) * 1e9))), frame_id="soak_camera")
+            h = header_at(stamp, "soak_camera")
             det_pub.publish(detections_to_msg(Detections(boxes, np.full(len(boxes), 0.9, np.float32),
                                                          np.zeros(len(boxes), np.int64)), h))
             img_pub.publish(bgr_to_image(img, h, Image))
-            sent.append((h.stamp.sec, h.stamp.nanosec))
+            sent.append(stamp_key(h))
             if (f + 1) % sample_every == 0 or f + 1 == warmup:
                 sample(f + 1)
         deadline = time.monotonic() + 60

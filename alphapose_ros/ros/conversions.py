@@ -15,6 +15,15 @@ from alphapose_ros.core.skeletons import KeypointFormat, format_by_id, get_forma
 from alphapose_ros.msg import KeypointLayout, WholeBodyPose, WholeBodyPoseArray
 
 
+def header_at(seconds: float, frame_id: str):
+    """A std_msgs Header stamped `seconds` (float) in `frame_id`: what drivers and tests publish."""
+    from builtin_interfaces.msg import Time
+    from std_msgs.msg import Header
+
+    sec = int(seconds)
+    return Header(stamp=Time(sec=sec, nanosec=int(round((seconds - sec) * 1e9))), frame_id=frame_id)
+
+
 def _f32(a: np.ndarray) -> array:
     return array("f", np.ascontiguousarray(a, dtype=np.float32).tobytes())
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import numpy as np
-from builtin_interfaces.msg import Time
 from std_msgs.msg import Header
 
 from alphapose_ros.core.detectors.base import Detections
+from alphapose_ros.ros.conversions import header_at
 
 FIXTURE_CFG = __file__.replace("graph_fixture.py", "fixtures/fastpose_coco17.yaml")
 
@@ -25,8 +25,7 @@ def scene(frame: int, w: int = 320, h: int = 240):
 
 
 def header(frame: int, frame_id: str = "test_camera_optical") -> Header:
-    t = 100.0 + frame / 10.0
-    return Header(stamp=Time(sec=int(t), nanosec=int(round((t - int(t)) * 1e9))), frame_id=frame_id)
+    return header_at(100.0 + frame / 10.0, frame_id)
 
 
 def messages(frame: int):
