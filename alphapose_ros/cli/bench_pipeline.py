@@ -94,6 +94,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--people", default="1,5,20", help="box counts for the scaling figure ('' to skip)")
     ap.add_argument("--torch-threads", type=int, default=0, help="torch intra-op threads (0: torch's default)")
     ap.add_argument("--cv-threads", type=int, default=-1, help="OpenCV threads (-1: OpenCV's default)")
+    ap.add_argument("--nms-score-thresh", type=float, default=-1.0,
+                    help="pose NMS score threshold (-1: AlphaPose's for the model; 0 keeps an untrained "
+                    "network's poses, so that pose NMS and tracking have work, as in bench_suite's graph)")
     ap.add_argument("--out", type=Path, help="write the figures here as JSON")
     a = ap.parse_args(argv)
     if a.torch_threads:
@@ -104,15 +107,21 @@ def main(argv: list[str] | None = None) -> dict:
         cv2.setNumThreads(a.cv_threads)
     from alphapose_ros.cli.bench_detectors import read_frames
     from alphapose_ros.core.detectors.factory import make_detector
-    from alphapose_ros.core.pipeline import FramePipeline
+    from alphapose_ros.core.pipeline import FramePipeline, PoseNMSConfig
+    from alphapose_ros.core.pose_nms import PoseNMSParams
     from alphapose_ros.core.tracking.msim import MSIMTracker
 
     frames = read_frames(a.video, a.frames)
     est = build_estimator(a)
     det = make_detector(a.detector, weights=a.det_weights, device=a.device, half=a.fp16)
 
+    nms = PoseNMSConfig()
+    if a.nms_score_thresh >= 0:
+        nms = PoseNMSConfig(params=PoseNMSParams.for_layout(est.format.num_keypoints, est.head == "heatmap",
+                                                            score_thresh=a.nms_score_thresh))
+
     def pipe():
-        return FramePipeline(est, det, tracker=MSIMTracker())
+        return FramePipeline(est, det, nms, tracker=MSIMTracker())
     timed_run(pipe(), frames[:2], False, a.qsize)  # warm-up
     res = {"clip": f"{a.video.name} x{len(frames)} ({frames[0].shape[1]}x{frames[0].shape[0]})",
            "detector": a.detector, "pose_model": a.cfg or "FastPose-50 COCO-17 (untrained)",

@@ -1,7 +1,7 @@
 """The real-time benchmark suite under one command: one clip, one model set, every way the
 package runs, written to one JSON file.
 
-    python -m alphapose_ros.cli.bench_suite --frames 30 --out bench.json
+    python -m alphapose_ros.cli.bench_suite --frames 30 --rounds 3 --out bench.json
 
 Clip and models: the first --frames frames of vtest.avi (768x576), HOG person boxes (real
 detections, no download) and FastPose-50 COCO-17 at 256x192 with untrained weights (the cost
@@ -14,7 +14,9 @@ batch 16). Figures:
 - the ROS node graph started as `alphapose-pipeline` starts it, composed (one process) and as
   separate processes, with offline (reliable, deep) queues: throughput over the clip, then
   end-to-end latency (image publish to tracked poses) with the camera at 90% of that rate;
-- CPU use (cores busy) and peak memory of every process.
+- CPU use (cores busy) and peak memory of every process;
+- the graph's throughput as a ratio of the same round's offline pipelined run and of the best
+  offline run; --rounds N repeats offline + graph runs and reports every round's ratios.
 """
 from __future__ import annotations
 
@@ -35,13 +37,15 @@ from alphapose_ros.cli.proc_stats import cpu_seconds, peak_rss_mb
 from alphapose_ros.ros.sync import stamp_key
 
 POSE_NODE_DEFAULTS = ["--torchscript", "--posebatch", "16"]  # as the pose node runs the model
+# the graph's pose NMS keeps the untrained network's poses (soak.graph_parameters): so does offline
+SAME_WORK_AS_GRAPH = ["--nms-score-thresh", "0"]
 
 
 def offline_figures(frames: int, people: str, workdir: Path, threads: tuple[str, ...] = ()) -> dict:
     """bench_pipeline in a child process; its figures plus the child's CPU time and peak RSS."""
     out = workdir / f"offline{len(threads)}.json"
     cmd = [sys.executable, "-m", "alphapose_ros.cli.bench_pipeline", "--frames", str(frames), "--people", people,
-           "--out", str(out), *POSE_NODE_DEFAULTS, *threads]
+           "--out", str(out), *POSE_NODE_DEFAULTS, *SAME_WORK_AS_GRAPH, *threads]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -162,33 +166,61 @@ def graph_figures(frames: list[np.ndarray], composed: bool, workdir: Path, timeo
     return res
 
 
+def graph_ratios(g: dict, offline: dict, best: float) -> None:
+    """Add the graph's throughput as a ratio of the same round's offline pipelined run (the
+    offline commands run the stages concurrently, as the graph does) and of the best offline run."""
+    g["vs_offline_pipelined"] = g["frames_per_s"] / offline["pipelined"]["frames_per_s"]
+    g["vs_best_offline"] = g["frames_per_s"] / best
+
+
+def best_offline(*runs: dict) -> float:
+    """The fastest offline throughput among these runs, sequential or pipelined."""
+    return max(r[m]["frames_per_s"] for r in runs for m in ("sequential", "pipelined"))
+
+
 def summary(res: dict) -> list[str]:
-    """The README table rows (markdown) of a suite result."""
-    rows = ["| run | frames/s | vs best offline | latency p50 / p99 (ms) | cores busy | peak RSS (MB) |",
-            "|---|---|---|---|---|---|"]
-    best = res["best_offline_frames_per_s"]
-    for key, label in (("offline", "default threads"), ("offline_one_thread_per_stage", "one thread per stage")):
+    """The README table rows (markdown) of a suite result: the first round in full, then the
+    graph/offline ratios of every round and their medians."""
+    first = res["rounds"][0]
+    rows = ["| run (round 1) | frames/s | vs offline pipelined | vs best offline | latency p50 / p99 (ms) | "
+            "cores busy | peak RSS (MB) |", "|---|---|---|---|---|---|---|"]
+    best = first["best_offline_frames_per_s"]
+    piped = first["offline"]["pipelined"]["frames_per_s"]
+    for off, label in ((first["offline"], "default threads"), (res["offline_one_thread_per_stage"],
+                                                                "one thread per stage")):
         for mode in ("sequential", "pipelined"):
-            r = res[key][mode]
-            rows.append(f"| offline {mode}, {label} | {r['frames_per_s']:.2f} | {r['frames_per_s'] / best:.2f}x | "
-                        f"{r['latency_ms_p50']:.0f} / - | {r['cpu_cores_used']:.2f} | "
-                        f"{res[key]['process']['peak_rss_mb']:.0f} |")
-    for key in ("graph_composed", "graph_separate"):
-        g = res.get(key)
+            r = off[mode]
+            rows.append(f"| offline {mode}, {label} | {r['frames_per_s']:.2f} | {r['frames_per_s'] / piped:.2f}x | "
+                        f"{r['frames_per_s'] / best:.2f}x | {r['latency_ms_p50']:.0f} / - | "
+                        f"{r['cpu_cores_used']:.2f} | {off['process']['peak_rss_mb']:.0f} |")
+    for key in GRAPH_KEYS:
+        g = first.get(key)
         if not g:
             continue
         procs = g["processes"]
-        rows.append(f"| ROS graph, {g['mode']} | {g['frames_per_s']:.2f} | {g['frames_per_s'] / best:.2f}x | "
-                    f"{g['latency_ms_p50']:.0f} / {g['latency_ms_p99']:.0f} | "
+        rows.append(f"| ROS graph, {g['mode']} | {g['frames_per_s']:.2f} | {g['vs_offline_pipelined']:.2f}x | "
+                    f"{g['vs_best_offline']:.2f}x | {g['latency_ms_p50']:.0f} / {g['latency_ms_p99']:.0f} | "
                     + " + ".join(f"{p['cores_busy']:.2f}" for p in procs.values()) + " | "
                     + " + ".join(f"{p['peak_rss_mb']:.0f}" for p in procs.values()) + " |")
+    for key in GRAPH_KEYS:
+        for ratio in ("vs_offline_pipelined", "vs_best_offline"):
+            vals = [r[key][ratio] for r in res["rounds"] if key in r]
+            if vals:
+                rows.append(f"\n{key} {ratio}, every round: " + " / ".join(f"{v:.2f}" for v in vals)
+                            + f"; median {float(np.median(vals)):.2f}")
     return rows
+
+
+GRAPH_KEYS = ("graph_composed", "graph_separate")
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--frames", type=int, default=30)
     ap.add_argument("--people", default="1,5,20", help="box counts for the per-person cost ('' to skip)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="repeat offline + graph runs this many times (ratios are taken within a round: "
+                    "a shared machine's load drifts between rounds)")
     ap.add_argument("--no-graph", action="store_true", help="offline figures only (no ROS 2 needed)")
     ap.add_argument("--out", type=Path, default=Path("bench.json"))
     a = ap.parse_args(argv)
@@ -196,25 +228,24 @@ def main(argv: list[str] | None = None) -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="alphapose_bench_"))
     res: dict = {"clip": f"{FOOTAGE.name} x{a.frames}", "models": "HOG + FastPose-50 COCO-17 256x192 (untrained), "
-                 "TorchScript, pose batch 16", "cpu_count": os.cpu_count()}
-    res["offline"] = offline_figures(a.frames, a.people, workdir)
+                 "TorchScript, pose batch 16", "cpu_count": os.cpu_count(), "rounds": []}
     res["offline_one_thread_per_stage"] = offline_figures(a.frames, "", workdir,
                                                           ("--torch-threads", "1", "--cv-threads", "1"))
-    res["best_offline_frames_per_s"] = max(r[m]["frames_per_s"] for r in (res["offline"],
-                                           res["offline_one_thread_per_stage"]) for m in ("sequential", "pipelined"))
-    if not a.no_graph:
-        frames = read_frames(FOOTAGE, a.frames)
-        for composed in (True, False):
-            key = "graph_composed" if composed else "graph_separate"
-            res[key] = graph_figures(frames, composed, workdir / key)
-            res[key]["vs_best_offline"] = res[key]["frames_per_s"] / res["best_offline_frames_per_s"]
-            print(f"{key}: {res[key]['frames_per_s']:.2f} frames/s = {res[key]['vs_best_offline']:.2f}x the best "
-                  f"offline; latency p50 {res[key]['latency_ms_p50']:.0f} ms, p99 {res[key]['latency_ms_p99']:.0f} ms",
-                  flush=True)
+    frames = None if a.no_graph else read_frames(FOOTAGE, a.frames)
+    for i in range(max(1, a.rounds)):
+        rnd = {"offline": offline_figures(a.frames, a.people if i == 0 else "", workdir)}
+        rnd["best_offline_frames_per_s"] = best_offline(rnd["offline"], res["offline_one_thread_per_stage"])
+        for key in () if a.no_graph else GRAPH_KEYS:
+            g = rnd[key] = graph_figures(frames, key == "graph_composed", workdir / f"{key}{i}")
+            graph_ratios(g, rnd["offline"], rnd["best_offline_frames_per_s"])
+            print(f"round {i + 1} {key}: {g['frames_per_s']:.2f} frames/s = {g['vs_offline_pipelined']:.2f}x offline "
+                  f"pipelined, {g['vs_best_offline']:.2f}x the best offline; latency p50 {g['latency_ms_p50']:.0f} "
+                  f"ms, p99 {g['latency_ms_p99']:.0f} ms", flush=True)
+        res["rounds"].append(rnd)
     a.out.write_text(json.dumps(res, indent=2))
     print("\n".join(summary(res)))
-    for key in ("offline", "offline_one_thread_per_stage"):
-        off = res[key]
+    for key, off in (("offline", res["rounds"][0]["offline"]),
+                     ("offline_one_thread_per_stage", res["offline_one_thread_per_stage"])):
         print(f"{key}: pipelined vs sequential {off['pipelined_vs_sequential']:.2f}x, vs the slowest-stage bound "
               f"{off['pipelined_vs_bound']:.2f}x")
     print(f"figures in {a.out}")
