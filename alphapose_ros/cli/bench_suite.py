@@ -39,6 +39,7 @@ from alphapose_ros.ros.sync import stamp_key
 POSE_NODE_DEFAULTS = ["--torchscript", "--posebatch", "16"]  # as the pose node runs the model
 # the graph's pose NMS keeps the untrained network's poses (soak.graph_parameters): so does offline
 SAME_WORK_AS_GRAPH = ["--nms-score-thresh", "0"]
+GRAPH_KEYS = ("graph_composed", "graph_separate")
 
 
 def offline_figures(frames: int, people: str, workdir: Path, threads: tuple[str, ...] = ()) -> dict:
@@ -209,9 +210,6 @@ def summary(res: dict) -> list[str]:
                 rows.append(f"\n{key} {ratio}, every round: " + " / ".join(f"{v:.2f}" for v in vals)
                             + f"; median {float(np.median(vals)):.2f}")
     return rows
-
-
-GRAPH_KEYS = ("graph_composed", "graph_separate")
 
 
 def main(argv: list[str] | None = None) -> int:
