@@ -107,8 +107,7 @@ def main(argv: list[str] | None = None) -> dict:
         cv2.setNumThreads(a.cv_threads)
     from alphapose_ros.cli.bench_detectors import read_frames
     from alphapose_ros.core.detectors.factory import make_detector
-    from alphapose_ros.core.pipeline import FramePipeline, PoseNMSConfig
-    from alphapose_ros.core.pose_nms import PoseNMSParams
+    from alphapose_ros.core.pipeline import FramePipeline, PoseNMSConfig, nms_params_for
     from alphapose_ros.core.tracking.msim import MSIMTracker
 
     frames = read_frames(a.video, a.frames)
@@ -117,8 +116,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     nms = PoseNMSConfig()
     if a.nms_score_thresh >= 0:
-        nms = PoseNMSConfig(params=PoseNMSParams.for_layout(est.format.num_keypoints, est.head == "heatmap",
-                                                            score_thresh=a.nms_score_thresh))
+        nms = PoseNMSConfig(params=nms_params_for(est, score_thresh=a.nms_score_thresh))
 
     def pipe():
         return FramePipeline(est, det, nms, tracker=MSIMTracker())

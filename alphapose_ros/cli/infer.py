@@ -32,7 +32,7 @@ from alphapose_ros.core.io.drawing import draw_poses
 from alphapose_ros.core.io.results import alphapose_records, openpose_people, write_json
 from alphapose_ros.core.io.sources import iter_frames, source_fps
 from alphapose_ros.core.models.config import ConfigError
-from alphapose_ros.core.pipeline import NMS_KINDS, Frame, FramePipeline, PoseNMSConfig
+from alphapose_ros.core.pipeline import NMS_KINDS, Frame, FramePipeline, PoseNMSConfig, nms_params_for
 from alphapose_ros.core.tracking.trackers import TRACKERS, make_tracker
 
 log = logging.getLogger("alphapose-infer")
@@ -121,10 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, CheckpointError, DarknetError, ValueError, OSError, ImportError) as e:
         log.error("%s", e)
         return 2
-    from alphapose_ros.core.pose_nms import PoseNMSParams
-
-    params = PoseNMSParams.for_layout(est.format.num_keypoints, est.head == "heatmap",
-                                      area_thresh=a.min_box_area)
+    params = nms_params_for(est, area_thresh=a.min_box_area)
     tracker = None if a.tracker == "none" else make_tracker(a.tracker)
     pipe = FramePipeline(est, detector, PoseNMSConfig(a.pose_nms, params), tracker, det_batch=a.detbatch)
     out = Path(a.outdir)

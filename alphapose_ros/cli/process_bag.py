@@ -84,9 +84,8 @@ def _only_image_topic(topics: list[str]) -> str:
 def _build_pipeline(a):
     from alphapose_ros.core.estimator import PoseEstimator
     from alphapose_ros.core.models.config import build_model, load_config
-    from alphapose_ros.core.pipeline import FramePipeline, PoseNMSConfig
+    from alphapose_ros.core.pipeline import FramePipeline, PoseNMSConfig, nms_params_for
     from alphapose_ros.core.pose_backends import make_pose_estimator
-    from alphapose_ros.core.pose_nms import PoseNMSParams
     from alphapose_ros.core.tracking.trackers import make_tracker
 
     if a.cfg and not a.checkpoint and a.allow_untrained:
@@ -98,7 +97,7 @@ def _build_pipeline(a):
     det = make_detector(a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, device=a.device)
     # untrained weights give low keypoint scores: keep every merged pose then
     extra = {"score_thresh": 0.0} if a.cfg and a.allow_untrained and not a.checkpoint else {}
-    params = PoseNMSParams.for_layout(est.format.num_keypoints, est.head == "heatmap", **extra)
+    params = nms_params_for(est, **extra)
     log.info("pose model: %s", est.describe())
     return FramePipeline(est, det, PoseNMSConfig("parametric", params), None if a.no_tracking else make_tracker(a.tracker))
 

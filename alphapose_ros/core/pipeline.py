@@ -73,6 +73,12 @@ def drop_non_finite(boxes: np.ndarray, box_scores: np.ndarray, out: EstimatorOut
     return boxes[ok], box_scores[ok], out.select(ok), int((~ok).sum())
 
 
+def nms_params_for(estimator: PoseEstimator, **overrides) -> PoseNMSParams:
+    """AlphaPose's parametric pose-NMS parameters for this model (keypoint layout and head), with overrides."""
+    return PoseNMSParams.for_layout(estimator.format.num_keypoints, heatmap_head=estimator.head == "heatmap",
+                                    **overrides)
+
+
 def suppress(estimator: PoseEstimator, boxes: np.ndarray, box_scores: np.ndarray, keypoints: np.ndarray,
              keypoint_scores: np.ndarray, nms: PoseNMSConfig, embeddings: np.ndarray | None = None
              ) -> tuple[PoseSet, list[list[int]]]:
@@ -80,8 +86,7 @@ def suppress(estimator: PoseEstimator, boxes: np.ndarray, box_scores: np.ndarray
     and the input rows merged into each."""
     poses = PoseSet(estimator.format.name, boxes, box_scores, keypoints, keypoint_scores,
                     proposal_scores(keypoint_scores, box_scores), embeddings=embeddings)
-    params = nms.params or PoseNMSParams.for_layout(estimator.format.num_keypoints,
-                                                    heatmap_head=estimator.head == "heatmap")
+    params = nms.params or nms_params_for(estimator)
     return apply_pose_nms(poses, nms.kind, params, nms.oks_thresh)
 
 

@@ -9,8 +9,7 @@ import torch
 from alphapose_ros.core.estimator import PoseEstimator
 from alphapose_ros.core.io.results import alphapose_records
 from alphapose_ros.core.models.config import PoseModelConfig
-from alphapose_ros.core.pipeline import Frame, FramePipeline, PoseNMSConfig
-from alphapose_ros.core.pose_nms import PoseNMSParams
+from alphapose_ros.core.pipeline import Frame, FramePipeline, PoseNMSConfig, nms_params_for
 from alphapose_ros.core.training.datasets import KeypointDataset
 from alphapose_ros.core.training.evaluate import keypoint_stats
 
@@ -34,7 +33,7 @@ def pipeline_results(estimator, dataset: KeypointDataset, limit: int = 0, jitter
         boxes = jittered_boxes(np.stack([s.box for s in by_image[i]]), rng, jitter)
         frames.append(Frame(str(i), 0.0, cv2.imread(str(by_image[i][0].image_path)), boxes,
                             np.full(len(boxes), 0.9, np.float32)))
-    params = PoseNMSParams.for_layout(estimator.format.num_keypoints, estimator.head == "heatmap", score_thresh=0.0)
+    params = nms_params_for(estimator, score_thresh=0.0)
     pipe = FramePipeline(estimator, None, PoseNMSConfig(nms, params))
     out = []
     for item in pipe.run(frames, concurrent=False):
