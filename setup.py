@@ -25,6 +25,7 @@ setup(
             "alphapose-train=alphapose_ros.cli.train:main",
             "alphapose-make-data=alphapose_ros.cli.make_training_data:main",
             "alphapose-eval-model=alphapose_ros.cli.eval_model:main",
+            "alphapose-pipeline=alphapose_ros.ros.runner:main",
         ],
     },
 )

@@ -13,4 +13,6 @@ source "$_ap_root/.ws/install/setup.bash"
 # The source tree first, so edits need no rebuild; alphapose_ros/__init__.py extends
 # the package path to find the generated alphapose_ros.msg in the install space.
 export PYTHONPATH="$_ap_root${PYTHONPATH:+:$PYTHONPATH}"
+# The commands (alphapose-infer, alphapose-bag, ...), made by scripts/setup.sh.
+export PATH="$_ap_root/.ws/bin:$PATH"
 unset _ap_root

@@ -75,21 +75,32 @@ if [ ! -f "$FOOTAGE/vtest.avi" ] && command -v apt-get >/dev/null 2>&1 && [ "$(i
     || log "could not install opencv-doc; footage tests will say so"
 fi
 
-# 4. vision_msgs: every real ROS 2 system has it; with the wheels, build the upstream
-#    definitions kept beside the clone (../shared/interfaces/vision_msgs) for the nodes' tests.
+# 4. vision_msgs: every full ROS 2 system has it (rosdep installs it in a workspace). Where none is
+#    installed (the PyPI wheels), build the repository's own field-identical copy (interfaces/), so the
+#    detection and tracking topics exist with the type hashes a robot's vision_msgs has.
 build_paths=("$ROOT")
-VISION_SRC="${ALPHAPOSE_ROS_SHARED:-$ROOT/../shared}/interfaces/vision_msgs/msg"
-if [ "$ROS_MODE" = wheels ] && [ -d "$VISION_SRC" ]; then
-  mkdir -p "$WS/src/vision_msgs/msg"
-  cp "$ROOT/scripts/interfaces/vision_msgs/package.xml" "$ROOT/scripts/interfaces/vision_msgs/CMakeLists.txt" "$WS/src/vision_msgs/"
-  cp "$VISION_SRC"/*.msg "$WS/src/vision_msgs/msg/"
+have_vision_msgs() {
+  local d
+  IFS=: read -r -a _prefixes <<< "${AMENT_PREFIX_PATH:-}"
+  for d in "${_prefixes[@]}" "$VENV"; do
+    case "$d" in "$WS"/*|"") continue ;; esac
+    [ -e "$d/share/ament_index/resource_index/packages/vision_msgs" ] && return 0
+  done
+  return 1
+}
+if have_vision_msgs; then
+  rm -rf "$WS/src/vision_msgs"
+else
+  rm -rf "$WS/src/vision_msgs"; mkdir -p "$WS/src"
+  cp -r "$ROOT/interfaces/vision_msgs" "$WS/src/vision_msgs"
+  rm -f "$WS/src/vision_msgs/COLCON_IGNORE"
   build_paths+=("$WS/src/vision_msgs")
-elif [ "$ROS_MODE" = wheels ]; then
-  log "no vision_msgs definitions at $VISION_SRC: the detection/tracking nodes' vision_msgs outputs are unavailable"
 fi
+# The build folder is not a package source: a workspace's colcon build must not crawl into it.
+mkdir -p "$WS"; touch "$WS/COLCON_IGNORE"
 
 # 5. colcon build of this package (messages, Python package, launch/config) into .ws/.
-build_inputs=("$ROOT/package.xml" "$ROOT/CMakeLists.txt" "$ROOT"/msg/*.msg "$ROOT"/scripts/interfaces/vision_msgs/*)
+build_inputs=("$ROOT/package.xml" "$ROOT/CMakeLists.txt" "$ROOT"/msg/*.msg "$ROOT"/interfaces/vision_msgs/* "$ROOT"/interfaces/vision_msgs/msg/*)
 build_stamp="$(hash_of "${build_inputs[@]}")-$(cd "$ROOT" && ls -R scripts/nodes launch config models alphapose_ros 2>/dev/null | sha256sum | cut -c1-16)-$ROS_MODE-${#build_paths[@]}"
 if [ "$(cat "$WS/.build-stamp" 2>/dev/null)" != "$build_stamp" ] || [ ! -f "$WS/install/setup.bash" ]; then
   log "colcon build (messages + package) into .ws/"
@@ -111,6 +122,15 @@ if [ "$(cat "$WS/.build-stamp" 2>/dev/null)" != "$build_stamp" ] || [ ! -f "$WS/
 else
   log "colcon build up to date"
 fi
+# 6. The commands (alphapose-infer, alphapose-bag, ...; setup.py's console_scripts, the one list) as
+#    small launchers in .ws/bin, which scripts/env.sh puts on PATH. They run this checkout's code.
+mkdir -p "$WS/bin"
+rm -f "$WS"/bin/alphapose-*
+grep -oE '"alphapose-[a-z-]+=[a-z_.]+:[a-z_]+"' "$ROOT/setup.py" | tr -d '"' | while IFS='=' read -r name target; do
+  printf '#!%s\n# %s: made by scripts/setup.sh from setup.py\nimport sys\nsys.path.insert(0, %s)\nfrom %s import %s\nsys.exit(%s())\n' \
+    "$VENV/bin/python" "$name" "'$ROOT'" "${target%%:*}" "${target##*:}" "${target##*:}" > "$WS/bin/$name"
+  chmod +x "$WS/bin/$name"
+done
 # The no-download pose backend's models (MediaPipe, Apache-2.0): fetched once, verified, then offline.
 if (cd "$ROOT" && "$VENV/bin/python" -m alphapose_ros.cli.download mediapipe) > "$ROOT/.ws/mediapipe.log" 2>&1; then
   log "MediaPipe models ready"

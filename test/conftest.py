@@ -7,18 +7,68 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-# CI and developers have the AlphaPose reference material beside the clone.
+# Recorded upstream numbers and checkpoint layout lists: part of the repository (test/data/reference).
+REFERENCE = REPO / "test" / "data" / "reference"
+# AlphaPose's own files (its YAML configs, yolov3-spp.cfg, the full-model vectors with their weights) are
+# not ours to ship: our CI has them beside the clone, a user's clone does not.
 SHARED = Path(os.environ.get("ALPHAPOSE_ROS_SHARED", REPO.parent / "shared"))
-REFERENCE = SHARED / "reference"
+# Set by .ci/run: there, a test that would skip for want of ../shared fails instead.
+REQUIRE_SHARED = os.environ.get("ALPHAPOSE_ROS_REQUIRE_SHARED") == "1"
+
+
+def skip_without_shared(what: str) -> None:
+    """Skip (a user's clone) or fail (CI, where ../shared must be present) for a missing ../shared item."""
+    msg = f"{what} not found under {SHARED} (AlphaPose's own files; only the project's CI has them)"
+    if REQUIRE_SHARED:
+        pytest.fail(f"{msg}: ALPHAPOSE_ROS_REQUIRE_SHARED=1 forbids skipping")
+    pytest.skip(msg)
 
 
 @pytest.fixture(scope="session")
 def reference() -> Path:
-    """../shared/reference, or a skip that says why (it holds the official test vectors)."""
-    if not (REFERENCE / "vectors").is_dir():
-        pytest.skip(f"AlphaPose reference vectors not found at {REFERENCE} "
-                    "(set ALPHAPOSE_ROS_SHARED to the folder holding reference/)")
+    """test/data/reference: executed upstream vectors and checkpoint layout lists."""
     return REFERENCE
+
+
+def layout_config(layout: dict) -> dict:
+    """An AlphaPose-style config (MODEL, DATA_PRESET, LOSS) from a checkpoint layout's recorded model facts,
+    so the layout tests build their networks in any clone (AlphaPose's YAML files stay out of the repo)."""
+    return {"MODEL": layout["model_cfg"], "LOSS": layout["loss"],
+            "DATA_PRESET": {"TYPE": layout["data_preset_type"], "NUM_JOINTS": layout["num_joints"],
+                            "IMAGE_SIZE": layout["input_size_hw"], "HEATMAP_SIZE": layout["heatmap_size_hw"]}}
+
+
+def dequantise(ref: dict) -> dict:
+    """A reference weights file (int8 mantissas, power-of-two exponents) as the float32 state_dict it
+    encodes, exactly, in the upstream key order."""
+    import torch
+
+    assert ref["format"] == "alphapose_ref_int8_pow2_v1"
+    out = {k: ref["q"][k].to(torch.float32) * (2.0 ** -ref["exp"][k]) for k in ref["q"]}
+    out.update(ref["ints"])
+    return {k: out[k] for k in ref["keys_in_order"]}
+
+
+@pytest.fixture(scope="session")
+def layout(reference):
+    """layout("halpe_136__resnet__..._regression") -> (layout JSON, PoseModelConfig built from its facts)."""
+    import json
+
+    from alphapose_ros.core.models.config import parse_config
+
+    def get(name: str):
+        lay = json.loads((reference / "checkpoints" / f"{name}.json").read_text())
+        return lay, parse_config(layout_config(lay), name)
+    return get
+
+
+@pytest.fixture(scope="session")
+def alphapose_files() -> Path:
+    """../shared/reference, for AlphaPose's user files (user-files/) and the full-model vectors."""
+    root = SHARED / "reference"
+    if not (root / "user-files").is_dir():
+        skip_without_shared("AlphaPose's config files (reference/user-files)")
+    return root
 
 
 @pytest.fixture(scope="session")
@@ -33,10 +83,15 @@ def ros_msgs():
     return msgs
 
 
+@pytest.fixture(scope="session")
+def vision_msgs(ros_msgs):
+    """vision_msgs.msg: the system's, or the repository's copy that scripts/setup.sh builds."""
+    return pytest.importorskip("vision_msgs.msg", reason="vision_msgs not built: run `bash scripts/setup.sh`")
+
+
 @pytest.fixture()
-def ros_context(ros_msgs):
+def ros_context(vision_msgs):
     """A private rclpy context (with vision_msgs built) for node tests, shut down afterwards."""
-    pytest.importorskip("vision_msgs.msg", reason="vision_msgs not built (needs ../shared/interfaces)")
     import rclpy
 
     ctx = rclpy.Context()

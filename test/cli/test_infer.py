@@ -4,23 +4,33 @@ import json
 import numpy as np
 import pytest
 import torch
+import yaml
+from conftest import layout_config
 
 from alphapose_ros.cli.infer import main
 from alphapose_ros.core.io.results import validate_alphapose_records
 from alphapose_ros.core.models.config import build_model, load_config
 
 pytestmark = [pytest.mark.reference]
-CFG = "user-files/configs/halpe_136/resnet/256x192_res50_lr1e-3_2x-regression.yaml"
+
+
+def _config_file(reference, directory, name: str):
+    """A --cfg YAML with the model facts of an official checkpoint layout (FastPose-50 Halpe-136 SIKR)."""
+    layout = json.loads((reference / "checkpoints" / f"{name}.json").read_text())
+    path = directory / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(layout_config(layout)))
+    return path
 
 
 @pytest.fixture(scope="module")
 def model_files(reference, tmp_path_factory):
     d = tmp_path_factory.mktemp("model")
+    cfg = _config_file(reference, d, "halpe_136__resnet__256x192_res50_lr1e-3_2x-regression")
     torch.manual_seed(0)
-    model = build_model(load_config(reference / CFG))
+    model = build_model(load_config(cfg))
     ckpt = d / "halpe136_fast50_regression_random.pth"
     torch.save(model.state_dict(), ckpt)
-    return reference / CFG, ckpt
+    return cfg, ckpt
 
 
 def _detfile(path, entries):
@@ -58,21 +68,21 @@ def test_image_with_saved_visualisation_and_openpose_format(model_files, footage
 
 def test_mismatched_checkpoint_is_a_clear_error_not_a_crash(reference, model_files, footage, tmp_path, caplog):
     _, ckpt = model_files
-    coco = reference / "user-files/configs/coco/resnet/256x192_res50_lr1e-3_1x.yaml"
+    coco = _config_file(reference, tmp_path, "coco__resnet__256x192_res50_lr1e-3_1x")
     det = _detfile(tmp_path / "det.json", [])
     rc = main(["--cfg", str(coco), "--checkpoint", str(ckpt), "--input", str(footage / "messi5.jpg"),
                "--detfile", str(det), "--outdir", str(tmp_path / "o")])
     assert rc == 2 and "does not fit the network" in caplog.text and "136 keypoints" in caplog.text
 
 
-def test_missing_checkpoint_is_reported(reference, tmp_path, caplog):
+def test_missing_checkpoint_is_reported(model_files, tmp_path, caplog):
     det = _detfile(tmp_path / "det.json", [])
-    rc = main(["--cfg", str(reference / CFG), "--checkpoint", str(tmp_path / "nope.pth"), "--input", "x.png",
+    rc = main(["--cfg", str(model_files[0]), "--checkpoint", str(tmp_path / "nope.pth"), "--input", "x.png",
                "--detfile", str(det)])
     assert rc == 2 and "checkpoint not found" in caplog.text
 
 
-def test_code_carrying_pickle_is_refused(reference, tmp_path, caplog):
+def test_code_carrying_pickle_is_refused(model_files, tmp_path, caplog):
     import os
     import pickle
 
@@ -83,7 +93,7 @@ def test_code_carrying_pickle_is_refused(reference, tmp_path, caplog):
     bad = tmp_path / "evil.pth"
     bad.write_bytes(pickle.dumps({"state_dict": Evil()}))
     det = _detfile(tmp_path / "det.json", [])
-    rc = main(["--cfg", str(reference / CFG), "--checkpoint", str(bad), "--input", "x.png", "--detfile", str(det)])
+    rc = main(["--cfg", str(model_files[0]), "--checkpoint", str(bad), "--input", "x.png", "--detfile", str(det)])
     assert rc == 2 and not (tmp_path / "pwned").exists() and "cannot read checkpoint" in caplog.text
 
 

@@ -8,12 +8,7 @@ import pytest
 pytestmark = pytest.mark.ros
 
 
-@pytest.fixture()
-def vision(ros_msgs):
-    return pytest.importorskip("vision_msgs.msg", reason="vision_msgs not built (needs ../shared/interfaces)")
-
-
-def test_short_soak_loses_no_frame_and_samples_every_process(vision, tmp_path):
+def test_short_soak_loses_no_frame_and_samples_every_process(vision_msgs, tmp_path):
     from alphapose_ros.cli.soak import main
 
     out = tmp_path / "soak.json"
@@ -28,7 +23,7 @@ def test_short_soak_loses_no_frame_and_samples_every_process(vision, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("composed", [False, True], ids=["separate", "composed"])
-def test_ten_thousand_frames_keep_every_process_memory_flat(vision, tmp_path, composed):
+def test_ten_thousand_frames_keep_every_process_memory_flat(vision_msgs, tmp_path, composed):
     from alphapose_ros.cli.soak import run
 
     r = run(10_000, composed=composed, workdir=tmp_path, domain_id=150 + os.getpid() % 80)

@@ -10,8 +10,7 @@ pytestmark = pytest.mark.ros
 sys.path.insert(0, str(Path(__file__).parent))
 
 
-def test_bad_frames_are_skipped_and_the_stream_keeps_flowing(ros_msgs):
-    pytest.importorskip("vision_msgs.msg", reason="vision_msgs not built (needs ../shared/interfaces)")
+def test_bad_frames_are_skipped_and_the_stream_keeps_flowing(vision_msgs):
     from sensor_msgs.msg import Image
 
     from graph_fixture import header, messages, pose_node_harness
@@ -45,8 +44,7 @@ def test_bad_frames_are_skipped_and_the_stream_keeps_flowing(ros_msgs):
 
 @pytest.mark.parametrize("detector, weights", [("yolox-s", "/nonexistent/yolox_s.pth"), ("yolov3", ""),
                                                ("yolox-huge", "")])
-def test_detector_that_cannot_load_fails_configure_with_a_reason(ros_msgs, tmp_path, detector, weights):
-    pytest.importorskip("vision_msgs.msg", reason="vision_msgs not built (needs ../shared/interfaces)")
+def test_detector_that_cannot_load_fails_configure_with_a_reason(vision_msgs, tmp_path, detector, weights):
     import rclpy
     from rclpy.parameter import Parameter
 

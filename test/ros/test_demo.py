@@ -7,9 +7,8 @@ import pytest
 pytestmark = pytest.mark.ros
 
 
-def test_demo_runs_the_graph_on_the_clip_and_records_outputs(ros_msgs, mediapipe_models, footage, tmp_path,
+def test_demo_runs_the_graph_on_the_clip_and_records_outputs(vision_msgs, mediapipe_models, footage, tmp_path,
                                                              monkeypatch, capsys):
-    pytest.importorskip("vision_msgs.msg", reason="vision_msgs not built (needs ../shared/interfaces)")
     from rosbags.rosbag2 import Reader
 
     from alphapose_ros.core.io import bags

@@ -5,12 +5,7 @@ import pytest
 pytestmark = pytest.mark.ros
 
 
-@pytest.fixture()
-def vision(ros_msgs):
-    return pytest.importorskip("vision_msgs.msg", reason="vision_msgs not built (needs ../shared/interfaces)")
-
-
-def test_round_trip_keeps_boxes_scores_header_and_ids(vision):
+def test_round_trip_keeps_boxes_scores_header_and_ids(vision_msgs):
     from std_msgs.msg import Header
 
     from alphapose_ros.core.detectors.base import Detections

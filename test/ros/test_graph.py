@@ -16,11 +16,6 @@ REPO = Path(__file__).resolve().parents[2]
 FRAMES = 8
 
 
-@pytest.fixture()
-def vision(ros_msgs):
-    return pytest.importorskip("vision_msgs.msg", reason="vision_msgs not built (needs ../shared/interfaces)")
-
-
 def _drive(node, received, timeout=90.0):
     """Publish FRAMES frames from `node`, wait until all tracked messages arrived."""
     from vision_msgs.msg import Detection2DArray
@@ -63,7 +58,7 @@ def _check(received):
     assert ids_by_side["left"] != ids_by_side["right"]
 
 
-def test_composed_graph_tracks_a_moving_scene(vision):
+def test_composed_graph_tracks_a_moving_scene(vision_msgs):
     import rclpy
     from rclpy.executors import MultiThreadedExecutor
     from rclpy.parameter import Parameter
@@ -116,7 +111,7 @@ def test_composed_graph_tracks_a_moving_scene(vision):
     assert len(markers) == FRAMES and all(len(m.markers) == 3 for m in markers)  # DELETEALL + 2 people
 
 
-def test_separate_processes_track_a_moving_scene(vision, tmp_path):
+def test_separate_processes_track_a_moving_scene(vision_msgs, tmp_path):
     import rclpy
     from rclpy.executors import SingleThreadedExecutor
 

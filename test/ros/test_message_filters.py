@@ -53,7 +53,7 @@ def fake_message_filters(monkeypatch):
     return made
 
 
-def test_pose_node_pairs_through_message_filters_where_installed(vision_msgs_built, fake_message_filters):
+def test_pose_node_pairs_through_message_filters_where_installed(vision_msgs, fake_message_filters):
     sys.path.insert(0, str(Path(__file__).parent))
     from graph_fixture import header, messages, pose_node_harness
     from sensor_msgs.msg import Image
@@ -74,6 +74,3 @@ def test_pose_node_pairs_through_message_filters_where_installed(vision_msgs_bui
     assert all(len(m.poses) == 2 for m in h.got) and n_in == 3
 
 
-@pytest.fixture()
-def vision_msgs_built(ros_msgs):
-    return pytest.importorskip("vision_msgs.msg", reason="vision_msgs not built (needs ../shared/interfaces)")

@@ -11,8 +11,7 @@ pytestmark = pytest.mark.ros
 sys.path.insert(0, str(Path(__file__).parent))
 
 
-def test_images_arriving_far_ahead_of_detections_are_all_paired_offline(ros_msgs):
-    pytest.importorskip("vision_msgs.msg", reason="vision_msgs not built (needs ../shared/interfaces)")
+def test_images_arriving_far_ahead_of_detections_are_all_paired_offline(vision_msgs):
     from graph_fixture import header, messages, pose_node_harness
 
     n = 25  # more than sync_queue (10)

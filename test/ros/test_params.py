@@ -9,8 +9,7 @@ pytestmark = pytest.mark.ros
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_pipeline_yaml_matches_declared_parameters(ros_msgs):
-    pytest.importorskip("vision_msgs.msg", reason="vision_msgs not built (needs ../shared/interfaces)")
+def test_pipeline_yaml_matches_declared_parameters(vision_msgs):
     import rclpy
     from rclpy.parameter import Parameter
 
@@ -53,8 +52,7 @@ def test_launch_file_compiles():
     py_compile.compile(str(REPO / "launch/pipeline.launch.py"), doraise=True)
 
 
-def test_path_parameters_expand_the_home_directory(ros_msgs):
-    pytest.importorskip("vision_msgs.msg", reason="vision_msgs not built (needs ../shared/interfaces)")
+def test_path_parameters_expand_the_home_directory(vision_msgs):
     import os
 
     import rclpy
@@ -73,8 +71,7 @@ def test_path_parameters_expand_the_home_directory(ros_msgs):
         rclpy.try_shutdown(context=ctx)
 
 
-def test_out_of_range_values_are_refused_at_start_and_on_set(ros_msgs):
-    pytest.importorskip("vision_msgs.msg", reason="vision_msgs not built (needs ../shared/interfaces)")
+def test_out_of_range_values_are_refused_at_start_and_on_set(vision_msgs):
     import rclpy
     from rclpy.parameter import Parameter
 

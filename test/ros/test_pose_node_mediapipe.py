@@ -12,8 +12,7 @@ pytestmark = pytest.mark.ros
 sys.path.insert(0, str(Path(__file__).parent))
 
 
-def test_empty_pose_config_runs_mediapipe_on_a_real_photo(ros_msgs, mediapipe_models, footage):
-    pytest.importorskip("vision_msgs.msg", reason="vision_msgs not built (needs ../shared/interfaces)")
+def test_empty_pose_config_runs_mediapipe_on_a_real_photo(vision_msgs, mediapipe_models, footage):
     from graph_fixture import header, pose_node_harness
     from sensor_msgs.msg import Image
 

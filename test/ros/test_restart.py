@@ -11,8 +11,7 @@ import pytest
 pytestmark = pytest.mark.ros
 
 
-def test_pose_node_killed_and_restarted_mid_stream_the_graph_recovers(ros_msgs, tmp_path):
-    pytest.importorskip("vision_msgs.msg", reason="vision_msgs not built (needs ../shared/interfaces)")
+def test_pose_node_killed_and_restarted_mid_stream_the_graph_recovers(vision_msgs, tmp_path):
     import rclpy
     from builtin_interfaces.msg import Time
     from rclpy.executors import SingleThreadedExecutor

@@ -14,8 +14,8 @@ V = "vectors/detection_and_oks"
 
 
 @pytest.fixture(scope="module")
-def net(reference):
-    return Darknet(parse_cfg((reference / "user-files/detector/yolov3-spp.cfg").read_text()))
+def net(alphapose_files):
+    return Darknet(parse_cfg((alphapose_files / "user-files/detector/yolov3-spp.cfg").read_text()))
 
 
 def test_layers_and_weight_count_match_the_official_layout(reference, net):

@@ -1,10 +1,12 @@
 """YOLOX: architecture sizes against the published model table, checkpoint layout and
 loading, pre-processing, and decoding tested by construction through the resize and back."""
+import json
 import math
 
 import numpy as np
 import pytest
 import torch
+from conftest import dequantise
 
 from alphapose_ros.core.checkpoints import CheckpointError, describe_state_dict
 from alphapose_ros.core.detectors.yolox import (PAD_VALUE, YoloxDetector, YoloxSettings, decode, filter_rows,
@@ -126,20 +128,57 @@ def test_known_boxes_come_back_in_image_coordinates(wh):
     assert (d.classes == 0).all()
 
 
-def test_release_checkpoint_layout_loads_and_reproduces_the_network(tmp_path):
-    torch.manual_seed(0)
-    ref = YoloxNet("yolox-nano").eval()
-    for m in ref.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.running_mean.uniform_(-0.1, 0.1)
-            m.running_var.uniform_(0.5, 1.5)
-    path = tmp_path / "yolox_nano.pth"
-    torch.save({"start_epoch": 300, "model": ref.state_dict()}, path)
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_state_dict_is_the_upstream_layout_key_for_key(reference, name):
+    layout = json.loads((reference / f"checkpoints/{name.replace('-', '_')}.json").read_text())
+    got = {k: list(v.shape) for k, v in YoloxNet(name).state_dict().items()}
+    assert got == {k: v["shape"] for k, v in layout["state_dict"].items()}
+    assert sum(p.numel() for p in YoloxNet(name).parameters()) == layout["num_parameters"]
+
+
+@pytest.fixture(scope="module")
+def nano_release(reference, tmp_path_factory):
+    """The upstream run's YOLOX-nano weights saved as a release checkpoint (state_dict under "model"),
+    and the recorded inputs/outputs of that run."""
+    ref = torch.load(reference / "vectors/third_party/yolox_nano_weights_int8.pt", weights_only=True)
+    path = tmp_path_factory.mktemp("yolox") / "yolox_nano.pth"
+    torch.save({"start_epoch": 300, "model": dequantise(ref)}, path)
+    return path, np.load(reference / "vectors/third_party/yolox_nano_io.npz")
+
+
+def test_preprocess_matches_upstream_val_transform(nano_release):
+    _, io = nano_release
+    for i in (0, 1):
+        x, r = preprocess(io[f"in_image{i}_bgr_uint8"], 416)
+        np.testing.assert_array_equal(x, io["in_batch"][i])
+        assert r == pytest.approx(io["param_ratio"][i])
+
+
+def test_release_checkpoint_reproduces_the_upstream_forward_and_decoding(nano_release):
+    path, io = nano_release
     det = YoloxDetector("yolox-nano", path)
-    x = torch.rand(1, 3, 320, 320) * 255
+    x = torch.from_numpy(io["in_batch"])
     with torch.no_grad():
-        want = decode(ref(x))
-    torch.testing.assert_close(det.predictions(x), want)
+        got = det.predictions(x).numpy()
+        raw = torch.cat([lv.flatten(2) for lv in det.net(x)], 2).permute(0, 2, 1).numpy()
+    want = io["out_decoded"]
+    np.testing.assert_allclose(got[..., :4], want[..., :4], rtol=1e-4, atol=0.02)  # boxes, input pixels
+    np.testing.assert_allclose(got[..., 4:], want[..., 4:], atol=5e-4)  # objectness and class scores
+    np.testing.assert_allclose(raw[..., :4], io["out_raw_undecoded_reg"], rtol=1e-3, atol=1e-3)
+
+
+def test_person_boxes_are_upstream_postprocess_class_0_rows(nano_release):
+    """With conf 0.1 and NMS 0.6 (AlphaPose's setting), per-class NMS keeps exactly the person rows a
+    person-only detector must return; compared as sets (unrelated scores can nearly tie)."""
+    _, io = nano_release
+    for i in (0, 1):
+        boxes, obj = filter_rows(io["out_decoded"][i].astype(np.float32), YoloxSettings(inp_dim=416))
+        want = io[f"out_postprocess_nms0.6_img{i}"]
+        want = want[want[:, 6] == 0]
+        assert len(boxes) == len(want) > 0
+        o_got, o_want = np.lexsort(boxes.T[::-1]), np.lexsort(want[:, :4].T[::-1])
+        np.testing.assert_allclose(boxes[o_got], want[o_want, :4], rtol=1e-5, atol=1e-3)
+        np.testing.assert_allclose(obj[o_got], want[o_want, 4], atol=1e-6)
 
 
 def test_wrong_variant_checkpoint_is_refused_naming_the_right_one(tmp_path):

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from alphapose_ros.core.checkpoints import load_state_dict_strict
-from alphapose_ros.core.models.config import build_model, load_config
+from alphapose_ros.core.models.config import build_model
 from alphapose_ros.core.models.layers import DeformConv3x3
 
 
@@ -21,8 +21,8 @@ def _has_deform_conv() -> bool:
 
 needs_torchvision = pytest.mark.skipif(not _has_deform_conv(), reason="torchvision's deform_conv2d does not load "
                                        "here (torch 2.13 has no matching torchvision on PyPI)")
-DCN_YAML = "user-files/configs/halpe_136/resnet/256x192_res50_lr1e-3_2x-dcn-regression.yaml"
-PLAIN_YAML = "user-files/configs/halpe_136/resnet/256x192_res50_lr1e-3_2x-regression.yaml"
+DCN_LAYOUT = "halpe_136__resnet__256x192_res50_lr1e-3_2x-dcn-regression"
+PLAIN_LAYOUT = "halpe_136__resnet__256x192_res50_lr1e-3_2x-regression"
 
 
 @pytest.mark.skipif(_has_deform_conv(), reason="torchvision is installed: the model builds")
@@ -54,8 +54,8 @@ def test_deformable_conv_samples_where_the_offsets_point():
 
 @pytest.mark.reference
 @needs_torchvision
-def test_dcn_network_with_zero_offsets_equals_the_plain_network(reference):
-    dcn_cfg, plain_cfg = load_config(reference / DCN_YAML), load_config(reference / PLAIN_YAML)
+def test_dcn_network_with_zero_offsets_equals_the_plain_network(layout):
+    dcn_cfg, plain_cfg = layout(DCN_LAYOUT)[1], layout(PLAIN_LAYOUT)[1]
     torch.manual_seed(0)
     dcn = build_model(dcn_cfg).eval()
     state = dcn.state_dict()

@@ -2,35 +2,28 @@
 import numpy as np
 import pytest
 import torch
+from conftest import dequantise
 
 from alphapose_ros.core.checkpoints import load_state_dict_strict, normalise_state_dict
 from alphapose_ros.core.codecs.decode import decode_to_image
 from alphapose_ros.core.codecs.flip import flip_maps, merge_flipped
 from alphapose_ros.core.crop import crop_batch
-from alphapose_ros.core.models.config import build_model, load_config
+from alphapose_ros.core.models.config import build_model
 from alphapose_ros.core.skeletons import get_format
 
 pytestmark = pytest.mark.reference
 
-CASES = {
-    "fastpose50_coco17": "coco/resnet/256x192_res50_lr1e-3_1x.yaml",
-    "fastpose50_halpe136_regression": "halpe_136/resnet/256x192_res50_lr1e-3_2x-regression.yaml",
+CASES = {  # vector name -> the checkpoint layout of its config
+    "fastpose50_coco17": "coco__resnet__256x192_res50_lr1e-3_1x",
+    "fastpose50_halpe136_regression": "halpe_136__resnet__256x192_res50_lr1e-3_2x-regression",
 }
 
 
-def dequantise(ref: dict) -> dict:
-    """The reference weights file: float = q * 2**-exp, exact in float32."""
-    assert ref["format"] == "alphapose_ref_int8_pow2_v1"
-    out = {k: ref["q"][k].to(torch.float32) * (2.0 ** -ref["exp"][k]) for k in ref["q"]}
-    out.update(ref["ints"])
-    return {k: out[k] for k in ref["keys_in_order"]}
-
-
 @pytest.fixture(scope="module", params=sorted(CASES))
-def case(request, reference):
+def case(request, alphapose_files, layout):
     name = request.param
-    vec = reference / "vectors/model_forward"
-    cfg = load_config(reference / "user-files/configs" / CASES[name])
+    vec = alphapose_files / "vectors/model_forward"
+    _, cfg = layout(CASES[name])
     ref = torch.load(vec / f"{name}_weights_int8.pt", map_location="cpu", weights_only=True)
     model = build_model(cfg)
     load_state_dict_strict(model, normalise_state_dict(dequantise(ref)), cfg)

@@ -1,7 +1,10 @@
 """OSNet-AIN re-ID: architecture size, weights-file loading, embeddings through the pipeline."""
+import json
+
 import numpy as np
 import pytest
 import torch
+from conftest import dequantise
 
 from alphapose_ros.core.checkpoints import CheckpointError
 from alphapose_ros.core.reid.embedder import ReidEmbedder, load_osnet_ain
@@ -39,16 +42,40 @@ def test_embedding_is_512_d_and_independent_of_the_batch():
     torch.testing.assert_close(both[1:2], one, atol=1e-5, rtol=1e-4)
 
 
-def test_released_layout_loads_and_gives_the_same_embeddings(tmp_path, trained_like):
-    state = {"module." + k: v for k, v in trained_like.state_dict().items()}
-    path = tmp_path / "osnet_ain.pth"
-    torch.save({"state_dict": state, "epoch": 50, "rank1": 0.7}, path)
-    x = torch.rand(2, 3, 256, 192)
+def test_state_dict_is_the_upstream_layout_key_for_key(reference):
+    layout = json.loads((reference / "checkpoints/osnet_ain_x1_0.json").read_text())
+    m = OSNetAIN(num_classes=layout["num_classes"])
+    assert [(k, list(v.shape)) for k, v in m.state_dict().items()] == [
+        (k, v["shape"]) for k, v in layout["state_dict"].items()]
+    assert sum(p.numel() for p in m.parameters()) == layout["num_parameters"]
+
+
+@pytest.fixture(scope="module")
+def upstream_run(reference):
+    ref = torch.load(reference / "vectors/third_party/osnet_ain_x1_0_weights_int8.pt", weights_only=True)
+    return dequantise(ref), np.load(reference / "vectors/third_party/osnet_ain_x1_0_io.npz")
+
+
+@pytest.mark.parametrize("wrap", ["bare", "torchreid_engine"])
+def test_release_file_reproduces_the_upstream_embeddings(upstream_run, tmp_path, wrap):
+    """The upstream run's weights saved as the release may be (a bare state_dict, or torchreid's
+    engine checkpoint with DataParallel prefixes) give the upstream features, L2-normalised."""
+    state, io = upstream_run
+    blob = state if wrap == "bare" else {"state_dict": {"module." + k: v for k, v in state.items()}, "epoch": 50}
+    torch.save(blob, tmp_path / "osnet_ain.pth")
+    emb = ReidEmbedder.from_file(tmp_path / "osnet_ain.pth")
+    for x, want in (("in_batch", "out_features_l2"), ("in_batch_256x192", "out_features_l2_256x192")):
+        np.testing.assert_allclose(emb(torch.from_numpy(io[x])), io[want], atol=1e-4)
+
+
+def test_features_and_feature_maps_match_upstream(upstream_run):
+    state, io = upstream_run
+    m = OSNetAIN(num_classes=4101).eval()
+    m.load_state_dict(state)
+    x = torch.from_numpy(io["in_batch"])
     with torch.no_grad():
-        want = torch.nn.functional.normalize(trained_like(x), dim=1).numpy()
-    got = ReidEmbedder.from_file(path)(x)
-    np.testing.assert_allclose(got, want, atol=1e-5)
-    np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-6)
+        np.testing.assert_allclose(m(x).numpy(), io["out_features"], rtol=1e-3, atol=2e-4)
+        np.testing.assert_allclose(m.classifier(m(x)).numpy(), io["out_classifier_logits"], rtol=1e-3, atol=2e-3)
 
 
 def test_wrong_file_names_the_mismatch_and_what_it_looks_like(tmp_path, trained_like):
