@@ -16,45 +16,23 @@ from launch.actions import DeclareLaunchArgument, OpaqueFunction
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 
-from alphapose_ros.ros.graph import GraphOptions, container_flags, plan
-
-ARGUMENTS = (
-    ("image", "image", "camera image topic"),
-    ("preset", "cpu", "parameter overlay from config/presets: cpu | gpu_halpe136 | gpu_coco17 | none"),
-    ("params_file", "", "node parameters (YAML; default: the package's config/pipeline.yaml)"),
-    ("device", "", "cpu or cuda[:N] for every model (default: as the parameter files say)"),
-    ("use_composition", "true", "all stages in one process (true) or one process per node"),
-    ("tracking", "true", "track people (false: poses without IDs on the poses topic)"),
-    ("visualization", "true", "annotated image and RViz markers"),
-    ("namespace", "", "namespace of every node and topic"),
-    ("use_sim_time", "false", "use /clock (bag replay)"),
-    ("autostart", "true", "configure and activate the managed nodes on start-up"),
-    ("camera_reliable", "false", "subscribe to the camera reliably (a reliable camera with large images)"),
-    ("log_level", "info", "logging level"),
-)
+from alphapose_ros.ros.graph import LAUNCH_ARGUMENTS, container_flags, launch_options, plan
 
 
 def _nodes(context):
     def arg(name: str) -> str:
         return LaunchConfiguration(name).perform(context)
 
-    def flag(name: str) -> bool:
-        return arg(name).lower() in ("true", "1", "yes")
-
-    o = GraphOptions(image=arg("image"), preset=arg("preset"), params_file=arg("params_file"), device=arg("device"),
-                     tracking=flag("tracking"), visualization=flag("visualization"),
-                     use_sim_time=flag("use_sim_time"), autostart=flag("autostart"), namespace=arg("namespace"),
-                     camera_reliable=flag("camera_reliable"))
+    o = launch_options(arg)
     p = plan(o, get_package_share_directory("alphapose_ros"))
     common = dict(package="alphapose_ros", namespace=o.namespace, output="screen",
                   parameters=[*p.parameter_files, p.parameters], remappings=list(p.remappings),
                   ros_arguments=["--log-level", arg("log_level")])
-    if flag("use_composition"):  # no name= here: it would rename every node of the process
+    if arg("use_composition").lower() in ("true", "1", "yes"):  # no name= here: it would rename every node
         return [Node(executable="pipeline", arguments=container_flags(p), **common)]
     return [Node(executable=s.executable, name=s.name, **common) for s in p.nodes]
 
 
 def generate_launch_description():
-    return LaunchDescription([DeclareLaunchArgument(n, default_value=d, description=h) for n, d, h in ARGUMENTS]
+    return LaunchDescription([DeclareLaunchArgument(n, default_value=d, description=h) for n, d, h in LAUNCH_ARGUMENTS]
                              + [OpaqueFunction(function=_nodes)])
-

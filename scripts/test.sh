@@ -10,6 +10,15 @@ bash "$ROOT/scripts/setup.sh"
 set +u
 # shellcheck disable=SC1091
 source "$ROOT/scripts/env.sh"
+# The upstream ROS 2 launch tools and message_filters, where the system has none (ROS 2 from PyPI
+# wheels) and they sit beside the clone (the project's CI: ../shared/ros-python). Tests that need them
+# skip without them.
+tools="${ALPHAPOSE_ROS_SHARED:-$ROOT/../shared}/ros-python"
+if ! python -c "import launch_ros, message_filters" 2>/dev/null && [ -f "$tools/install.sh" ]; then
+  target="${ALPHAPOSE_ROS_TOOLS:-$HOME/.cache/alphapose_ros/ros-python}"
+  bash "$tools/install.sh" "$target" | sed 's/^/[test] /'
+  source "$target/setup.bash"
+fi
 set -u
 args=()
 for a in "$@"; do

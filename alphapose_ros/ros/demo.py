@@ -91,9 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"alphapose-demo: {out / 'poses_bag'} exists; remove it or pass another --out", file=sys.stderr)
         return 2
     out.mkdir(parents=True, exist_ok=True)
-    # the clip's camera publishes reliably: large frames get through (best effort can lose them)
-    p = plan(GraphOptions(image=CAMERA, preset=a.preset, params_file=a.params_file, camera_reliable=True),
-             share_dir())
+    # default camera QoS, as a user runs it: the nodes match the clip camera's reliable publisher
+    p = plan(GraphOptions(image=CAMERA, preset=a.preset, params_file=a.params_file), share_dir())
     log = open(out / "graph.log", "w")
     procs = [subprocess.Popen(c, stdout=log, stderr=subprocess.STDOUT) for c in commands(p, a.separate)]
     import rclpy

@@ -113,8 +113,8 @@ class StageMonitor:
                                                    else " (compatible: are they publishing?)")
             if not problems and self.qos.reliability == ReliabilityPolicy.BEST_EFFORT and any(
                     p.qos_profile.reliability == ReliabilityPolicy.RELIABLE for p in pubs):
-                why += ("; large images can be lost whole over best-effort delivery: with a reliable publisher "
-                        "set camera_reliable:=true")
+                why += ("; large images can be lost whole over best-effort delivery, and with publishers of both "
+                        "kinds the subscription stays best effort: set camera_reliable:=true")
         self.warning = (f"no input on {self.topic} for {self.no_input_warn_s:g} s: this node subscribes with "
                         f"QoS {want}; {why}")
         self.node.get_logger().warning(self.warning)

@@ -49,6 +49,35 @@ class GraphOptions:
     namespace: str = ""
 
 
+# The launch file's arguments (name, default, description); each maps to one GraphOptions field (or, for
+# use_composition and log_level, to how the processes are started) and to one runner flag.
+LAUNCH_ARGUMENTS = (
+    ("image", "image", "camera image topic"),
+    ("preset", "cpu", "parameter overlay from config/presets: cpu | gpu_halpe136 | gpu_coco17 | none"),
+    ("params_file", "", "node parameters (YAML; default: the package's config/pipeline.yaml)"),
+    ("device", "", "cpu or cuda[:N] for every model (default: as the parameter files say)"),
+    ("use_composition", "true", "all stages in one process (true) or one process per node"),
+    ("tracking", "true", "track people (false: poses without IDs on the poses topic)"),
+    ("visualization", "true", "annotated image and RViz markers"),
+    ("namespace", "", "namespace of every node and topic"),
+    ("use_sim_time", "false", "use /clock (bag replay)"),
+    ("autostart", "true", "configure and activate the managed nodes on start-up"),
+    ("camera_reliable", "false", "always subscribe to the camera reliably (default: match the camera's publishers)"),
+    ("log_level", "info", "logging level of every node"),
+)
+
+
+def launch_options(arg) -> GraphOptions:
+    """GraphOptions from launch-argument strings (`arg(name) -> str`), as the launch file reads them."""
+    def flag(name: str) -> bool:
+        return arg(name).lower() in ("true", "1", "yes")
+
+    return GraphOptions(image=arg("image"), preset=arg("preset"), params_file=arg("params_file"), device=arg("device"),
+                        tracking=flag("tracking"), visualization=flag("visualization"),
+                        use_sim_time=flag("use_sim_time"), autostart=flag("autostart"), namespace=arg("namespace"),
+                        camera_reliable=flag("camera_reliable"))
+
+
 @dataclass(frozen=True)
 class GraphPlan:
     nodes: tuple[NodeSpec, ...]

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 from rclpy.exceptions import InvalidParameterValueException
@@ -52,24 +54,39 @@ class SkipLog:
 
 
 def run_nodes(factories, args=None, threads: int | None = None) -> None:
-    """rclpy.init, build the nodes, spin them on one multi-threaded executor until Ctrl-C."""
+    """A node process's main: rclpy.init, build the nodes, spin them on one multi-threaded executor until
+    SIGINT or SIGTERM, destroy them, then end the process.
+
+    Shutdown is quiet and quick however it is asked for (Ctrl-C on a terminal, SIGINT to the whole process
+    group from a script or launch, SIGTERM): the signals only set a flag the spin loop checks, so a second
+    signal during clean-up (launch forwards SIGINT to nodes that already got it from the group) cannot
+    raise in the middle of it; the process exits 0 without the interpreter's final teardown (seconds of
+    garbage collection of torch and DDS objects on a loaded machine), inside launch's grace period."""
     import rclpy
     from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+    from rclpy.signals import SignalHandlerOptions
 
-    rclpy.init(args=args)
-    nodes = []
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    nodes, code = [], 0
     try:
         nodes = [f() for f in factories]
         ex = MultiThreadedExecutor(num_threads=threads or max(2, len(nodes)))
         for n in nodes:
             ex.add_node(n)
-        ex.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
+        while not stop.is_set() and rclpy.ok():
+            ex.spin_once(timeout_sec=0.1)
+    except ExternalShutdownException:
         pass
     except ValueError as e:  # a parameter out of range: one line, not a traceback
         print(f"alphapose_ros: {e}", file=sys.stderr)
-        raise SystemExit(2) from None
+        code = 2
     finally:
         for n in nodes:
             n.destroy_node()
         rclpy.try_shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -6,6 +6,8 @@ Offline replay uses reliable delivery and a depth large enough to lose nothing.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from rclpy.qos import (DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy,
                        qos_profile_sensor_data)
 
@@ -26,8 +28,47 @@ def declare_camera_reliable(node) -> bool:
     """The `camera_reliable` parameter of every node that reads the camera."""
     from alphapose_ros.ros.node_utils import declare
 
-    return declare(node, "camera_reliable", False, "subscribe to the camera reliably (the camera must publish "
-                   "reliably): large images can be lost whole over best-effort DDS")
+    return declare(node, "camera_reliable", False, "always subscribe to the camera reliably; false: match the "
+                   "camera's publishers (reliable when all of them are, else best effort)")
+
+
+def publishers_reliable(node, topic: str) -> bool | None:
+    """True when every publisher of `topic` is reliable, False when any is best effort, None with none."""
+    pubs = node.get_publishers_info_by_topic(node.resolve_topic_name(topic))
+    if not pubs:
+        return None
+    return all(p.qos_profile.reliability == ReliabilityPolicy.RELIABLE for p in pubs)
+
+
+class CameraSubscription:
+    """Keeps a camera subscription's reliability matched to the camera's publishers, as a camera user
+    expects: reliable publishers get a reliable subscription (over best effort, DDS can lose large
+    frames whole), best-effort ones a best-effort subscription (a reliable one would receive nothing).
+    Until a publisher appears it subscribes best effort, which both kinds can feed, and checks the
+    publishers every `period` seconds, re-subscribing through `subscribe(qos)` when they change.
+    `reliable` forces a reliable subscription (the camera_reliable parameter)."""
+
+    def __init__(self, node, topic: str, depth: int, reliable: bool, subscribe: Callable[[QoSProfile], None],
+                 period: float = 0.5):
+        self.node, self.topic, self.depth, self.forced = node, topic, depth, reliable
+        self.subscribe = subscribe
+        self.qos = camera_qos(depth, reliable or bool(publishers_reliable(node, topic)))
+        self.timer = None if reliable else node.create_timer(period, self.check)
+        subscribe(self.qos)
+
+    def check(self) -> None:
+        want = publishers_reliable(self.node, self.topic)
+        if want is None or want == (self.qos.reliability == ReliabilityPolicy.RELIABLE):
+            return
+        self.qos = camera_qos(self.depth, want)
+        self.node.get_logger().info(f"camera {self.node.resolve_topic_name(self.topic)}: publishers are "
+                                    f"{'reliable' if want else 'best effort'}; subscribing to match")
+        self.subscribe(self.qos)
+
+    def close(self) -> None:
+        if self.timer is not None:
+            self.node.destroy_timer(self.timer)
+            self.timer = None
 
 
 OFFLINE_DEPTH = 1000

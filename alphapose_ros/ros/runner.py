@@ -1,8 +1,8 @@
 """Start the pipeline graph without the `launch` package (not installable everywhere): the
 same nodes, parameter files and remappings as launch/pipeline.launch.py, from ros/graph.py.
 
-    python -m alphapose_ros.ros.runner [--image /camera/image_raw] [--preset cpu] [--separate]
-        [--no-tracking] [--no-visualization] [--device cuda] [--use-sim-time] [--namespace ns]
+    alphapose-pipeline [--image /camera/image_raw] [--preset cpu] [--separate] [--no-tracking]
+        [--no-visualization] [--device cuda] [--use-sim-time] [--namespace ns] [--log-level info]
 
 Composed (default): the `pipeline` container in this process. --separate: one process per
 node (the `ros2 run` executables), stopped together on Ctrl-C or when one of them exits.
@@ -13,7 +13,7 @@ import argparse
 import signal
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 from alphapose_ros.ros.graph import PRESETS, GraphOptions, GraphPlan, container_flags, plan, ros_arguments
@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="subscribe to the camera reliably (for a reliable camera with large images)")
     ap.add_argument("--no-autostart", action="store_true", help="leave managed nodes unconfigured")
     ap.add_argument("--namespace", default="", help="namespace of every node and topic")
+    ap.add_argument("--log-level", default="info", choices=("debug", "info", "warn", "error", "fatal"),
+                    help="logging level of every node")
     return ap
 
 
@@ -61,10 +63,11 @@ def options(a: argparse.Namespace) -> GraphOptions:
                         camera_reliable=a.camera_reliable)
 
 
-def commands(p: GraphPlan, separate: bool, namespace: str = "") -> list[list[str]]:
+def commands(p: GraphPlan, separate: bool, namespace: str = "", log_level: str = "info") -> list[list[str]]:
     """The command line of every process the plan needs."""
     exe = executables_dir()
     ros = ros_arguments(p, namespace)
+    ros[1:1] = ["--log-level", log_level]
     if not separate:
         return [[sys.executable, str(exe / "pipeline"), *container_flags(p), *ros]]
     return [[sys.executable, str(exe / s.executable), *ros[:1], "-r", f"__node:={s.name}", *ros[1:]]
@@ -90,21 +93,25 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         print(f"alphapose-pipeline: {e}", file=sys.stderr)
         return 2
-    cmds = commands(p, a.separate, a.namespace)
+    cmds = commands(p, a.separate, a.namespace, a.log_level)
     if not a.separate:
         from alphapose_ros.ros.container import main as container
 
         container(cmds[0][1:])
         return 0
+    stop = threading.Event()  # SIGINT or SIGTERM: stop every node, then exit
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
     procs = [subprocess.Popen(c) for c in cmds]
-    try:
-        while all(pr.poll() is None for pr in procs):
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        stop_processes(procs)
-    return max((pr.returncode or 0) for pr in procs)
+    while not stop.is_set() and all(pr.poll() is None for pr in procs):
+        stop.wait(0.5)
+    ended = [(Path(c[1]).name, pr.returncode) for c, pr in zip(cmds, procs) if pr.poll() is not None]
+    stop_processes(procs)
+    if ended and not stop.is_set():  # a node ended by itself: the graph is incomplete, say so
+        print("alphapose-pipeline: " + ", ".join(f"{n} exited with code {rc}" for n, rc in ended)
+              + "; stopped the other nodes", file=sys.stderr)
+        return 1
+    return 0 if all(pr.returncode == 0 for pr in procs) else 1
 
 
 if __name__ == "__main__":

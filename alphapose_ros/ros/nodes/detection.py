@@ -18,7 +18,7 @@ from alphapose_ros.ros.diagnostics import StageMonitor, declare_no_input_warning
 from alphapose_ros.core.io.image_msgs import ImageError, compressed_to_bgr
 from alphapose_ros.ros.images import to_bgr
 from alphapose_ros.ros.node_utils import SkipLog, declare, declare_path
-from alphapose_ros.ros.qos import camera_qos, declare_camera_reliable, stage_qos
+from alphapose_ros.ros.qos import CameraSubscription, declare_camera_reliable, stage_qos
 
 
 class DetectionNode(LifecycleNode):
@@ -48,6 +48,7 @@ class DetectionNode(LifecycleNode):
         self.detector = None
         self.pub = None
         self.sub = None
+        self.camera: CameraSubscription | None = None
         if self.p["autostart"]:
             self.trigger_configure()
             self.trigger_activate()
@@ -69,16 +70,26 @@ class DetectionNode(LifecycleNode):
 
     def on_activate(self, state) -> TransitionCallbackReturn:
         p = self.p
-        in_qos = stage_qos(1, offline=True) if p["offline"] else camera_qos(1, p["camera_reliable"])
         if p["detector"] == "external":
-            topic, in_qos = "detections_in", stage_qos(10, p["offline"])
-            self.sub = self.create_subscription(Detection2DArray, topic, self._on_external, in_qos)
+            topic, msg_type, callback = "detections_in", Detection2DArray, self._on_external
         elif p["compressed"]:
-            topic = "image/compressed"
-            self.sub = self.create_subscription(CompressedImage, topic, self._on_compressed, in_qos)
+            topic, msg_type, callback = "image/compressed", CompressedImage, self._on_compressed
         else:
-            topic = "image"
-            self.sub = self.create_subscription(Image, topic, self._on_image, in_qos)
+            topic, msg_type, callback = "image", Image, self._on_image
+
+        def subscribe(qos) -> None:
+            if self.sub is not None:
+                self.destroy_subscription(self.sub)
+            self.sub = self.create_subscription(msg_type, topic, callback, qos)
+            if self.monitor is not None:
+                self.monitor.qos = qos
+
+        if p["detector"] == "external" or p["offline"]:
+            in_qos = stage_qos(10 if p["detector"] == "external" else 1, p["offline"])
+            subscribe(in_qos)
+        else:  # a camera: match its publishers' reliability
+            self.camera = CameraSubscription(self, topic, 1, p["camera_reliable"], subscribe)
+            in_qos = self.camera.qos
         if self.monitor is None:
             self.monitor = StageMonitor(self, "detection", topic, in_qos, no_input_warn_s=p["no_input_warn_s"],
                                         drops=lambda: self.skip.total)
@@ -86,6 +97,9 @@ class DetectionNode(LifecycleNode):
         return super().on_activate(state)
 
     def on_deactivate(self, state) -> TransitionCallbackReturn:
+        if self.camera is not None:
+            self.camera.close()
+            self.camera = None
         if self.sub is not None:
             self.destroy_subscription(self.sub)
             self.sub = None

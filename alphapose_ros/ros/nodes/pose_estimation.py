@@ -32,7 +32,8 @@ from alphapose_ros.ros.diagnostics import StageMonitor, declare_no_input_warning
 from alphapose_ros.core.io.image_msgs import ImageError
 from alphapose_ros.ros.images import to_bgr
 from alphapose_ros.ros.node_utils import SkipLog, declare, declare_path
-from alphapose_ros.ros.qos import OFFLINE_DEPTH, camera_qos, declare_camera_reliable, latched_qos, stage_qos
+from alphapose_ros.ros.qos import (OFFLINE_DEPTH, CameraSubscription, declare_camera_reliable, latched_qos,
+                                  stage_qos)
 from alphapose_ros.ros.sync import StampPairer, stamp_key
 
 
@@ -73,6 +74,7 @@ class PoseEstimationNode(LifecycleNode):
         self.monitor: StageMonitor | None = None
         self.estimator: PoseEstimator | None = None
         self.subs = []
+        self.camera: CameraSubscription | None = None
         # offline, a burst of images may arrive long before their (slower) detections: keep them all
         self.pairer = StampPairer(self._enqueue, OFFLINE_DEPTH if self.p["offline"] else self.p["sync_queue"])
         self._pending: deque = deque(maxlen=None if self.p["offline"] else 1)
@@ -113,8 +115,21 @@ class PoseEstimationNode(LifecycleNode):
         self._running = True
         self._worker = threading.Thread(target=self._work, name="pose_inference", daemon=True)
         self._worker.start()
-        image_qos = stage_qos(1, True) if offline else camera_qos(self.p["sync_queue"], self.p["camera_reliable"])
-        self.subs = self._pair_subscriptions(image_qos, stage_qos(self.p["sync_queue"], offline))
+        det_qos = stage_qos(self.p["sync_queue"], offline)
+
+        def subscribe(image_qos) -> None:
+            for sub in self.subs:
+                self.destroy_subscription(sub)
+            self.subs = self._pair_subscriptions(image_qos, det_qos)
+            if self.monitor is not None:
+                self.monitor.qos = image_qos
+
+        if offline:
+            image_qos = stage_qos(1, True)
+            subscribe(image_qos)
+        else:  # a camera: match its publishers' reliability
+            self.camera = CameraSubscription(self, "image", self.p["sync_queue"], self.p["camera_reliable"], subscribe)
+            image_qos = self.camera.qos
         if self.monitor is None:
             self.monitor = StageMonitor(self, "pose estimation", "image", image_qos,
                                         no_input_warn_s=self.p["no_input_warn_s"],
@@ -142,6 +157,9 @@ class PoseEstimationNode(LifecycleNode):
             self._enqueue(image, dets)
 
     def on_deactivate(self, state) -> TransitionCallbackReturn:
+        if self.camera is not None:
+            self.camera.close()
+            self.camera = None
         for s in self.subs:
             self.destroy_subscription(s)
         self.subs = []

@@ -17,7 +17,7 @@ from alphapose_ros.ros.conversions import msg_to_poses
 from alphapose_ros.core.io.image_msgs import ImageError, bgr_to_image
 from alphapose_ros.ros.images import to_bgr
 from alphapose_ros.ros.node_utils import SkipLog, declare
-from alphapose_ros.ros.qos import camera_qos, declare_camera_reliable, stage_qos
+from alphapose_ros.ros.qos import CameraSubscription, declare_camera_reliable, stage_qos
 from alphapose_ros.ros.sync import StampPairer, stamp_key
 
 
@@ -36,10 +36,20 @@ class VisualizerNode(Node):
         q = stage_qos(depth, offline)
         self.img_pub = self.create_publisher(Image, "image_annotated", q)
         self.marker_pub = self.create_publisher(MarkerArray, "markers", q)
-        self.create_subscription(Image, "image", lambda m: self.pairer.add_first(m, stamp_key(m.header)),
-                                 stage_qos(1, True) if offline else camera_qos(10, declare_camera_reliable(self)))
+        self.image_sub = None
+        reliable = declare_camera_reliable(self)
+        if offline:
+            self._subscribe_image(stage_qos(1, True))
+        else:  # a camera: match its publishers' reliability
+            self.camera = CameraSubscription(self, "image", 10, reliable, self._subscribe_image)
         self.create_subscription(WholeBodyPoseArray, "poses", lambda m: self.pairer.add_second(m, stamp_key(m.header)),
                                  q)
+
+    def _subscribe_image(self, qos) -> None:
+        if self.image_sub is not None:
+            self.destroy_subscription(self.image_sub)
+        self.image_sub = self.create_subscription(Image, "image", lambda m: self.pairer.add_first(m, stamp_key(m.header)),
+                                                  qos)
 
     def _on_pair(self, image: Image, poses_msg: WholeBodyPoseArray) -> None:
         try:
