@@ -18,7 +18,7 @@ REQUIRE_SHARED = os.environ.get("ALPHAPOSE_ROS_REQUIRE_SHARED") == "1"
 
 def skip_without_shared(what: str) -> None:
     """Skip (a user's clone) or fail (CI, where ../shared must be present) for a missing ../shared item."""
-    msg = f"{what} not found under {SHARED} (AlphaPose's own files; only the project's CI has them)"
+    msg = f"{what} not found (the project's CI has it in {SHARED})"
     if REQUIRE_SHARED:
         pytest.fail(f"{msg}: ALPHAPOSE_ROS_REQUIRE_SHARED=1 forbids skipping")
     pytest.skip(msg)
@@ -67,7 +67,7 @@ def alphapose_files() -> Path:
     """../shared/reference, for AlphaPose's user files (user-files/) and the full-model vectors."""
     root = SHARED / "reference"
     if not (root / "user-files").is_dir():
-        skip_without_shared("AlphaPose's config files (reference/user-files)")
+        skip_without_shared("AlphaPose's own config files (reference/user-files)")
     return root
 
 
@@ -87,6 +87,16 @@ def ros_msgs():
 def vision_msgs(ros_msgs):
     """vision_msgs.msg: the system's, or the repository's copy that scripts/setup.sh builds."""
     return pytest.importorskip("vision_msgs.msg", reason="vision_msgs not built: run `bash scripts/setup.sh`")
+
+
+@pytest.fixture(scope="session")
+def message_filters(ros_msgs):
+    """The real message_filters: a ROS 2 installation's, or in CI the upstream one from ../shared/ros-python."""
+    try:
+        import message_filters
+    except ImportError:
+        skip_without_shared("message_filters (a ROS 2 installation's, or ros-python/ sourced by scripts/test.sh)")
+    return message_filters
 
 
 @pytest.fixture()

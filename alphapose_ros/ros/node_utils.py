@@ -1,6 +1,7 @@
 """Shared node plumbing: declared parameters with descriptions, log-once for bad input."""
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import sys
@@ -53,6 +54,16 @@ class SkipLog:
         return sum(self.counts.values())
 
 
+def stop_with_parent() -> None:
+    """Linux: have the kernel send this process SIGTERM when the process that started it ends. Upstream
+    launch, itself sent SIGTERM (docker stop, a supervisor), exits without stopping its nodes; this way
+    they stop cleanly instead of running on as orphans."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux
+        pass
+
+
 def run_nodes(factories, args=None, threads: int | None = None) -> None:
     """A node process's main: rclpy.init, build the nodes, spin them on one multi-threaded executor until
     SIGINT or SIGTERM, destroy them, then end the process.
@@ -69,6 +80,7 @@ def run_nodes(factories, args=None, threads: int | None = None) -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    stop_with_parent()
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     nodes, code = [], 0
     try:

@@ -1,0 +1,64 @@
+"""The real `ros2 launch alphapose_ros pipeline.launch.py` (upstream launch and launch_ros; in CI from
+../shared/ros-python): every documented argument is listed; with default and changed arguments a camera's
+frames come out as tracked poses with the camera's headers; and every way a launch is stopped ends every
+process cleanly, with no traceback and exit code 0, inside launch's grace period."""
+import os
+import subprocess
+
+import pytest
+from conftest import skip_without_shared
+
+from alphapose_ros.cli.bench_launch import GRACE_S, clip, has_ros2_launch, launch_command, run
+from alphapose_ros.ros.graph import LAUNCH_ARGUMENTS
+
+pytestmark = pytest.mark.ros
+
+
+@pytest.fixture(scope="module")
+def ros2_launch(vision_msgs):
+    if not has_ros2_launch():
+        skip_without_shared("the `ros2` command with launch_ros (a ROS 2 installation's, or ros-python/ "
+                            "sourced by scripts/test.sh)")
+
+
+def test_show_args_lists_every_launch_argument(ros2_launch):
+    out = subprocess.run(launch_command(["--show-args"]), capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    for name, default, _ in LAUNCH_ARGUMENTS:
+        assert f"'{name}':" in out.stdout, name
+        if default:
+            assert f"(default: '{default}')" in out.stdout.split(f"'{name}':", 1)[1].split("'", 3)[0] + \
+                out.stdout.split(f"'{name}':", 1)[1][:400], name
+
+
+CASES = [  # launch arguments, camera topic, poses topic, camera reliability, how it is stopped
+    pytest.param([], "/image", "/poses", True, "terminal", id="defaults-reliable-camera-ctrl-c"),
+    pytest.param(["use_composition:=false"], "/image", "/poses", False, "group",
+                 id="separate-processes-best-effort-camera-group-sigint"),
+    pytest.param(["tracking:=false", "image:=/cam/image_raw"], "/cam/image_raw", "/poses", True, "sigterm",
+                 id="no-tracking-remapped-image-sigterm"),
+    pytest.param(["namespace:=robot1"], "/robot1/image", "/robot1/poses", False, "group",
+                 id="namespace-group-sigint"),
+]
+
+
+@pytest.mark.parametrize("args, image, poses, reliable, how", CASES)
+def test_launched_graph_tracks_camera_frames_and_stops_cleanly(ros2_launch, footage, mediapipe_models,
+                                                              args, image, poses, reliable, how):
+    # best effort: frames that fit Fast DDS's default shared-memory segment (larger ones need the camera's
+    # process to use config/dds/fastdds_large_images.xml, measured by bench_launch)
+    frames = clip(12, None if reliable else (480, 360))
+    r = run(launch_command(args), frames, 4.0, reliable, how, domain=40 + (os.getpid() + len(args)) % 60,
+            image_topic=image, poses_topic=poses)
+    log = r.pop("log")
+    assert r["graph_up"], log[-3000:]
+    assert r["poses_out"] >= r["frames_in"] // 2, (r, log[-3000:])  # live queues may drop some, not most
+    assert r["headers_match"] and r["people_per_message"] > 0, r
+    if "tracking:=false" in args:
+        assert r["track_ids"] == [-1], r
+    else:
+        assert r["track_ids"] and min(r["track_ids"]) >= 0, r
+    # upstream launch ends itself by SIGTERM's default action (-15) and leaves its nodes to stop on their own
+    assert r["exit_code"] == (-15 if how == "sigterm" else 0) and r["processes_left"] == 0, (r, log[-3000:])
+    assert r["tracebacks"] == 0 and r["process_died"] == 0, log[-3000:]
+    assert r["stop_seconds"] < GRACE_S, r
