@@ -75,3 +75,8 @@ def test_documented_command_exists_and_its_flags_parse(line, monkeypatch):
         assert words[2] == "alphapose_ros" and (REPO / "scripts/nodes" / words[3]).is_file(), words[3]
     else:
         assert head in OTHER_TOOLS, f"unknown command {head!r}: teach this test to check it"
+
+
+def test_docs_table_lists_exactly_the_launch_arguments():
+    documented = re.findall(r"^\| `(\w+)` \| ", (REPO / "docs/ros.md").read_text(), re.M)
+    assert documented == [name for name, _, _ in LAUNCH_ARGUMENTS]
