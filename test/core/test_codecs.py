@@ -44,7 +44,9 @@ def test_sikr_decode_matches_reference_with_and_without_flip(reference, k):
     np.testing.assert_allclose((s + s2) / 2, d["out_sigmoid_scores_with_flip"][..., 0], rtol=1e-6)
     if k == 136:
         xy, s = decode_to_image(logits, boxes, "integral", norm="softmax")
-        np.testing.assert_allclose(xy, d["out_softmax_coords"], rtol=0, atol=2e-4)
+        # float32 sums over 3,072 map cells: the reduction order of the CPU's kernels moves a
+        # 400 px coordinate by up to 3e-4 px (seen on an AMD EPYC without AVX-512), 1e-6 of it
+        np.testing.assert_allclose(xy, d["out_softmax_coords"], rtol=1e-6, atol=2e-4)
         np.testing.assert_array_equal(s, 1.0)
 
 
