@@ -248,16 +248,19 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["FASTDDS_DEFAULT_PROFILES_FILE"] = str(Path(a.camera_profile).resolve())
     w, h = (int(v) for v in a.size.split("x"))
     frames = clip(a.frames, (w, h))
-    cmd = launch_command([]) if has_ros2_launch() else runner_command()
-    if not has_ros2_launch():
+    launch = has_ros2_launch()
+    cmd = launch_command([]) if launch else runner_command()
+    if not launch:
         print("no `ros2 launch` here: starting the same graph with alphapose-pipeline")
     runs = []
     env = {k: v for k, v in os.environ.items() if k != "FASTDDS_DEFAULT_PROFILES_FILE"}  # the graph: defaults
     for i, (camera, how) in enumerate((c, s) for c in a.cameras.split(",") for s in a.stops.split(",")):
         r = run(cmd, frames, a.rate, camera == "reliable", how, domain=150 + (os.getpid() + i) % 80, env=env)
         runs.append(r)
-        print(f"{a.size} {camera:>11} camera{' (profile)' if a.camera_profile else ''}, stop by {how:>7}: frames in {r['frames_in']}, tracked pose messages out "
-              f"{r['poses_out']}, headers match {r.get('headers_match')}, {r.get('people_per_message', 0)} people "
+        profile = " (profile)" if a.camera_profile else ""
+        print(f"{a.size} {camera:>11} camera{profile}, stop by {how:>7}: frames in {r['frames_in']}, "
+              f"tracked pose messages out {r['poses_out']}, headers match {r.get('headers_match')}, "
+              f"{r.get('people_per_message', 0)} people "
               f"per message | stop {r['stop_seconds']} s (launch grace {GRACE_S:g} s), exit code {r['exit_code']}, "
               f"tracebacks {r['tracebacks']}, 'process has died' {r['process_died']}, processes left "
               f"{r['processes_left']}", flush=True)

@@ -48,8 +48,8 @@ class VisualizerNode(Node):
     def _subscribe_image(self, qos) -> None:
         if self.image_sub is not None:
             self.destroy_subscription(self.image_sub)
-        self.image_sub = self.create_subscription(Image, "image", lambda m: self.pairer.add_first(m, stamp_key(m.header)),
-                                                  qos)
+        self.image_sub = self.create_subscription(
+            Image, "image", lambda m: self.pairer.add_first(m, stamp_key(m.header)), qos)
 
     def _on_pair(self, image: Image, poses_msg: WholeBodyPoseArray) -> None:
         try:
