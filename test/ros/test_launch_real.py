@@ -46,11 +46,13 @@ def test_launched_graph_tracks_camera_frames_and_stops_cleanly(ros2_launch, foot
     # best effort: frames that fit Fast DDS's default shared-memory segment (larger ones need the camera's
     # process to use config/dds/fastdds_large_images.xml, measured by bench_launch)
     frames = clip(12, None if reliable else (480, 360))
-    r = run(launch_command(args), frames, 4.0, reliable, how, domain=40 + (os.getpid() + len(args)) % 60,
+    # 2 Hz: inside what the graph keeps up with on 2 loaded cores, so a missing frame means lost input, not
+    # a live queue dropping a frame it had no time for (bench_launch measures 4 Hz)
+    r = run(launch_command(args), frames, 2.0, reliable, how, domain=40 + (os.getpid() + len(args)) % 60,
             image_topic=image, poses_topic=poses)
     log = r.pop("log")
     assert r["graph_up"], log[-3000:]
-    assert r["poses_out"] >= r["frames_in"] // 2, (r, log[-3000:])  # live queues may drop some, not most
+    assert 3 * r["poses_out"] >= 2 * r["frames_in"], (r, log[-3000:])
     assert r["headers_match"] and r["people_per_message"] > 0, r
     if "tracking:=false" in args:
         assert r["track_ids"] == [-1], r
