@@ -25,6 +25,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sha256", help="expected checksum (overrides the manifest's)")
     ap.add_argument("--cache", type=Path, help=f"cache folder (default {cache_dir()})")
     a = ap.parse_args(argv)
+    if a.cache is not None and a.cache.exists() and not a.cache.is_dir():
+        print(f"alphapose-download: --cache {a.cache} is a file, not a folder", file=sys.stderr)
+        return 2
+    if a.from_file and not Path(a.from_file).expanduser().is_file():
+        print(f"alphapose-download: --from-file {a.from_file}: no such file", file=sys.stderr)
+        return 2
     try:
         entries = load_manifest()
         if a.list or not a.name:
@@ -43,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
                   + f"\nthen run: alphapose-download {e.name} --from-file <file>", file=sys.stderr)
             return 2
         path = install(e, url=a.url, from_file=a.from_file, sha256=a.sha256, cache=a.cache)
-    except ModelZooError as err:
+    except (ModelZooError, OSError) as err:
         print(f"alphapose-download: {err}", file=sys.stderr)
         return 1
     print(f"{e.name}: verified and cached at {path}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -26,10 +27,12 @@ def main(argv: list[str] | None = None) -> int:
     from alphapose_ros.core.training.evaluate import keypoint_stats
 
     try:
+        if a.out and (a.out.is_dir() or not os.access(a.out.parent, os.W_OK)):
+            raise ValueError(f"cannot write the figures to {a.out}")  # found out before evaluating
         sigmas = get_format(a.format).oks_sigmas
         if sigmas is None:
             raise ValueError(f"format {a.format} has no OKS sigmas to evaluate with")
-        stats = keypoint_stats(json.loads(a.gt.read_text()), json.loads(a.results.read_text()), sigmas)
+        stats = keypoint_stats(read_json(a.gt, "ground truth"), read_json(a.results, "results"), sigmas)
     except (OSError, ValueError, KeyError) as e:
         log.error("%s", e)
         return 2
@@ -38,6 +41,14 @@ def main(argv: list[str] | None = None) -> int:
     if a.out:
         a.out.write_text(json.dumps(stats, indent=2))
     return 0
+
+
+def read_json(path: Path, what: str) -> object:
+    """The JSON in `path`; errors name the file."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"{what} {path}: {e}") from None
 
 
 if __name__ == "__main__":

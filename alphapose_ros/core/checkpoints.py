@@ -28,10 +28,18 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint not found: {path}")
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if not magic:
+        raise CheckpointError(f"cannot read checkpoint {path}: the file is empty")
+    if magic != b"PK\x03\x04" and magic[:1] != b"\x80":  # torch.save writes a zip archive (old: a pickle)
+        raise CheckpointError(f"cannot read checkpoint {path}: not a PyTorch checkpoint (neither a zip archive "
+                              "nor a pickle)")
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # pickle.UnpicklingError for code-carrying files, EOF for truncated ones
-        raise CheckpointError(f"cannot read checkpoint {path}: {type(e).__name__}: {str(e).splitlines()[0]} "
+        first = (str(e).splitlines() or ["no message"])[0]
+        raise CheckpointError(f"cannot read checkpoint {path}: {type(e).__name__}: {first} "
                               "(only plain tensor files are accepted; a file that needs arbitrary "
                               "unpickling is refused)") from e
     return normalise_state_dict(obj, str(path))

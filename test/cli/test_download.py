@@ -102,3 +102,14 @@ def test_manifest_lists_pose_and_detector_models():
     from alphapose_ros.core.detectors.yolox_net import VARIANTS
 
     assert tuple(VARIANTS) == YOLOX_VARIANTS and all(v in m for v in YOLOX_VARIANTS)
+
+
+def test_missing_import_file_and_a_file_as_cache_are_one_line_each(tmp_path, capsys):
+    assert main(["fast_res50_coco", "--from-file", str(tmp_path / "nope.pth"), "--cache", str(tmp_path)]) == 2
+    assert "--from-file" in capsys.readouterr().err
+    (tmp_path / "cache_file").write_text("x")
+    ckpt = tmp_path / "c.pth"
+    _coco_ckpt(ckpt)
+    assert main(["fast_res50_coco", "--from-file", str(ckpt), "--cache", str(tmp_path / "cache_file")]) == 2
+    err = capsys.readouterr().err
+    assert "is a file, not a folder" in err and "Traceback" not in err

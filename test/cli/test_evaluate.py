@@ -34,3 +34,31 @@ def test_exact_results_score_ap_1_and_jittered_ones_less(tmp_path):
 def test_results_of_another_format_are_refused(tmp_path, caplog):
     assert main(_files(tmp_path, 0.0) + ["--format", "halpe_26"]) == 2
     assert "results have 17 keypoints, the format has 26" in caplog.text
+
+
+def _rewrite(tmp_path, name: str, change) -> None:
+    path = tmp_path / name
+    path.write_text(json.dumps(change(json.loads(path.read_text()))))
+
+
+@pytest.mark.parametrize("name, change, message", [
+    ("res.json", lambda res: [dict(r, keypoints=[float("nan")] * len(r["keypoints"])) for r in res],
+     "result 0: keypoints or score are not finite numbers"),  # pycocotools ranked these AP 1.000
+    ("res.json", lambda res: {"0": res}, "results are not a list of person records"),
+    ("gt.json", lambda gt: gt["annotations"], "ground truth is not a COCO keypoint dataset"),
+    ("res.json", lambda res: [dict(res[0], image_id=987654)] + res[1:], "result 0: image_id 987654 is not in"),
+    ("res.json", lambda res: [dict(res[0], score=None)] + res[1:], "result 0: keypoints or score are not finite"),
+])
+def test_bad_inputs_are_refused_with_one_line_naming_the_problem(tmp_path, caplog, name, change, message):
+    args = _files(tmp_path, 0.0)
+    _rewrite(tmp_path, name, change)
+    assert main(args) == 2 and message in caplog.text and "Traceback" not in caplog.text
+
+
+def test_unreadable_json_and_unwritable_output_name_the_file_before_evaluating(tmp_path, caplog):
+    args = _files(tmp_path, 0.0)
+    (tmp_path / "res.json").write_text("{not json")
+    assert main(args) == 2 and f"results {tmp_path / 'res.json'}" in caplog.text
+    args = _files(tmp_path, 0.0)
+    assert main(args + ["--out", str(tmp_path / "missing_dir" / "a.json")]) == 2
+    assert main(args + ["--out", str(tmp_path)]) == 2 and "cannot write the figures" in caplog.text

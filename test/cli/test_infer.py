@@ -123,3 +123,19 @@ def test_detector_without_weights_says_what_to_do(model_files, tmp_path, caplog,
     cfg, ckpt = model_files
     rc = main(["--cfg", str(cfg), "--checkpoint", str(ckpt), "--input", "x.jpg", "--detector", detector])
     assert rc == 2 and says in caplog.text
+
+
+@pytest.mark.parametrize("content, message", [
+    ("[[1, 2, 3, 4]]", "record 0 is not a detection (a list, not a mapping)"),
+    ("[null]", "record 0 is not a detection (a NoneType"),
+    ('["139.jpg"]', "record 0 is not a detection (a str"),
+    ("[{bad json", "not a JSON detection file"),
+])
+def test_detfile_that_is_not_detections_is_one_line_naming_the_file(tmp_path, content, message):
+    from alphapose_ros.core.io.detfile import DetectionFile
+
+    path = tmp_path / "det.json"
+    path.write_text(content)
+    with pytest.raises(ValueError) as e:
+        DetectionFile(path)
+    assert message in str(e.value) and str(path) in str(e.value)

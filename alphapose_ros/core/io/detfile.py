@@ -17,11 +17,16 @@ class DetectionFile:
     """Person boxes per image from a detection-results file."""
 
     def __init__(self, path: str | Path, min_score: float = 0.0, category_id: int | None = 1):
-        records = json.loads(Path(path).read_text())
+        try:
+            records = json.loads(Path(path).read_text())
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise ValueError(f"{path}: not a JSON detection file ({e})") from None
         if not isinstance(records, list):
             raise ValueError(f"{path}: expected a list of COCO detection records")
         self._boxes: dict[str, list[list[float]]] = defaultdict(list)
         for i, r in enumerate(records):
+            if not isinstance(r, dict):
+                raise ValueError(f"{path}: record {i} is not a detection (a {type(r).__name__}, not a mapping)")
             try:
                 if category_id is not None and int(r.get("category_id", 1)) != category_id:
                     continue

@@ -121,8 +121,11 @@ def load_config(path: str | Path) -> PoseModelConfig:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"pose config not found: {path}")
-    with open(path) as f:
-        raw = yaml.safe_load(f)
+    try:
+        with open(path) as f:
+            raw = yaml.safe_load(f)
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: not valid YAML ({' '.join(str(e).split())})") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: not a YAML mapping")
     return parse_config(raw, str(path))
