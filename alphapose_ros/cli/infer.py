@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -110,10 +111,28 @@ def make_frames(a: argparse.Namespace):
     return None, frames
 
 
+def prepare_outputs(a: argparse.Namespace) -> Path:
+    """Create the output folders and check they can be written, before anything is computed, so a long
+    run cannot end in a PermissionError with its results lost. Raises OSError naming the path."""
+    out = Path(a.outdir)
+    for d in (out, out / "vis") if a.save_img else (out,):
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise OSError(f"cannot create the output folder {d}: {e.strerror or e}") from None
+        if not os.access(d, os.W_OK | os.X_OK):
+            raise OSError(f"cannot write to the output folder {d}")
+    for target in ["alphapose-results.json"] + (["alphapose-result.avi"] if a.save_video else []):
+        if (out / target).is_dir():
+            raise OSError(f"{out / target} is a folder; it cannot be written")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     a = build_parser().parse_args(argv)
     try:
+        out = prepare_outputs(a)
         est = make_pose_estimator(a.backend, cfg=a.cfg, checkpoint=a.checkpoint, keypoint_format=a.keypoints,
                                   device=a.device, half=a.fp16, batch_size=a.posebatch, flip=a.flip,
                                   reid=a.reid_weights if a.tracker == "msim" else "none")
@@ -124,11 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     params = nms_params_for(est, area_thresh=a.min_box_area)
     tracker = None if a.tracker == "none" else make_tracker(a.tracker)
     pipe = FramePipeline(est, detector, PoseNMSConfig(a.pose_nms, params), tracker, det_batch=a.detbatch)
-    out = Path(a.outdir)
     records: list[dict] = []
     openpose: dict[str, dict] = {}
     writer = None
-    n, t0 = 0, time.perf_counter()
+    n, t0, rc = 0, time.perf_counter(), 0
     try:
         for item in pipe.run(frames(), queue_size=a.qsize, concurrent=not a.sequential):
             name, frame = item.payload.name, item.payload.image_bgr
@@ -136,30 +154,35 @@ def main(argv: list[str] | None = None) -> int:
                 log.warning("skipping %s: %s", name, item.error)
                 continue
             poses, merged = item.data["poses"], item.data["merged"]
-            records += alphapose_records(name, poses, merged)
-            if a.format == "open":
-                openpose[name] = {"version": "AlphaPose v0.3", "people": openpose_people(poses)}
             if a.save_img or a.save_video:
                 vis = draw_poses(frame, poses)
-                if a.save_img:
-                    (out / "vis").mkdir(parents=True, exist_ok=True)
-                    cv2.imwrite(str(out / "vis" / name), vis)
+                if a.save_img and not cv2.imwrite(str(out / "vis" / name), vis):
+                    raise OSError(f"cannot write {out / 'vis' / name}")
                 if a.save_video:
                     if writer is None:
-                        out.mkdir(parents=True, exist_ok=True)
                         writer = cv2.VideoWriter(str(out / "alphapose-result.avi"), cv2.VideoWriter_fourcc(*"MJPG"),
                                                  25, (vis.shape[1], vis.shape[0]))
+                        if not writer.isOpened():
+                            raise OSError(f"cannot write the video {out / 'alphapose-result.avi'}")
                     writer.write(vis)
+            records += alphapose_records(name, poses, merged)  # a frame counts once all its outputs are out
+            if a.format == "open":
+                openpose[name] = {"version": "AlphaPose v0.3", "people": openpose_people(poses)}
             n += 1
             if a.max_frames and n >= a.max_frames:
                 break
-    except (FileNotFoundError, OSError) as e:
-        log.error("%s", e)
-        return 2
+    except OSError as e:  # keep what was finished: the results so far are written below
+        log.error("%s; writing the results of the %d frames done", e, n)
+        rc = 2
+    except KeyboardInterrupt:
+        log.warning("interrupted; writing the results of the %d frames done", n)
+        rc = 130
     finally:
         if writer is not None:
             writer.release()
     write_json(out / "alphapose-results.json", records if a.format == "coco" else openpose)
+    if rc:
+        return rc
     dt = time.perf_counter() - t0
     log.info("%d frames, %d people in %.1f s (%.2f frames/s) -> %s", n, len(records), dt, n / max(dt, 1e-9),
              out / "alphapose-results.json")

@@ -139,3 +139,43 @@ def test_detfile_that_is_not_detections_is_one_line_naming_the_file(tmp_path, co
     with pytest.raises(ValueError) as e:
         DetectionFile(path)
     assert message in str(e.value) and str(path) in str(e.value)
+
+
+@pytest.mark.parametrize("make_bad, flags, says", [
+    (lambda out: out.parent.joinpath("file").write_text("x"), ["--outdir", "{tmp}/file/out"],
+     "cannot create the output folder"),
+    (lambda out: (out / "alphapose-result.avi").mkdir(parents=True), ["--save-video"], "alphapose-result.avi is a folder"),
+])
+def test_unwritable_outputs_are_refused_before_anything_is_computed(model_files, footage, tmp_path, caplog,
+                                                                    monkeypatch, make_bad, flags, says):
+    import alphapose_ros.cli.infer as infer
+
+    cfg, ckpt = model_files
+    out = tmp_path / "out"
+    make_bad(out)
+    monkeypatch.setattr(infer, "make_pose_estimator", lambda *a, **k: pytest.fail("computed before checking"))
+    flags = [f.replace("{tmp}", str(tmp_path)) for f in flags]
+    rc = main(["--cfg", str(cfg), "--checkpoint", str(ckpt), "--input", str(footage / "vtest.avi"),
+               "--detector", "hog", "--outdir", str(out), *flags])
+    assert rc == 2 and says in caplog.text
+
+
+def test_interrupted_run_keeps_the_frames_it_finished(model_files, footage, tmp_path, caplog, monkeypatch):
+    import alphapose_ros.cli.infer as infer
+
+    cfg, ckpt = model_files
+    drawn = []
+
+    def draw_then_interrupt(frame, poses, *args):  # Ctrl-C arrives while the third frame is drawn
+        drawn.append(1)
+        if len(drawn) == 3:
+            raise KeyboardInterrupt
+        return frame
+
+    monkeypatch.setattr(infer, "draw_poses", draw_then_interrupt)
+    out = tmp_path / "out"
+    rc = main(["--cfg", str(cfg), "--checkpoint", str(ckpt), "--input", str(footage / "vtest.avi"),
+               "--detector", "hog", "--outdir", str(out), "--max-frames", "5", "--save-img", "--sequential"])
+    recs = json.loads((out / "alphapose-results.json").read_text())
+    assert rc == 130 and "interrupted; writing the results of the 2 frames done" in caplog.text
+    assert {r["image_id"] for r in recs} <= {"0.jpg", "1.jpg"} and recs
