@@ -144,7 +144,8 @@ def test_detfile_that_is_not_detections_is_one_line_naming_the_file(tmp_path, co
 @pytest.mark.parametrize("make_bad, flags, says", [
     (lambda out: out.parent.joinpath("file").write_text("x"), ["--outdir", "{tmp}/file/out"],
      "cannot create the output folder"),
-    (lambda out: (out / "alphapose-result.avi").mkdir(parents=True), ["--save-video"], "alphapose-result.avi is a folder"),
+    (lambda out: (out / "alphapose-result.avi").mkdir(parents=True), ["--save-video"],
+     "alphapose-result.avi is a folder"),
 ])
 def test_unwritable_outputs_are_refused_before_anything_is_computed(model_files, footage, tmp_path, caplog,
                                                                     monkeypatch, make_bad, flags, says):
