@@ -66,7 +66,7 @@ def stop_with_parent() -> None:
 
 def run_nodes(factories, args=None, threads: int | None = None) -> None:
     """A node process's main: rclpy.init, build the nodes, spin them on one multi-threaded executor until
-    SIGINT or SIGTERM, destroy them, then end the process.
+    SIGINT, SIGTERM or SIGHUP, destroy them, then end the process.
 
     Shutdown is quiet and quick however it is asked for (Ctrl-C on a terminal, SIGINT to the whole process
     group from a script or launch, SIGTERM): the signals only set a flag the spin loop checks, so a second
@@ -78,7 +78,7 @@ def run_nodes(factories, args=None, threads: int | None = None) -> None:
     from rclpy.signals import SignalHandlerOptions
 
     stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda *_: stop.set())
     stop_with_parent()
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)

@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="subscribe to the camera reliably (for a reliable camera with large images)")
     ap.add_argument("--no-autostart", action="store_true", help="leave managed nodes unconfigured")
     ap.add_argument("--namespace", default="", help="namespace of every node and topic")
+    ap.add_argument("--respawn", action="store_true",
+                    help="with --separate: restart a node that ends by itself (else the runner stops and exits 1)")
     ap.add_argument("--log-level", default="info", choices=("debug", "info", "warn", "error", "fatal"),
                     help="logging level of every node")
     return ap
@@ -99,17 +101,32 @@ def main(argv: list[str] | None = None) -> int:
 
         container(cmds[0][1:])
         return 0
-    stop = threading.Event()  # SIGINT or SIGTERM: stop every node, then exit
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    return supervise(cmds, a.respawn)
+
+
+def supervise(cmds: list[list[str]], respawn: bool = False) -> int:
+    """Run one process per command until SIGINT, SIGTERM or SIGHUP (then stop them all and return 0 when
+    they all ended cleanly) or until one ends by itself: reported by name and exit code, then restarted
+    with `respawn`, else the others are stopped and 1 returned (a supervisor sees the failure)."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda *_: stop.set())
     procs = [subprocess.Popen(c) for c in cmds]
-    while not stop.is_set() and all(pr.poll() is None for pr in procs):
+    ended: list[tuple[str, int]] = []
+    while not stop.is_set():
+        for i, (c, pr) in enumerate(zip(cmds, procs)):
+            if pr.poll() is not None:
+                ended.append((Path(c[1]).name, pr.returncode))
+                print(f"alphapose-pipeline: {ended[-1][0]} exited with code {pr.returncode}"
+                      + ("; restarting it" if respawn else ""), file=sys.stderr, flush=True)
+                if respawn:
+                    procs[i] = subprocess.Popen(c)
+        if ended and not respawn:
+            break
         stop.wait(0.5)
-    ended = [(Path(c[1]).name, pr.returncode) for c, pr in zip(cmds, procs) if pr.poll() is not None]
     stop_processes(procs)
-    if ended and not stop.is_set():  # a node ended by itself: the graph is incomplete, say so
-        print("alphapose-pipeline: " + ", ".join(f"{n} exited with code {rc}" for n, rc in ended)
-              + "; stopped the other nodes", file=sys.stderr)
+    if ended and not respawn:  # the graph is incomplete: say so, and fail
+        print("alphapose-pipeline: stopped the other nodes", file=sys.stderr)
         return 1
     return 0 if all(pr.returncode == 0 for pr in procs) else 1
 
