@@ -7,7 +7,9 @@ The output bag holds every topic of the input (copied as recorded; --no-copy lea
 out) plus the poses: every image message yields exactly one WholeBodyPoseArray on
 /alphapose/poses with the image's header (also when nobody is in it); undecodable frames
 are logged and still answered with an empty array, so outputs line up one-to-one with
-inputs. The keypoint layout goes once on /alphapose/keypoint_layout. Without --cfg the
+inputs (a message too corrupt to have a header is skipped; the summary counts every skip by
+reason). On Ctrl-C or a failure the output bag is closed, readable, with the frames done.
+The keypoint layout goes once on /alphapose/keypoint_layout. Without --cfg the
 no-download MediaPipe backend estimates the poses. A progress bar runs on a terminal.
 """
 from __future__ import annotations
@@ -16,6 +18,8 @@ import argparse
 import logging
 import sys
 import time
+from collections import Counter
+from pathlib import Path
 
 import cv2
 
@@ -66,9 +70,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not (a.bag and a.out):
         ap.error("--bag and --out are required")
-    try:
+    try:  # everything that can be checked before the output is created and the model loaded
+        if Path(a.out).exists():
+            raise ValueError(f"{a.out} exists already: remove it or choose another --out")
+        topics = bags.image_topics(a.bag)
+        topic = a.image_topic or _only_image_topic(topics)
+        if topic not in topics:
+            raise ValueError(f"{a.bag}: no image topic {topic!r}; its image topics: {topics}")
         pipe = _build_pipeline(a)
-        topic = a.image_topic or _only_image_topic(bags.image_topics(a.bag))
     except Exception as e:  # config, checkpoint, weights or bag problems: one clear line
         log.error("%s", e)
         return 2
@@ -113,49 +122,71 @@ def _run(a, pipe, topic: str) -> int:
 
     ts = bags.typestore()
     fmt = pipe.estimator.format
-    n, skipped, t0 = 0, 0, time.perf_counter()
+    n, t0 = 0, time.perf_counter()
+    skipped: Counter = Counter()  # reason -> count
+    stopped = ""
     video = None
     out_topics = ("/alphapose/poses", "/alphapose/keypoint_layout")
     total = bags.count_messages(a.bag, topic)
     bar = Progress(min(total, a.max_frames) if a.max_frames else total,
                    enabled=None if a.progress == "auto" else a.progress == "on")
+
+    def skip(reason: str, note: str) -> None:
+        if not skipped[reason]:
+            log.warning("skipping: %s (%s; logged once, counted in the summary)", reason, note)
+        skipped[reason] += 1
+
+    def frames():
+        for i, (header, img, reason) in enumerate(bags.read_images(a.bag, topic)):
+            if header is None:
+                skip(reason, "no pose message: it has no header to answer with")
+                continue
+            yield Frame(str(i), bags.stamp_ns(header) * 1e-9, img, meta=(header, reason))
+
+    # rosbags aborts a bag (no metadata.yaml: unreadable) when an exception leaves its context, so a
+    # failure or Ctrl-C is caught inside it: the bag is closed with every message written so far
     with Writer(a.out, version=9) as w:
         copied = 0 if a.no_copy else bags.copy_messages(a.bag, w, skip_topics=out_topics)
         c_poses = w.add_connection(out_topics[0], bags.POSE_TYPE, typestore=ts)
         c_layout = w.add_connection(out_topics[1], bags.LAYOUT_TYPE, typestore=ts)
-        frames = (Frame(str(i), bags.stamp_ns(header) * 1e-9, img, meta=(header, reason))
-                  for i, (header, img, reason) in enumerate(bags.read_images(a.bag, topic)))
-        for item in pipe.run(frames, queue_size=a.qsize, concurrent=not a.sequential):
-            header, reason = item.payload.meta
-            t_ns = bags.stamp_ns(header)
-            img = item.payload.image_bgr
-            if n == 0:
-                w.write(c_layout, t_ns, ts.serialize_cdr(bags.layout_message(fmt, header), bags.LAYOUT_TYPE))
-            if item.error:
-                skipped += 1
-                if skipped == 1:
-                    log.warning("skipping frames that cannot be processed (%s); each still gets an empty pose "
-                                "message", reason or item.error)
-                poses, (wd, ht) = PoseSet.empty(fmt.name, fmt.num_keypoints), (0, 0)
-            else:
-                poses = item.data["poses"]
-                ht, wd = img.shape[:2]
-                if a.save_video:
-                    vis = draw_poses(img, poses)
-                    if video is None:
-                        video = cv2.VideoWriter(a.save_video, cv2.VideoWriter_fourcc(*"MJPG"), 10, (wd, ht))
-                    video.write(vis)
-            w.write(c_poses, t_ns, ts.serialize_cdr(bags.pose_array(poses, header, wd, ht), bags.POSE_TYPE))
-            n += 1
-            bar.update()
-            if a.max_frames and n >= a.max_frames:
-                break
+        try:
+            for item in pipe.run(frames(), queue_size=a.qsize, concurrent=not a.sequential):
+                header, reason = item.payload.meta
+                t_ns = bags.stamp_ns(header)
+                img = item.payload.image_bgr
+                if n == 0:
+                    w.write(c_layout, t_ns, ts.serialize_cdr(bags.layout_message(fmt, header), bags.LAYOUT_TYPE))
+                if item.error:
+                    skip(reason or str(item.error), "its pose message is empty")
+                    poses, (wd, ht) = PoseSet.empty(fmt.name, fmt.num_keypoints), (0, 0)
+                else:
+                    poses = item.data["poses"]
+                    ht, wd = img.shape[:2]
+                    if a.save_video:
+                        vis = draw_poses(img, poses)
+                        if video is None:
+                            video = cv2.VideoWriter(a.save_video, cv2.VideoWriter_fourcc(*"MJPG"), 10, (wd, ht))
+                        video.write(vis)
+                w.write(c_poses, t_ns, ts.serialize_cdr(bags.pose_array(poses, header, wd, ht), bags.POSE_TYPE))
+                n += 1
+                bar.update()
+                if a.max_frames and n >= a.max_frames:
+                    break
+        except KeyboardInterrupt:
+            stopped = "interrupted"
+        except Exception as e:  # noqa: BLE001 - whatever broke, keep the bag readable with what it has
+            stopped = f"stopped by {type(e).__name__}: {e}"
     bar.close()
     if video is not None:
         video.release()
     dt = time.perf_counter() - t0
+    if skipped:
+        log.warning("skipped: %s", ", ".join(f"{r} x{c}" for r, c in skipped.items()))
+    if stopped:
+        log.error("%s after %d frames; %s is closed and readable with them", stopped, n, a.out)
+        return 130 if stopped == "interrupted" else 1
     log.info("%d frames (%d not processed) in %.1f s (%.2f frames/s), %d input messages copied -> %s",
-             n, skipped, dt, n / max(dt, 1e-9), copied, a.out)
+             n, sum(skipped.values()), dt, n / max(dt, 1e-9), copied, a.out)
     return 0
 
 

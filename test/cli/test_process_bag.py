@@ -39,8 +39,9 @@ def test_bag_from_vtest_gives_exactly_one_pose_message_per_frame(footage, tmp_pa
     assert (tmp_path / "vis.avi").stat().st_size > 10_000
 
 
-def test_missing_checkpoint_is_a_clear_error(tmp_path, caplog):
-    assert main(["--bag", str(tmp_path), "--out", str(tmp_path / "o"), "--cfg", str(FIXTURE)]) == 2
+def test_missing_checkpoint_is_a_clear_error(footage, tmp_path, caplog):
+    bag = _camera_bag(footage, tmp_path, frames=1)
+    assert main(["--bag", str(bag), "--out", str(tmp_path / "o"), "--cfg", str(FIXTURE)]) == 2
     assert "no checkpoint given" in caplog.text and "alphapose-download --list" in caplog.text
 
 
@@ -57,3 +58,66 @@ def test_without_weights_mediapipe_runs_with_a_progress_bar_and_no_copy(mediapip
     with Reader(out) as r:
         assert sorted(c.topic for c in r.connections) == ["/alphapose/keypoint_layout", "/alphapose/poses"]
         assert sum(c.msgcount for c in r.connections if c.topic == "/alphapose/poses") == 3
+
+
+def _camera_bag(footage, tmp_path, frames: int = 5, corrupt: int | None = None):
+    """A camera bag from vtest.avi; with `corrupt`, that message's bytes are cut short (rosbags cannot
+    deserialise it), the rest as recorded."""
+    from rosbags.rosbag2 import Reader, Writer
+
+    cam = tmp_path / "camera_bag"
+    assert main(["--video", str(footage / "vtest.avi"), "--make-bag", str(cam), "--max-frames", str(frames)]) == 0
+    if corrupt is None:
+        return cam
+    bad = tmp_path / "corrupt_bag"
+    with Reader(cam) as r, Writer(bad, version=9) as w:
+        (c,) = r.connections
+        out = w.add_connection(c.topic, c.msgtype, msgdef=c.msgdef.data, rihs01=c.digest)
+        for i, (_, t, raw) in enumerate(r.messages()):
+            w.write(out, t, raw[:40] if i == corrupt else raw)
+    return bad
+
+
+def _poses_in(out) -> int:
+    from rosbags.rosbag2 import Reader
+
+    with Reader(out) as r:  # opens only when the bag was closed properly (metadata.yaml)
+        return sum(c.msgcount for c in r.connections if c.topic == "/alphapose/poses")
+
+
+def test_a_corrupt_message_is_skipped_counted_and_the_rest_processed(footage, tmp_path, caplog):
+    bag = _camera_bag(footage, tmp_path, corrupt=2)
+    out = tmp_path / "poses_bag"
+    assert main(["--bag", str(bag), "--out", str(out), "--cfg", str(FIXTURE), "--allow-untrained"]) == 0
+    assert _poses_in(out) == 4  # the 4 good frames; the corrupt one has no header to answer with
+    assert "corrupt sensor_msgs/msg/Image message" in caplog.text and "x1" in caplog.text
+
+
+def test_interrupted_run_leaves_a_readable_bag_with_the_frames_done(footage, tmp_path, caplog, monkeypatch):
+    from alphapose_ros.core.io import bags
+
+    made = []
+    real = bags.pose_array
+
+    def pose_array_then_ctrl_c(*args):
+        if len(made) == 3:
+            raise KeyboardInterrupt
+        made.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(bags, "pose_array", pose_array_then_ctrl_c)
+    out = tmp_path / "poses_bag"
+    bag = _camera_bag(footage, tmp_path)
+    assert main(["--bag", str(bag), "--out", str(out), "--cfg", str(FIXTURE), "--allow-untrained"]) == 130
+    assert _poses_in(out) == 3 and "interrupted after 3 frames" in caplog.text
+
+
+def test_wrong_topic_or_existing_output_is_refused_before_anything_is_written(footage, tmp_path, caplog):
+    bag = _camera_bag(footage, tmp_path, frames=1)
+    out = tmp_path / "poses_bag"
+    assert main(["--bag", str(bag), "--out", str(out), "--image-topic", "/cam/wrong", "--cfg", str(FIXTURE),
+                 "--allow-untrained"]) == 2
+    assert "no image topic '/cam/wrong'" in caplog.text and not out.exists()
+    out.mkdir()
+    assert main(["--bag", str(bag), "--out", str(out), "--cfg", str(FIXTURE), "--allow-untrained"]) == 2
+    assert "exists already" in caplog.text

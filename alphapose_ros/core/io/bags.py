@@ -122,7 +122,8 @@ def copy_messages(bag: str | Path, writer, skip_topics: tuple[str, ...] = ()) ->
 
 def read_images(bag: str | Path, topic: str) -> Iterator[tuple[object, np.ndarray | None, str]]:
     """(header, BGR image or None, reason) per message of `topic`, in bag order.
-    Undecodable frames come with image None and the reason, so callers can skip them."""
+    Undecodable frames come with image None and the reason, so callers can skip them; a message that
+    cannot be deserialised at all comes as (None, None, reason)."""
     from rosbags.rosbag2 import Reader
 
     ts = typestore()
@@ -131,7 +132,11 @@ def read_images(bag: str | Path, topic: str) -> Iterator[tuple[object, np.ndarra
         if not conns:
             raise ValueError(f"{bag}: no topic {topic!r}; image topics: {image_topics(bag)}")
         for conn, _, raw in r.messages(connections=conns):
-            msg = ts.deserialize_cdr(raw, conn.msgtype)
+            try:
+                msg = ts.deserialize_cdr(raw, conn.msgtype)
+            except Exception as e:  # a corrupt message (rosbags' SerdeError and kin): reported, not fatal
+                yield None, None, f"corrupt {conn.msgtype} message ({type(e).__name__})"
+                continue
             try:
                 img = compressed_to_bgr(msg) if conn.msgtype.endswith("CompressedImage") else image_to_bgr(msg)
                 yield msg.header, img, ""
