@@ -1,12 +1,17 @@
 """Pair images with their detections by exact header stamp (no rclpy needed).
 
-Each side is kept in a small bounded buffer; a pair is emitted as soon as both halves
-with the same stamp are there. Halves that never find a partner are evicted oldest
-first (and counted), so a detection for an unknown image is dropped, not kept forever.
+Each side is kept in a bounded buffer; a pair is emitted as soon as both halves with the same
+stamp are there. Two policies:
+* live: once a stamp pairs, older unmatched halves are dropped (they will never complete), and a
+  stamp that turns up twice on one side, or again after it paired, is ambiguous (which image did
+  these boxes come from?): every half with it is dropped, never paired with the wrong frame.
+* lossless (offline): nothing is dropped but past the capacity; stamps may go backwards, and
+  messages that share a stamp pair first-in first-out (offline queues keep the order).
+Every drop is counted, and reported once per reason through `on_drop`.
 """
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 
 
@@ -14,12 +19,32 @@ def stamp_key(header) -> tuple[int, int]:
     return int(header.stamp.sec), int(header.stamp.nanosec)
 
 
+class RecentStamps:
+    """The last `capacity` stamps added (a bounded, ordered set)."""
+
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self._keys: OrderedDict = OrderedDict()
+
+    def add(self, key) -> None:
+        self._keys[key] = None
+        while len(self._keys) > self.capacity:
+            self._keys.popitem(last=False)
+
+    def __contains__(self, key) -> bool:
+        return key in self._keys
+
+
 class StampPairer:
-    def __init__(self, on_pair: Callable[[object, object], None], capacity: int = 30):
+    def __init__(self, on_pair: Callable[[object, object], None], capacity: int = 30, lossless: bool = False,
+                 on_drop: Callable[[str], None] | None = None):
         self.on_pair = on_pair
         self.capacity = max(1, int(capacity))
-        self._a: OrderedDict = OrderedDict()
+        self.lossless = lossless
+        self.on_drop = on_drop
+        self._a: OrderedDict = OrderedDict()  # stamp -> deque of messages
         self._b: OrderedDict = OrderedDict()
+        self._done = RecentStamps(4 * self.capacity)  # live: paired or ambiguous stamps
         self.dropped = 0
 
     def add_first(self, msg, key: tuple[int, int]) -> None:
@@ -28,23 +53,79 @@ class StampPairer:
     def add_second(self, msg, key: tuple[int, int]) -> None:
         self._add(msg, key, self._b, self._a, first=False)
 
+    def _drop(self, n: int, reason: str) -> None:
+        self.dropped += n
+        for _ in range(n if self.on_drop is not None else 0):
+            self.on_drop(reason)
+
     def _add(self, msg, key, mine: OrderedDict, other: OrderedDict, first: bool) -> None:
-        if key in other:
-            partner = other.pop(key)
-            # pairs older than this one will never complete once a newer stamp matched
-            for k in [k for k in other if k < key]:
-                other.pop(k)
-                self.dropped += 1
-            for k in [k for k in mine if k < key]:
-                mine.pop(k)
-                self.dropped += 1
+        if not self.lossless:
+            if key in self._done or key in mine:  # a stamp seen twice on one side: ambiguous
+                n = 1 + len(mine.pop(key, ())) + len(other.pop(key, ()))
+                self._done.add(key)
+                self._drop(n, "a stamp seen twice (ambiguous: which frame's boxes?)")
+                return
+        if other.get(key):
+            q = other[key]
+            partner = q.popleft()
+            if not q:
+                del other[key]
+            if not self.lossless:
+                self._done.add(key)
+                for side in (mine, other):  # older unmatched halves will never complete now
+                    for k in [k for k in side if k < key]:
+                        self._drop(len(side.pop(k)), "never paired (a newer frame paired first)")
             self.on_pair(*(msg, partner) if first else (partner, msg))
             return
-        mine[key] = msg
-        while len(mine) > self.capacity:
-            mine.popitem(last=False)
-            self.dropped += 1
+        mine.setdefault(key, deque()).append(msg)
+        while sum(len(q) for q in mine.values()) > self.capacity:
+            k, q = next(iter(mine.items()))
+            q.popleft()
+            if not q:
+                del mine[k]
+            self._drop(1, "waited too long for its partner (queue full)")
 
     def clear(self) -> None:
         self._a.clear()
         self._b.clear()
+
+
+def guarded_time_synchronizer(message_filters, inputs: list, capacity: int, on_pair: Callable[..., None],
+                              on_drop: Callable[[str], None]):
+    """message_filters' TimeSynchronizer over `inputs` (its Subscribers), behind guards that apply the live
+    policy's ambiguity rule, which the synchronizer lacks (a second message with a pending stamp replaces
+    the first there, and could pair one frame's boxes with another frame's image): a stamp seen twice on
+    one side, or again after it paired, is dropped with every pending half of it."""
+    done = RecentStamps(4 * capacity)
+    seen = [RecentStamps(4 * capacity) for _ in inputs]
+    sync = None
+
+    class Guard(message_filters.SimpleFilter):
+        def __init__(self, f, side: int):
+            message_filters.SimpleFilter.__init__(self)
+            self.side = side
+            f.registerCallback(self.add)
+
+        def add(self, msg) -> None:
+            key = stamp_key(msg.header)
+            if key in done:
+                on_drop("a stamp seen twice (ambiguous: which frame's boxes?)")
+                return
+            if key in seen[self.side]:
+                done.add(key)
+                with sync.lock:  # retract the pending halves with this stamp
+                    n = sum(q.pop(key[0] * 1_000_000_000 + key[1], None) is not None for q in sync.queues)
+                for _ in range(n + 1):
+                    on_drop("a stamp seen twice (ambiguous: which frame's boxes?)")
+                return
+            seen[self.side].add(key)
+            self.signalMessage(msg)
+
+    def paired(*msgs) -> None:
+        done.add(stamp_key(msgs[0].header))
+        on_pair(*msgs)
+
+    guards = [Guard(f, i) for i, f in enumerate(inputs)]
+    sync = message_filters.TimeSynchronizer(guards, capacity)
+    sync.registerCallback(paired)
+    return sync

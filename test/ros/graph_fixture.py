@@ -76,7 +76,8 @@ def pose_node_harness(domain_id: int, **overrides):
                               parameter_overrides=[Parameter(k, value=v) for k, v in params.items()])
     driver = rclpy.create_node("pose_test_driver", context=ctx)
     got: list = []
-    driver.create_subscription(WholeBodyPoseArray, "poses_raw", got.append, stage_qos(1, offline=True))
+    # offline: a late-joining reader still gets everything; live: what a live reader gets
+    driver.create_subscription(WholeBodyPoseArray, "poses_raw", got.append, stage_qos(10, offline=params["offline"]))
     h = SimpleNamespace(pose=pose, got=got,
                         img_pub=driver.create_publisher(Image, "image", stage_qos(1, offline=True)),
                         det_pub=driver.create_publisher(Detection2DArray, "detections", stage_qos(1, offline=True)))

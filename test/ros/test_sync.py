@@ -23,3 +23,25 @@ def test_older_unmatched_halves_are_dropped_once_a_newer_pair_completes():
     p.add_first("img2", (2, 0))
     p.add_second("det2", (2, 0))
     assert pairs == [("img2", "det2")] and p.dropped == 1 and not p._a
+
+
+def test_lossless_pairs_backwards_and_repeated_stamps_first_in_first_out():
+    pairs = []
+    p = StampPairer(lambda a, b: pairs.append((a, b)), capacity=100, lossless=True)
+    for name, k in (("a", 3), ("b", 2), ("c", 1), ("d", 2)):  # backwards, and stamp 2 twice
+        p.add_first(f"img_{name}", (k, 0))
+    for name, k in (("a", 3), ("b", 2), ("c", 1), ("d", 2)):
+        p.add_second(f"det_{name}", (k, 0))
+    assert pairs == [(f"img_{n}", f"det_{n}") for n in "abcd"] and p.dropped == 0
+
+
+def test_live_never_pairs_a_stamp_seen_twice():
+    pairs, reasons = [], []
+    p = StampPairer(lambda a, b: pairs.append((a, b)), capacity=10, on_drop=reasons.append)
+    p.add_first("img5a", (5, 0))
+    p.add_first("img5b", (5, 0))  # same stamp again: which image would the boxes belong to?
+    p.add_second("det5", (5, 0))
+    p.add_first("img6", (6, 0))
+    p.add_second("det6", (6, 0))
+    p.add_first("img6again", (6, 0))  # after it paired
+    assert pairs == [("img6", "det6")] and p.dropped == 4 and len(reasons) == 4

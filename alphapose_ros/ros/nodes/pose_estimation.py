@@ -34,7 +34,7 @@ from alphapose_ros.ros.images import to_bgr
 from alphapose_ros.ros.node_utils import SkipLog, declare, declare_path
 from alphapose_ros.ros.qos import (OFFLINE_DEPTH, CameraSubscription, declare_camera_reliable, latched_qos,
                                   stage_qos)
-from alphapose_ros.ros.sync import StampPairer, stamp_key
+from alphapose_ros.ros.sync import StampPairer, guarded_time_synchronizer, stamp_key
 
 
 class PoseEstimationNode(LifecycleNode):
@@ -71,12 +71,16 @@ class PoseEstimationNode(LifecycleNode):
             "camera_reliable": declare_camera_reliable(self),
         }
         self.skip = SkipLog(self.get_logger())
+        self.pair_drops = SkipLog(self.get_logger())  # frames the pairing gave up on, by reason
         self.monitor: StageMonitor | None = None
         self.estimator: PoseEstimator | None = None
         self.subs = []
         self.camera: CameraSubscription | None = None
-        # offline, a burst of images may arrive long before their (slower) detections: keep them all
-        self.pairer = StampPairer(self._enqueue, OFFLINE_DEPTH if self.p["offline"] else self.p["sync_queue"])
+        # offline, a burst of images may arrive long before their (slower) detections: keep them all, in
+        # any stamp order; live, never pair an ambiguous stamp
+        offline = self.p["offline"]
+        self.pairer = StampPairer(self._enqueue, OFFLINE_DEPTH if offline else self.p["sync_queue"],
+                                  lossless=offline, on_drop=self.pair_drops)
         self._pending: deque = deque(maxlen=None if self.p["offline"] else 1)
         self._cv = threading.Condition()
         self._worker: threading.Thread | None = None
@@ -133,23 +137,28 @@ class PoseEstimationNode(LifecycleNode):
         if self.monitor is None:
             self.monitor = StageMonitor(self, "pose estimation", "image", image_qos,
                                         no_input_warn_s=self.p["no_input_warn_s"],
-                                        drops=lambda: self.dropped_pairs + self.pairer.dropped + self.skip.total)
+                                        drops=lambda: self.dropped_pairs + self.pair_drops.total + self.skip.total)
         self.monitor.restart()
         return super().on_activate(state)
 
     def _pair_subscriptions(self, image_qos, det_qos) -> list:
-        """Images and detections paired by exact stamp: message_filters' TimeSynchronizer where
-        it is installed, else the package's StampPairer (the same policy, with drops counted)."""
-        try:
-            import message_filters
-        except ImportError:
+        """Images and detections paired by exact stamp. Live: message_filters' TimeSynchronizer where it
+        is installed (behind guards for ambiguous stamps), else the package's StampPairer with the same
+        policy. Offline: the StampPairer's lossless policy (the synchronizer keeps one message per stamp)."""
+        message_filters = None
+        if not self.p["offline"]:
+            try:
+                import message_filters
+            except ImportError:
+                pass
+        if message_filters is None:
             return [self.create_subscription(Image, "image", lambda m: self._add(m, True), image_qos),
                     self.create_subscription(Detection2DArray, "detections", lambda m: self._add(m, False), det_qos)]
         img = message_filters.Subscriber(self, Image, "image", qos_profile=image_qos)
         det = message_filters.Subscriber(self, Detection2DArray, "detections", qos_profile=det_qos)
         img.registerCallback(lambda m: self.monitor.on_input())
-        self._sync = message_filters.TimeSynchronizer([img, det], self.pairer.capacity)
-        self._sync.registerCallback(self._on_synced)
+        self._sync = guarded_time_synchronizer(message_filters, [img, det], self.pairer.capacity, self._on_synced,
+                                               self.pair_drops)
         return [img.sub, det.sub]
 
     def _on_synced(self, image: Image, dets: Detection2DArray) -> None:

@@ -32,7 +32,7 @@ class VisualizerNode(Node):
         offline = declare(self, "offline", False, "deep queues: draw every frame")
         self.skip = SkipLog(self.get_logger())
         self.pairer = StampPairer(self._on_pair, declare(self, "sync_queue", 10, "frames kept while pairing",
-                                                         range=(1, 10000)))
+                                                         range=(1, 10000)), lossless=offline)
         q = stage_qos(depth, offline)
         self.img_pub = self.create_publisher(Image, "image_annotated", q)
         self.marker_pub = self.create_publisher(MarkerArray, "markers", q)
