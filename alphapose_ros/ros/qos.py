@@ -50,7 +50,7 @@ class CameraSubscription:
 
     def __init__(self, node, topic: str, depth: int, reliable: bool, subscribe: Callable[[QoSProfile], None],
                  period: float = 0.5):
-        self.node, self.topic, self.depth, self.forced = node, topic, depth, reliable
+        self.node, self.topic, self.depth = node, topic, depth
         self.subscribe = subscribe
         self.qos = camera_qos(depth, reliable or bool(publishers_reliable(node, topic)))
         self.timer = None if reliable else node.create_timer(period, self.check)
