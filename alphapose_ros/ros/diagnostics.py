@@ -71,6 +71,7 @@ class StageMonitor:
         self.no_input_warn_s = no_input_warn_s
         self.inputs, self.outputs = RateWindow(), RateWindow()
         self.n_in = self.n_out = self.dropped = 0
+        self.lost = 0  # messages DDS reported lost before delivery (where the middleware reports them)
         self.drops = drops  # the node's own count of dropped frames, when it keeps one
         self.latency_ms: deque = deque(maxlen=200)
         self.started = time.monotonic()
@@ -92,6 +93,15 @@ class StageMonitor:
 
     def on_drop(self, n: int = 1) -> None:
         self.dropped += n
+
+    def on_lost(self, n: int) -> None:
+        """`n` more input messages that DDS could not deliver (its message-lost event); warned about once."""
+        if n > 0 and not self.lost:
+            self.node.get_logger().warning(
+                f"{n} message(s) on {self.topic} lost before delivery (reported by DDS; counted in /diagnostics). "
+                "Large best-effort images are the usual cause: start the camera with the Fast DDS profile "
+                "config/dds/fastdds_large_images.xml, or let it publish reliably")
+        self.lost += max(0, n)
 
     def restart(self) -> None:
         """Activation: start the no-input clock again."""
@@ -133,7 +143,8 @@ class StageMonitor:
         values = {"input topic": self.topic, "input rate (Hz)": f"{self.inputs.rate(now):.2f}",
                   "output rate (Hz)": f"{self.outputs.rate(now):.2f}", "inputs": str(self.n_in),
                   "outputs": str(self.n_out),
-                  "dropped frames": str(self.dropped + (self.drops() if self.drops else 0))}
+                  "dropped frames": str(self.dropped + (self.drops() if self.drops else 0)),
+                  "lost before delivery": str(self.lost)}
         if lat:
             values["latency p50 (ms)"] = f"{lat[len(lat) // 2]:.1f}"
             values["latency max (ms)"] = f"{lat[-1]:.1f}"
@@ -141,3 +152,20 @@ class StageMonitor:
         msg = DiagnosticArray(status=[st])
         msg.header.stamp = self.node.get_clock().now().to_msg()
         self.pub.publish(msg)
+
+
+def counting_losses(create: Callable[..., object], monitor: Callable[[], StageMonitor | None]):
+    """`create(**kw)` (a subscription factory) asking DDS to report the messages it could not deliver, counted
+    by the stage's monitor; plain `create()` where the middleware has no such report. Frames a keep-last
+    queue replaces before the node takes them are not reported by DDS and cannot be counted."""
+    from rclpy.event_handler import SubscriptionEventCallbacks, UnsupportedEventTypeError
+
+    def lost(info) -> None:
+        m = monitor()
+        if m is not None:
+            m.on_lost(int(info.total_count_change))
+
+    try:
+        return create(event_callbacks=SubscriptionEventCallbacks(message_lost=lost))
+    except UnsupportedEventTypeError:
+        return create()

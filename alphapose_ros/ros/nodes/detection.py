@@ -14,7 +14,7 @@ from vision_msgs.msg import Detection2DArray
 from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
 from alphapose_ros.core.detectors.factory import make_detector
 from alphapose_ros.ros.detection_msgs import detections_to_msg, msg_to_detections
-from alphapose_ros.ros.diagnostics import StageMonitor, declare_no_input_warning
+from alphapose_ros.ros.diagnostics import StageMonitor, counting_losses, declare_no_input_warning
 from alphapose_ros.core.io.image_msgs import ImageError, compressed_to_bgr
 from alphapose_ros.ros.images import to_bgr
 from alphapose_ros.ros.node_utils import SkipLog, declare, declare_path
@@ -80,7 +80,8 @@ class DetectionNode(LifecycleNode):
         def subscribe(qos) -> None:
             if self.sub is not None:
                 self.destroy_subscription(self.sub)
-            self.sub = self.create_subscription(msg_type, topic, callback, qos)
+            self.sub = counting_losses(lambda **kw: self.create_subscription(msg_type, topic, callback, qos, **kw),
+                                       lambda: self.monitor)
             if self.monitor is not None:
                 self.monitor.qos = qos
 

@@ -28,7 +28,7 @@ from alphapose_ros.core.poses import PoseSet
 from alphapose_ros.msg import KeypointLayout, WholeBodyPoseArray
 from alphapose_ros.ros.conversions import layout_msg, poses_to_msg
 from alphapose_ros.ros.detection_msgs import msg_to_detections
-from alphapose_ros.ros.diagnostics import StageMonitor, declare_no_input_warning
+from alphapose_ros.ros.diagnostics import StageMonitor, counting_losses, declare_no_input_warning
 from alphapose_ros.core.io.image_msgs import ImageError
 from alphapose_ros.ros.images import to_bgr
 from alphapose_ros.ros.node_utils import SkipLog, declare, declare_path
@@ -152,9 +152,14 @@ class PoseEstimationNode(LifecycleNode):
             except ImportError:
                 pass
         if message_filters is None:
-            return [self.create_subscription(Image, "image", lambda m: self._add(m, True), image_qos),
+            def image_sub(**kw):
+                return self.create_subscription(Image, "image", lambda m: self._add(m, True), image_qos, **kw)
+
+            return [counting_losses(image_sub, lambda: self.monitor),
                     self.create_subscription(Detection2DArray, "detections", lambda m: self._add(m, False), det_qos)]
-        img = message_filters.Subscriber(self, Image, "image", qos_profile=image_qos)
+        img = counting_losses(
+            lambda **kw: message_filters.Subscriber(self, Image, "image", qos_profile=image_qos, **kw),
+            lambda: self.monitor)
         det = message_filters.Subscriber(self, Detection2DArray, "detections", qos_profile=det_qos)
         img.registerCallback(lambda m: self.monitor.on_input())
         self._sync = guarded_time_synchronizer(message_filters, [img, det], self.pairer.capacity, self._on_synced,
