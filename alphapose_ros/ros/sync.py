@@ -15,6 +15,9 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 
 
+AMBIGUOUS = "a stamp seen twice (ambiguous: which frame's boxes?)"  # the live policy's drop reason
+
+
 def stamp_key(header) -> tuple[int, int]:
     return int(header.stamp.sec), int(header.stamp.nanosec)
 
@@ -63,7 +66,7 @@ class StampPairer:
             if key in self._done or key in mine:  # a stamp seen twice on one side: ambiguous
                 n = 1 + len(mine.pop(key, ())) + len(other.pop(key, ()))
                 self._done.add(key)
-                self._drop(n, "a stamp seen twice (ambiguous: which frame's boxes?)")
+                self._drop(n, AMBIGUOUS)
                 return
         if other.get(key):
             q = other[key]
@@ -109,14 +112,14 @@ def guarded_time_synchronizer(message_filters, inputs: list, capacity: int, on_p
         def add(self, msg) -> None:
             key = stamp_key(msg.header)
             if key in done:
-                on_drop("a stamp seen twice (ambiguous: which frame's boxes?)")
+                on_drop(AMBIGUOUS)
                 return
             if key in seen[self.side]:
                 done.add(key)
                 with sync.lock:  # retract the pending halves with this stamp
                     n = sum(q.pop(key[0] * 1_000_000_000 + key[1], None) is not None for q in sync.queues)
                 for _ in range(n + 1):
-                    on_drop("a stamp seen twice (ambiguous: which frame's boxes?)")
+                    on_drop(AMBIGUOUS)
                 return
             seen[self.side].add(key)
             self.signalMessage(msg)
