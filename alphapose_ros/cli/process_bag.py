@@ -8,7 +8,8 @@ out) plus the poses: every image message yields exactly one WholeBodyPoseArray o
 /alphapose/poses with the image's header (also when nobody is in it); undecodable frames
 are logged and still answered with an empty array, so outputs line up one-to-one with
 inputs (a message too corrupt to have a header is skipped; the summary counts every skip by
-reason). On Ctrl-C or a failure the output bag is closed, readable, with the frames done.
+reason). On Ctrl-C or a failure the output bag is closed, readable, with the frames done;
+--overwrite replaces it on the next run.
 The keypoint layout goes once on /alphapose/keypoint_layout. Without --cfg the
 no-download MediaPipe backend estimates the poses. A progress bar runs on a terminal.
 """
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import shutil
 import sys
 import time
 from collections import Counter
@@ -35,7 +38,9 @@ def main(argv: list[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bag", help="input rosbag2 folder")
     ap.add_argument("--image-topic", help="camera topic (default: the bag's only image topic)")
-    ap.add_argument("--out", help="output bag folder (must not exist)")
+    ap.add_argument("--out", help="output bag folder (must not exist, unless --overwrite)")
+    ap.add_argument("--overwrite", action="store_true",
+                    help="replace --out when it is a bag (one this command wrote, finished or interrupted)")
     ap.add_argument("--cfg", help="AlphaPose model config (YAML); without it the no-download MediaPipe backend runs")
     ap.add_argument("--checkpoint", help="pose checkpoint (.pth)")
     ap.add_argument("--allow-untrained", action="store_true", help="run untrained weights (plumbing checks only)")
@@ -71,8 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (a.bag and a.out):
         ap.error("--bag and --out are required")
     try:  # everything that can be checked before the output is created and the model loaded
-        if Path(a.out).exists():
-            raise ValueError(f"{a.out} exists already: remove it or choose another --out")
+        replace = _check_output(a)
         topics = bags.image_topics(a.bag)
         topic = a.image_topic or _only_image_topic(topics)
         if topic not in topics:
@@ -81,7 +85,35 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # config, checkpoint, weights or bag problems: one clear line
         log.error("%s", e)
         return 2
+    if replace:
+        shutil.rmtree(a.out)
+        log.info("replacing %s (--overwrite)", a.out)
     return _run(a, pipe, topic)
+
+
+BAG_FILES = (".mcap", ".db3", ".db3-shm", ".db3-wal", ".yaml")
+
+
+def _check_output(a) -> bool:
+    """Check the output bag and video targets before anything is computed; True when --out is an existing
+    bag that --overwrite may replace (only a bag folder is ever removed, never the input)."""
+    out = Path(a.out)
+    if a.save_video:
+        video = Path(a.save_video)
+        if video.is_dir() or not video.parent.is_dir() or not os.access(video.parent, os.W_OK):
+            raise ValueError(f"--save-video {video}: cannot write a video there")
+    if not out.exists():
+        if not out.parent.is_dir():
+            raise ValueError(f"--out {out}: its folder {out.parent} does not exist")
+        return False
+    if not a.overwrite:
+        raise ValueError(f"{out} exists already: pass --overwrite to replace it, or choose another --out")
+    if out.resolve() == Path(a.bag).resolve():
+        raise ValueError(f"--out {out} is the input bag: it cannot be replaced")
+    if not out.is_dir() or any(not p.is_file() or not p.name.endswith(BAG_FILES) for p in out.iterdir()):
+        raise ValueError(f"--overwrite: {out} is not a bag folder (only .mcap/.db3 files and metadata.yaml); "
+                         "not removing it")
+    return True
 
 
 def _only_image_topic(topics: list[str]) -> str:
@@ -166,6 +198,8 @@ def _run(a, pipe, topic: str) -> int:
                         vis = draw_poses(img, poses)
                         if video is None:
                             video = cv2.VideoWriter(a.save_video, cv2.VideoWriter_fourcc(*"MJPG"), 10, (wd, ht))
+                            if not video.isOpened():
+                                raise OSError(f"cannot write the video {a.save_video}")
                         video.write(vis)
                 w.write(c_poses, t_ns, ts.serialize_cdr(bags.pose_array(poses, header, wd, ht), bags.POSE_TYPE))
                 n += 1
