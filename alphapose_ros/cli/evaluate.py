@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     from alphapose_ros.core.training.evaluate import keypoint_stats
 
     try:
-        if a.out and (a.out.is_dir() or not os.access(a.out.parent, os.W_OK)):
+        if a.out and (a.out.is_dir() or not a.out.parent.is_dir() or not os.access(a.out.parent, os.W_OK)):
             raise ValueError(f"cannot write the figures to {a.out}")  # found out before evaluating
         sigmas = get_format(a.format).oks_sigmas
         if sigmas is None:
@@ -39,7 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     for k, v in stats.items():
         print(f"{k:10s} {v:.4f}")
     if a.out:
-        a.out.write_text(json.dumps(stats, indent=2))
+        try:
+            a.out.write_text(json.dumps(stats, indent=2))
+        except OSError as e:
+            log.error("cannot write the figures to %s: %s", a.out, e.strerror or e)
+            return 2
     return 0
 
 

@@ -53,8 +53,11 @@ def make_pose_estimator(backend: str = "auto", *, cfg: str | Path | None = None,
     if backend == "alphapose":
         from alphapose_ros.core.estimator import PoseEstimator
 
+        from alphapose_ros.core.models.config import load_config
+
         if not cfg:
             raise ValueError("the alphapose backend needs an AlphaPose config (--cfg / pose_config)")
+        load_config(cfg)  # a broken config is named before a missing checkpoint is
         checkpoint = checkpoint or checkpoint_for_config(cfg)
         if checkpoint is None:
             raise ValueError(f"no checkpoint given for {cfg} and none cached for it; see alphapose-download --list")
