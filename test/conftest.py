@@ -132,3 +132,49 @@ def mediapipe_models() -> Path:
                     "offline set-up?): run python -m alphapose_ros.cli.download mediapipe")
     pytest.importorskip("ai_edge_litert", reason="ai-edge-litert (requirements/core.txt) is not installed")
     return model_dir()
+
+
+# --- the fault matrix (test/fault_matrix.py): each row's result, printed at the end of a run ---------------
+_FAULT_RESULTS: dict[str, list[tuple[str, str]]] = {}  # row key -> [(test id, outcome)]
+
+
+def pytest_runtest_logreport(report):
+    keys = getattr(report, "fault_keys", None)
+    if not keys or (report.when != "call" and not (report.failed or report.skipped)):
+        return
+    outcome = "skipped" if report.skipped else "failed" if report.failed else "passed"
+    for key in keys:
+        _FAULT_RESULTS.setdefault(key, []).append((report.nodeid, outcome))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    outcome.get_result().fault_keys = [m.args[0] for m in item.iter_markers("fault")]
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The matrix as a Markdown table (the README's reliability section is this output), when a fault
+    test ran: a row holds when every test carrying it passed."""
+    if not _FAULT_RESULTS:
+        return
+    from fault_matrix import ROWS
+
+    tr = terminalreporter
+    tr.section("fault matrix")
+    tr.write_line("| attack | expected | observed | tests |")
+    tr.write_line("|---|---|---|---|")
+    for row in ROWS:
+        got = _FAULT_RESULTS.get(row.key, [])
+        n = {o: sum(1 for _, r in got if r == o) for o in ("passed", "failed", "skipped")}
+        if not got:
+            seen = "not run"
+        elif n["failed"]:
+            seen = f"**FAILS** ({n['failed']} of {len(got)} tests)"
+        elif n["skipped"] == len(got):
+            seen = "skipped"
+        else:
+            seen = f"holds ({n['passed']} test{'s' * (n['passed'] > 1)}" + (
+                f", {n['skipped']} skipped" if n["skipped"] else "") + ")"
+        files = sorted({nodeid.split("::")[0] for nodeid, _ in got})
+        tr.write_line(f"| {row.attack} | {row.expected} | {seen} | {', '.join(f'`{f}`' for f in files)} |")

@@ -38,6 +38,7 @@ def test_download_verifies_and_caches(served, tmp_path):
     assert (cache / "fast_res50_256x192.pth").read_bytes() == (root / "fast.pth").read_bytes()
 
 
+@pytest.mark.fault("download-corrupt")
 def test_corrupt_or_truncated_download_is_refused_and_leaves_nothing(served, tmp_path):
     root, base = served
     _coco_ckpt(root / "fast.pth")
@@ -48,6 +49,7 @@ def test_corrupt_or_truncated_download_is_refused_and_leaves_nothing(served, tmp
     assert not any(cache.iterdir())
 
 
+@pytest.mark.fault("checkpoint-mismatched")
 def test_checkpoint_for_another_format_is_refused(tmp_path):
     f = tmp_path / "x.pth"
     _coco_ckpt(f)
@@ -56,6 +58,7 @@ def test_checkpoint_for_another_format_is_refused(tmp_path):
         install(entry, from_file=f, cache=tmp_path / "c")
 
 
+@pytest.mark.fault("download-corrupt")
 def test_darknet_weights_of_the_wrong_size_are_refused(tmp_path):
     f = tmp_path / "yolo.weights"
     f.write_bytes(b"\0" * 1000)
@@ -63,6 +66,7 @@ def test_darknet_weights_of_the_wrong_size_are_refused(tmp_path):
         install(load_manifest()["yolov3-spp"], from_file=f, cache=tmp_path / "c")
 
 
+@pytest.mark.fault("download-corrupt")
 def test_yolox_checkpoint_must_be_the_variant_it_is_installed_as(tmp_path):
     from alphapose_ros.core.detectors.yolox_net import YoloxNet
 
@@ -86,6 +90,7 @@ def test_reid_weights_import_only_when_they_fit_osnet_ain(tmp_path):
     assert install(entry, from_file=f, cache=tmp_path / "c").name == entry.file
 
 
+@pytest.mark.fault("download-bad-paths")
 @pytest.mark.parametrize("bad", ["../evil.pth", "/etc/passwd", "a/b.pth", "..", ".hidden"])
 def test_names_cannot_escape_the_cache(bad, tmp_path):
     with pytest.raises(ModelZooError, match="plain file name"):
@@ -104,6 +109,7 @@ def test_manifest_lists_pose_and_detector_models():
     assert tuple(VARIANTS) == YOLOX_VARIANTS and all(v in m for v in YOLOX_VARIANTS)
 
 
+@pytest.mark.fault("download-bad-paths")
 def test_missing_import_file_and_a_file_as_cache_are_one_line_each(tmp_path, capsys):
     assert main(["fast_res50_coco", "--from-file", str(tmp_path / "nope.pth"), "--cache", str(tmp_path)]) == 2
     assert "--from-file" in capsys.readouterr().err

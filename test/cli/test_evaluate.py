@@ -31,6 +31,7 @@ def test_exact_results_score_ap_1_and_jittered_ones_less(tmp_path):
     assert json.loads((tmp_path / "b.json").read_text())["AP"] < 0.9
 
 
+@pytest.mark.fault("eval-wrong-structure")
 def test_results_of_another_format_are_refused(tmp_path, caplog):
     assert main(_files(tmp_path, 0.0) + ["--format", "halpe_26"]) == 2
     assert "results have 17 keypoints, the format has 26" in caplog.text
@@ -41,6 +42,7 @@ def _rewrite(tmp_path, name: str, change) -> None:
     path.write_text(json.dumps(change(json.loads(path.read_text()))))
 
 
+@pytest.mark.fault("eval-wrong-structure")
 @pytest.mark.parametrize("name, change, message", [
     ("res.json", lambda res: [dict(r, keypoints=[float("nan")] * len(r["keypoints"])) for r in res],
      "result 0: keypoints or score are not finite numbers"),  # pycocotools ranked these AP 1.000
@@ -55,6 +57,7 @@ def test_bad_inputs_are_refused_with_one_line_naming_the_problem(tmp_path, caplo
     assert main(args) == 2 and message in caplog.text and "Traceback" not in caplog.text
 
 
+@pytest.mark.fault("eval-bad-files")
 def test_unreadable_json_and_unwritable_output_name_the_file_before_evaluating(tmp_path, caplog):
     args = _files(tmp_path, 0.0)
     (tmp_path / "res.json").write_text("{not json")

@@ -53,6 +53,24 @@ def test_video_frames_with_detfile_give_valid_alphapose_json(model_files, footag
         assert isinstance(r["idx"], list) and r["box"][2] > 0
 
 
+@pytest.mark.fault("infer-broken-image")
+def test_an_unreadable_image_is_skipped_and_the_others_processed(model_files, tmp_path, caplog):
+    import cv2
+
+    cfg, ckpt = model_files
+    images = tmp_path / "images"
+    images.mkdir()
+    cv2.imwrite(str(images / "a_good.png"), np.full((120, 80, 3), 90, np.uint8))
+    (images / "b_broken.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
+    (images / "c_empty.png").write_bytes(b"")
+    det = _detfile(tmp_path / "det.json", [("a_good.png", [10, 10, 40, 90], 0.9)])
+    rc = main(["--cfg", str(cfg), "--checkpoint", str(ckpt), "--input", str(images), "--detfile", str(det),
+               "--outdir", str(tmp_path / "out")])
+    recs = json.loads((tmp_path / "out/alphapose-results.json").read_text())
+    assert rc == 0 and {r["image_id"] for r in recs} == {"a_good.png"}
+    assert "skipping unreadable image" in caplog.text and "b_broken.jpg" in caplog.text and "c_empty.png" in caplog.text
+
+
 def test_image_with_saved_visualisation_and_openpose_format(model_files, footage, tmp_path):
     cfg, ckpt = model_files
     det = _detfile(tmp_path / "det.json", [("basketball1.png", [200, 50, 120, 250], 0.9)])
@@ -66,6 +84,7 @@ def test_image_with_saved_visualisation_and_openpose_format(model_files, footage
     assert (out / "vis" / "basketball1.png").stat().st_size > 1000
 
 
+@pytest.mark.fault("checkpoint-mismatched")
 def test_mismatched_checkpoint_is_a_clear_error_not_a_crash(reference, model_files, footage, tmp_path, caplog):
     _, ckpt = model_files
     coco = _config_file(reference, tmp_path, "coco__resnet__256x192_res50_lr1e-3_1x")
@@ -75,6 +94,7 @@ def test_mismatched_checkpoint_is_a_clear_error_not_a_crash(reference, model_fil
     assert rc == 2 and "does not fit the network" in caplog.text and "136 keypoints" in caplog.text
 
 
+@pytest.mark.fault("checkpoint-mismatched")
 def test_missing_checkpoint_is_reported(model_files, tmp_path, caplog):
     det = _detfile(tmp_path / "det.json", [])
     rc = main(["--cfg", str(model_files[0]), "--checkpoint", str(tmp_path / "nope.pth"), "--input", "x.png",
@@ -82,6 +102,7 @@ def test_missing_checkpoint_is_reported(model_files, tmp_path, caplog):
     assert rc == 2 and "checkpoint not found" in caplog.text
 
 
+@pytest.mark.fault("checkpoint-code-pickle")
 def test_code_carrying_pickle_is_refused(model_files, tmp_path, caplog):
     import os
     import pickle
@@ -117,6 +138,7 @@ def test_no_download_hog_detector_end_to_end_on_video(model_files, footage, tmp_
     assert recs and (out / "alphapose-result.avi").stat().st_size > 10_000
 
 
+@pytest.mark.fault("detector-cannot-load")
 @pytest.mark.parametrize("detector, says", [("yolov3", "needs a darknet cfg and weights"),
                                              ("yolox-l", "needs its release checkpoint (yolox_l.pth")])
 def test_detector_without_weights_says_what_to_do(model_files, tmp_path, caplog, detector, says):
@@ -125,6 +147,7 @@ def test_detector_without_weights_says_what_to_do(model_files, tmp_path, caplog,
     assert rc == 2 and says in caplog.text
 
 
+@pytest.mark.fault("detfile-not-detections")
 @pytest.mark.parametrize("content, message", [
     ("[[1, 2, 3, 4]]", "record 0 is not a detection (a list, not a mapping)"),
     ("[null]", "record 0 is not a detection (a NoneType"),
@@ -141,6 +164,7 @@ def test_detfile_that_is_not_detections_is_one_line_naming_the_file(tmp_path, co
     assert message in str(e.value) and str(path) in str(e.value)
 
 
+@pytest.mark.fault("infer-unwritable-output")
 @pytest.mark.parametrize("make_bad, flags, says", [
     (lambda out: out.parent.joinpath("file").write_text("x"), ["--outdir", "{tmp}/file/out"],
      "cannot create the output folder"),
@@ -161,6 +185,7 @@ def test_unwritable_outputs_are_refused_before_anything_is_computed(model_files,
     assert rc == 2 and says in caplog.text
 
 
+@pytest.mark.fault("infer-interrupted")
 def test_interrupted_run_keeps_the_frames_it_finished(model_files, footage, tmp_path, caplog, monkeypatch):
     import alphapose_ros.cli.infer as infer
 

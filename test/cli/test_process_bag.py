@@ -1,6 +1,7 @@
 """alphapose-bag on a bag made from vtest.avi: one pose message per image, readable by rosbags."""
 from pathlib import Path
 
+import pytest
 
 from alphapose_ros.cli.process_bag import main
 
@@ -39,6 +40,7 @@ def test_bag_from_vtest_gives_exactly_one_pose_message_per_frame(footage, tmp_pa
     assert (tmp_path / "vis.avi").stat().st_size > 10_000
 
 
+@pytest.mark.fault("checkpoint-mismatched")
 def test_missing_checkpoint_is_a_clear_error(footage, tmp_path, caplog):
     bag = _camera_bag(footage, tmp_path, frames=1)
     assert main(["--bag", str(bag), "--out", str(tmp_path / "o"), "--cfg", str(FIXTURE)]) == 2
@@ -85,6 +87,7 @@ def _poses_in(out) -> int:
         return sum(c.msgcount for c in r.connections if c.topic == "/alphapose/poses")
 
 
+@pytest.mark.fault("bag-corrupt-message")
 def test_a_corrupt_message_is_skipped_counted_and_the_rest_processed(footage, tmp_path, caplog):
     bag = _camera_bag(footage, tmp_path, corrupt=2)
     out = tmp_path / "poses_bag"
@@ -93,6 +96,7 @@ def test_a_corrupt_message_is_skipped_counted_and_the_rest_processed(footage, tm
     assert "corrupt sensor_msgs/msg/Image message" in caplog.text and "x1" in caplog.text
 
 
+@pytest.mark.fault("bag-interrupted")
 def test_interrupted_run_leaves_a_readable_bag_with_the_frames_done(footage, tmp_path, caplog, monkeypatch):
     from alphapose_ros.core.io import bags
 
@@ -110,8 +114,13 @@ def test_interrupted_run_leaves_a_readable_bag_with_the_frames_done(footage, tmp
     bag = _camera_bag(footage, tmp_path)
     assert main(["--bag", str(bag), "--out", str(out), "--cfg", str(FIXTURE), "--allow-untrained"]) == 130
     assert _poses_in(out) == 3 and "interrupted after 3 frames" in caplog.text
+    monkeypatch.setattr(bags, "pose_array", real)  # the re-run replaces the interrupted bag on request
+    assert main(["--bag", str(bag), "--out", str(out), "--cfg", str(FIXTURE), "--allow-untrained",
+                 "--overwrite"]) == 0
+    assert _poses_in(out) == 5
 
 
+@pytest.mark.fault("bag-bad-targets")
 def test_wrong_topic_or_existing_output_is_refused_before_anything_is_written(footage, tmp_path, caplog):
     bag = _camera_bag(footage, tmp_path, frames=1)
     out = tmp_path / "poses_bag"
@@ -120,4 +129,13 @@ def test_wrong_topic_or_existing_output_is_refused_before_anything_is_written(fo
     assert "no image topic '/cam/wrong'" in caplog.text and not out.exists()
     out.mkdir()
     assert main(["--bag", str(bag), "--out", str(out), "--cfg", str(FIXTURE), "--allow-untrained"]) == 2
-    assert "exists already" in caplog.text
+    assert "exists already: pass --overwrite" in caplog.text
+    (out / "notes.txt").write_text("mine")  # --overwrite removes bag folders only, and never the input
+    for target in (out, bag):
+        assert main(["--bag", str(bag), "--out", str(target), "--cfg", str(FIXTURE), "--allow-untrained",
+                     "--overwrite"]) == 2
+    assert (out / "notes.txt").exists() and _poses_in(bag) == 0 and "is the input bag" in caplog.text
+    (tmp_path / "vis.avi").mkdir()
+    assert main(["--bag", str(bag), "--out", str(tmp_path / "new"), "--cfg", str(FIXTURE), "--allow-untrained",
+                 "--save-video", str(tmp_path / "vis.avi")]) == 2
+    assert "cannot write a video there" in caplog.text and not (tmp_path / "new").exists()

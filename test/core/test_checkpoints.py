@@ -4,6 +4,7 @@ import pytest
 from alphapose_ros.core.checkpoints import CheckpointError, read_state_dict
 
 
+@pytest.mark.fault("checkpoint-not-a-checkpoint")
 @pytest.mark.parametrize("content, message", [
     (b"", "the file is empty"),  # was an IndexError from the empty EOFError message
     (b"hello, not a checkpoint\n", "not a PyTorch checkpoint (neither a zip archive nor a pickle)"),

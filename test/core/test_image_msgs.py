@@ -41,6 +41,7 @@ def test_padded_rows_are_cropped(ros_msgs):
     np.testing.assert_array_equal(image_to_bgr(m), bgr)
 
 
+@pytest.mark.fault("bad-frames")
 @pytest.mark.parametrize("mutate,match", [
     (lambda m: setattr(m, "encoding", "bayer_rggb16"), "unsupported image encoding"),
     (lambda m: setattr(m, "height", 0), "empty image"),
@@ -56,6 +57,7 @@ def test_bad_frames_raise_image_error(ros_msgs, mutate, match):
         image_to_bgr(m)
 
 
+@pytest.mark.fault("bad-frames")
 def test_compressed_images_decode_or_fail_clearly(ros_msgs):
     from sensor_msgs.msg import CompressedImage
 
@@ -69,6 +71,7 @@ def test_compressed_images_decode_or_fail_clearly(ros_msgs):
         compressed_to_bgr(m)
 
 
+@pytest.mark.fault("huge-frames")
 @pytest.mark.parametrize("ext", [".png", ".jpg"])
 def test_huge_images_are_refused_before_any_pixel_is_allocated(ext):
     from types import SimpleNamespace

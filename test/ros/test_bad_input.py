@@ -10,6 +10,7 @@ pytestmark = pytest.mark.ros
 sys.path.insert(0, str(Path(__file__).parent))
 
 
+@pytest.mark.fault("bad-frames")
 def test_bad_frames_are_skipped_and_the_stream_keeps_flowing(vision_msgs):
     from sensor_msgs.msg import Image
 
@@ -42,6 +43,7 @@ def test_bad_frames_are_skipped_and_the_stream_keeps_flowing(vision_msgs):
     assert any("truncated" in r for r in reasons)
 
 
+@pytest.mark.fault("detector-cannot-load")
 @pytest.mark.parametrize("detector, weights", [("yolox-s", "/nonexistent/yolox_s.pth"), ("yolov3", ""),
                                                ("yolox-huge", "")])
 def test_detector_that_cannot_load_fails_configure_with_a_reason(vision_msgs, tmp_path, detector, weights):

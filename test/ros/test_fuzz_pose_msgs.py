@@ -10,6 +10,7 @@ from hypothesis import strategies as st  # noqa: E402
 pose_shape = st.tuples(st.integers(0, 30), st.integers(0, 30), st.integers(0, 30), st.integers(0, 4))
 
 
+@pytest.mark.fault("malformed-pose-messages")
 @settings(max_examples=200, deadline=None, derandomize=True)
 @given(fmt=st.integers(0, 8), poses=st.lists(pose_shape, max_size=4))
 def test_any_pose_array_unpacks_or_raises_what_the_nodes_catch(ros_msgs, fmt, poses):

@@ -40,6 +40,7 @@ CASES = [  # launch arguments, camera topic, poses topic, camera reliability, ho
 ]
 
 
+@pytest.mark.fault("signals")
 @pytest.mark.parametrize("args, image, poses, reliable, how", CASES)
 def test_launched_graph_tracks_camera_frames_and_stops_cleanly(ros2_launch, footage, mediapipe_models,
                                                               args, image, poses, reliable, how):

@@ -55,6 +55,7 @@ def _live_pairing(domain: int):
     return sync
 
 
+@pytest.mark.fault("live-duplicate-stamps")
 def test_pose_node_pairs_through_the_real_time_synchronizer(vision_msgs, message_filters):
     sync = _live_pairing(60 + os.getpid() % 30)
     assert isinstance(sync, message_filters.TimeSynchronizer) and len(sync.queues) == 2

@@ -11,6 +11,7 @@ import pytest
 pytestmark = pytest.mark.ros
 
 
+@pytest.mark.fault("node-killed")
 def test_pose_node_killed_and_restarted_mid_stream_the_graph_recovers(vision_msgs, tmp_path):
     import rclpy
     from builtin_interfaces.msg import Time

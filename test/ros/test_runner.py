@@ -43,6 +43,7 @@ def _alive(tmp_path, name: str) -> bool:
     return out.returncode == 0
 
 
+@pytest.mark.fault("runner-node-dies")
 def test_a_node_that_dies_is_named_and_the_runner_fails_stopping_the_rest(tmp_path):
     r = _runner(tmp_path, [("detection_node", -1), ("pose_estimation_node", 3)])
     _, err = r.communicate(timeout=30)
@@ -50,6 +51,7 @@ def test_a_node_that_dies_is_named_and_the_runner_fails_stopping_the_rest(tmp_pa
     assert not _alive(tmp_path, "detection_node")
 
 
+@pytest.mark.fault("signals")
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_signals_to_the_runner_end_every_node(tmp_path, sig):
     r = _runner(tmp_path, [("detection_node", -1), ("tracking_node", -1)])
@@ -63,6 +65,7 @@ def test_signals_to_the_runner_end_every_node(tmp_path, sig):
     assert not _alive(tmp_path, "detection_node") and not _alive(tmp_path, "tracking_node")
 
 
+@pytest.mark.fault("runner-node-dies")
 def test_respawn_restarts_a_node_that_dies(tmp_path):
     r = _runner(tmp_path, [("tracking_node", -1), ("pose_nms_node", 5)], respawn=True)
     deadline = time.monotonic() + 30

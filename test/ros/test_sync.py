@@ -1,4 +1,6 @@
 """Exact-stamp pairing of images and detections, with bounded buffers."""
+import pytest
+
 from alphapose_ros.ros.sync import StampPairer
 
 
@@ -25,6 +27,7 @@ def test_older_unmatched_halves_are_dropped_once_a_newer_pair_completes():
     assert pairs == [("img2", "det2")] and p.dropped == 1 and not p._a
 
 
+@pytest.mark.fault("offline-stamp-order")
 def test_lossless_pairs_backwards_and_repeated_stamps_first_in_first_out():
     pairs = []
     p = StampPairer(lambda a, b: pairs.append((a, b)), capacity=100, lossless=True)
@@ -35,6 +38,7 @@ def test_lossless_pairs_backwards_and_repeated_stamps_first_in_first_out():
     assert pairs == [(f"img_{n}", f"det_{n}") for n in "abcd"] and p.dropped == 0
 
 
+@pytest.mark.fault("live-duplicate-stamps")
 def test_live_never_pairs_a_stamp_seen_twice():
     pairs, reasons = [], []
     p = StampPairer(lambda a, b: pairs.append((a, b)), capacity=10, on_drop=reasons.append)

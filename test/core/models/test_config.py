@@ -4,6 +4,7 @@ import pytest
 from alphapose_ros.core.models.config import ConfigError, load_config
 
 
+@pytest.mark.fault("config-malformed")
 @pytest.mark.parametrize("text, message", [("MODEL: [unclosed\n", "not valid YAML"),
                                            ("- a list\n", "not a YAML mapping")])
 def test_unreadable_config_is_a_config_error_naming_the_file(tmp_path, text, message):

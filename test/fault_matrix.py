@@ -1,0 +1,75 @@
+"""The fault matrix: every attack on the package we know of, what must happen, and (by the tests marked
+`@pytest.mark.fault("<key>")`) the tests that carry it out on each run. conftest.py prints the matrix with
+each row's observed result at the end of a test run; test_fault_matrix.py checks every row has tests."""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Attack(NamedTuple):
+    key: str
+    attack: str
+    expected: str
+
+
+ROWS = [
+    # offline commands
+    Attack("infer-unwritable-output", "`alphapose-infer` output folder, image or video target cannot be written",
+           "refused before the model loads: one line, exit 2"),
+    Attack("infer-interrupted", "Ctrl-C or a write error during `alphapose-infer`",
+           "results of the frames done written (atomically), exit 130 / 2"),
+    Attack("infer-broken-image", "an unreadable image among the inputs",
+           "skipped with a warning, the others processed"),
+    Attack("detfile-not-detections", "a detfile that is not JSON, or whose records are lists, null or strings",
+           "one line naming the file, exit 2"),
+    Attack("checkpoint-not-a-checkpoint", "a 0-byte `.pth`, a text file named `.pth`",
+           "one line naming the file as not a checkpoint"),
+    Attack("checkpoint-code-pickle", "a `.pth` whose pickle carries code", "refused, never unpickled"),
+    Attack("checkpoint-mismatched", "a missing checkpoint, or one for another model or format",
+           "one line saying which, before anything runs"),
+    Attack("config-malformed", "a malformed `--cfg` YAML", "one line naming the file"),
+    Attack("detector-cannot-load", "detector weights missing or an unknown detector (command or node)",
+           "one line saying what to pass; the node's configure fails with the reason"),
+    Attack("bag-corrupt-message", "a bag with a message rosbags cannot deserialise",
+           "that message skipped and counted, the rest processed"),
+    Attack("bag-interrupted", "Ctrl-C or a failure during `alphapose-bag`",
+           "output bag closed and readable with the frames done; `--overwrite` re-runs"),
+    Attack("bag-bad-targets", "wrong `--image-topic`, existing `--out`, unwritable `--save-video`",
+           "refused before anything is written; `--overwrite` never removes a non-bag or the input"),
+    Attack("eval-non-finite", "results with NaN keypoints", "one line, exit 2 (was ranked AP 1.000)"),
+    Attack("eval-wrong-structure", "dict results, list ground truth, wrong shapes, unknown image ids, "
+           "another keypoint format", "one line naming the problem, exit 2"),
+    Attack("eval-bad-files", "unreadable JSON, unwritable `--out`", "one line naming the file, before evaluating"),
+    Attack("download-bad-paths", "missing `--from-file`, a file as `--cache`, names escaping the cache",
+           "one line each, nothing written"),
+    Attack("download-corrupt", "a corrupt, truncated or wrong-variant download",
+           "refused by its checks, nothing left in the cache"),
+    # frames and messages
+    Attack("bad-frames", "unknown encoding, 0x0 image, truncated data, boxes whose image never comes",
+           "each reason logged once and counted, later frames flow"),
+    Attack("huge-frames", "a 20000x20000 image, a compressed decompression bomb",
+           "refused from the header before any pixel is allocated"),
+    Attack("bad-boxes", "NaN, zero-width or non-person boxes from a detector or another node",
+           "dropped before cropping"),
+    Attack("non-finite-network", "NaN/Inf from the pose network (broken weights, fp16 overflow)",
+           "those people dropped, said once; NMS and tracking go on"),
+    Attack("malformed-pose-messages", "pose arrays with inconsistent lengths",
+           "unpacked or refused with the error the nodes catch"),
+    Attack("silent-or-mismatched-input", "a silent camera, nodes disagreeing on the keypoint format",
+           "named once in the log and in /diagnostics"),
+    # stamps and pairing
+    Attack("offline-stamp-order", "offline: stamps going backwards, frames sharing a stamp, images far ahead",
+           "every frame paired with its own boxes"),
+    Attack("live-duplicate-stamps", "live: a stamp seen twice", "never mis-paired: dropped and counted"),
+    # processes and transport
+    Attack("node-killed", "the pose node killed (-9) mid-stream and started again",
+           "the other nodes keep running, tracked poses flow again"),
+    Attack("runner-node-dies", "a node of `alphapose-pipeline --separate` dies",
+           "named with its exit code, the rest stopped, exit 1; `--respawn` restarts it"),
+    Attack("signals", "SIGINT, SIGTERM or SIGHUP to the runner; Ctrl-C or SIGTERM to `ros2 launch`",
+           "every node stops, none orphaned"),
+    Attack("burst-losses", "a burst of large frames over best effort",
+           "frames lost before delivery counted in /diagnostics and explained once"),
+]
+
+KEYS = {r.key for r in ROWS}
