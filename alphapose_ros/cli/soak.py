@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from alphapose_ros.cli.proc_stats import rss_mb
+from alphapose_ros.bench.proc_stats import rss_mb
 
 SMALL_MODEL = {"DATASET": {"TRAIN": {"TYPE": "Mscoco"}},
                "DATA_PRESET": {"TYPE": "simple", "NUM_JOINTS": 17, "IMAGE_SIZE": [64, 48],

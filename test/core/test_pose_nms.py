@@ -71,7 +71,7 @@ def test_empty_and_single_inputs_pass_through():
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_vectorised_picks_equal_the_per_pair_loop(seed):
-    from alphapose_ros.cli.bench_pose_nms import loop_pose_nms, random_candidates
+    from alphapose_ros.bench.pose_nms import loop_pose_nms, random_candidates
 
     boxes, bs, kp, ks = random_candidates(24, 17, seed)
     p = PoseNMSParams.for_layout(17)

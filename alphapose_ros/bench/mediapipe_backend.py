@@ -1,7 +1,7 @@
 """Benchmark the MediaPipe pose backend: per-frame pose time for 1 and 5 people, crops batched
 vs one at a time, Halpe-26 and Halpe-136, on vtest.avi person boxes (HOG).
 
-    python -m alphapose_ros.cli.bench_mediapipe [--repeats 10] [--threads 2]
+    python -m alphapose_ros.bench.mediapipe_backend [--repeats 10] [--threads 2]
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from alphapose_ros.cli.bench_detectors import FOOTAGE
+from alphapose_ros.bench.detectors import FOOTAGE
 
 
 def five_people(video: Path) -> tuple[np.ndarray, np.ndarray]:

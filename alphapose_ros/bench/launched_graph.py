@@ -1,7 +1,7 @@
 """The graph as a user starts it: `ros2 launch alphapose_ros pipeline.launch.py` with default arguments,
 fed by a camera, then stopped the ways a launch gets stopped.
 
-    python -m alphapose_ros.cli.bench_launch [--frames 20] [--rate 4] [--json launch.json]
+    python -m alphapose_ros.bench.launched_graph [--frames 20] [--rate 4] [--json launch.json]
 
 For each camera reliability (a reliable publisher, as most drivers and `ros2 bag play` are; a best-effort
 one, as sensor-data drivers are) and each way of stopping (Ctrl-C on a terminal, SIGINT to the whole
@@ -233,7 +233,7 @@ def run(cmd: list[str], frames: list[np.ndarray], rate: float, reliable: bool, h
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="bench_launch", description=__doc__,
+    ap = argparse.ArgumentParser(prog="python -m alphapose_ros.bench.launched_graph", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--frames", type=int, default=20)
     ap.add_argument("--rate", type=float, default=4.0, help="camera rate in Hz")

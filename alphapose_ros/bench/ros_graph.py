@@ -6,7 +6,7 @@ the cost is the same) and reports output rate, end-to-end latency (image stamp t
 tracked poses) at p50/p99, frames dropped, and the process RSS at start and end.
 With --offline every frame must come out (deep reliable queues).
 
-The graph against the offline pipeline on a real clip: alphapose_ros.cli.bench_suite.
+The graph against the offline pipeline on a real clip: alphapose_ros.bench.suite.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from alphapose_ros.cli.proc_stats import rss_mb
+from alphapose_ros.bench.proc_stats import rss_mb
 
 
 def pipeline_nodes(common: dict, detector: str, tracking: dict | None = None) -> list:

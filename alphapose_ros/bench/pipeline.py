@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--cv-threads", type=int, default=-1, help="OpenCV threads (-1: OpenCV's default)")
     ap.add_argument("--nms-score-thresh", type=float, default=-1.0,
                     help="pose NMS score threshold (-1: AlphaPose's for the model; 0 keeps an untrained "
-                    "network's poses, so that pose NMS and tracking have work, as in bench_suite's graph)")
+                    "network's poses, so that pose NMS and tracking have work, as in the suite's graph (bench.suite))")
     ap.add_argument("--out", type=Path, help="write the figures here as JSON")
     a = ap.parse_args(argv)
     if a.torch_threads:
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> dict:
         import cv2
 
         cv2.setNumThreads(a.cv_threads)
-    from alphapose_ros.cli.bench_detectors import read_frames
+    from alphapose_ros.bench.detectors import read_frames
     from alphapose_ros.core.detectors.factory import make_detector
     from alphapose_ros.core.pipeline import FramePipeline, PoseNMSConfig, nms_params_for
     from alphapose_ros.core.tracking.msim import MSIMTracker

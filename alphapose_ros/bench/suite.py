@@ -1,13 +1,13 @@
 """The real-time benchmark suite under one command: one clip, one model set, every way the
 package runs, written to one JSON file.
 
-    python -m alphapose_ros.cli.bench_suite --frames 30 --rounds 3 --out bench.json
+    python -m alphapose_ros.bench.suite --frames 30 --rounds 3 --out bench.json
 
 Clip and models: the first --frames frames of vtest.avi (768x576), HOG person boxes (real
 detections, no download) and FastPose-50 COCO-17 at 256x192 with untrained weights (the cost
 does not depend on the values), with the pose node's defaults on every side (TorchScript, pose
 batch 16). Figures:
-- offline pipeline (bench_pipeline, its own process): per-stage latency, sequential and
+- offline pipeline (bench.pipeline, its own process): per-stage latency, sequential and
   pipelined throughput, the slowest-stage bound, per-frame cost for 1/5/20 people; once with
   the libraries' default threads (each stage uses every core) and once with one thread per
   stage (torch 1, OpenCV 1: the stages then overlap instead of sharing the cores);
@@ -32,8 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from alphapose_ros.cli.bench_pipeline import FIXTURE_CFG, FOOTAGE
-from alphapose_ros.cli.proc_stats import cpu_seconds, peak_rss_mb
+from alphapose_ros.bench.pipeline import FIXTURE_CFG, FOOTAGE
+from alphapose_ros.bench.proc_stats import cpu_seconds, peak_rss_mb
 from alphapose_ros.ros.sync import stamp_key
 
 POSE_NODE_DEFAULTS = ["--torchscript", "--posebatch", "16"]  # as the pose node runs the model
@@ -43,15 +43,15 @@ GRAPH_KEYS = ("graph_composed", "graph_separate")
 
 
 def offline_figures(frames: int, people: str, workdir: Path, threads: tuple[str, ...] = ()) -> dict:
-    """bench_pipeline in a child process; its figures plus the child's CPU time and peak RSS."""
+    """bench.pipeline in a child process; its figures plus the child's CPU time and peak RSS."""
     out = workdir / f"offline{len(threads)}.json"
-    cmd = [sys.executable, "-m", "alphapose_ros.cli.bench_pipeline", "--frames", str(frames), "--people", people,
+    cmd = [sys.executable, "-m", "alphapose_ros.bench.pipeline", "--frames", str(frames), "--people", people,
            "--out", str(out), *POSE_NODE_DEFAULTS, *SAME_WORK_AS_GRAPH, *threads]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd)
     _, status, usage = os.wait4(proc.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"bench_pipeline failed: {' '.join(cmd)}")
+        raise RuntimeError(f"bench.pipeline failed: {' '.join(cmd)}")
     res = json.loads(out.read_text())
     res["process"] = {"cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
                       "wall_seconds": round(time.perf_counter() - t0, 1),
@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-graph", action="store_true", help="offline figures only (no ROS 2 needed)")
     ap.add_argument("--out", type=Path, default=Path("bench.json"))
     a = ap.parse_args(argv)
-    from alphapose_ros.cli.bench_detectors import read_frames
+    from alphapose_ros.bench.detectors import read_frames
 
     workdir = Path(tempfile.mkdtemp(prefix="alphapose_bench_"))
     res: dict = {"clip": f"{FOOTAGE.name} x{a.frames}", "models": "HOG + FastPose-50 COCO-17 256x192 (untrained), "

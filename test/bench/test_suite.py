@@ -8,7 +8,7 @@ pytestmark = pytest.mark.ros
 
 
 def test_suite_measures_offline_and_both_graph_layouts_on_the_same_clip(ros_msgs, footage, tmp_path, capsys):
-    from alphapose_ros.cli.bench_suite import main
+    from alphapose_ros.bench.suite import main
 
     out = tmp_path / "bench.json"
     assert main(["--frames", "3", "--people", "1", "--out", str(out)]) == 0
@@ -38,7 +38,7 @@ def test_suite_measures_offline_and_both_graph_layouts_on_the_same_clip(ros_msgs
 
 
 def test_graph_ratios_are_taken_against_the_same_rounds_offline_runs():
-    from alphapose_ros.cli.bench_suite import best_offline, graph_ratios
+    from alphapose_ros.bench.suite import best_offline, graph_ratios
 
     off = {"sequential": {"frames_per_s": 3.0}, "pipelined": {"frames_per_s": 2.5}}
     one = {"sequential": {"frames_per_s": 1.5}, "pipelined": {"frames_per_s": 2.0}}

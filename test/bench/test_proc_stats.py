@@ -3,7 +3,7 @@ import os
 import subprocess
 import sys
 
-from alphapose_ros.cli.proc_stats import cpu_seconds, peak_rss_mb, rss_mb
+from alphapose_ros.bench.proc_stats import cpu_seconds, peak_rss_mb, rss_mb
 
 
 def test_cpu_seconds_grow_with_work_done_by_the_process():

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     rows = []
     for b in (int(v) for v in a.batches.split(",")):
-        cmd = [sys.executable, "-m", "alphapose_ros.cli.bench_pose", "--_one", str(b), "--device", a.device,
+        cmd = [sys.executable, "-m", "alphapose_ros.bench.pose", "--_one", str(b), "--device", a.device,
                "--seconds", str(a.seconds), "--threads", str(a.threads)] + (["--fp16"] if a.fp16 else [])
         rows.append(json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout))
     base = rows[0]["crops_per_s"]

@@ -3,7 +3,7 @@ frame for 5, 20 and 50 people -- MSIM with and without identity embeddings, and 
 rendered frames (ORB correspondences) and without images (identity correspondences, as the
 tracking node runs it).
 
-    python -m alphapose_ros.cli.bench_tracking [--seeds 5] [--poseflow-seeds 2] [--frames 200] [--out f.json]
+    python -m alphapose_ros.bench.tracking [--seeds 5] [--poseflow-seeds 2] [--frames 200] [--out f.json]
 """
 from __future__ import annotations
 
