@@ -80,6 +80,12 @@ def cached_path(entry: ModelEntry, cache: Path | None = None) -> Path:
     return (cache or cache_dir()) / safe_name(entry.file)
 
 
+def cached_file(name: str) -> Path | None:
+    """The cached file of the manifest's entry `name`, when the user has put it there."""
+    p = cached_path(load_manifest()[name])
+    return p if p.is_file() else None
+
+
 def sha256_of(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:

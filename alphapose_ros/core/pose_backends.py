@@ -6,7 +6,7 @@ import logging
 import os
 from pathlib import Path
 
-from alphapose_ros.core.model_zoo import cached_path, load_manifest
+from alphapose_ros.core.model_zoo import cached_file, cached_path, load_manifest
 
 BACKENDS = ("auto", "alphapose", "mediapipe")
 log = logging.getLogger("alphapose_ros.pose_backends")
@@ -72,11 +72,11 @@ def make_pose_estimator(backend: str = "auto", *, cfg: str | Path | None = None,
 
 def make_embedder(reid: str = "auto", device: str = "cpu", half: bool = False):
     """The OSNet-AIN re-ID embedder for `reid` (a weights path, "auto" or "none"), or None."""
-    from alphapose_ros.core.reid.embedder import ReidEmbedder, cached_reid_weights
+    from alphapose_ros.core.reid.embedder import MANIFEST_NAME, ReidEmbedder
 
     if reid in ("", "none"):
         return None
-    path = cached_reid_weights() if reid == "auto" else Path(os.path.expandvars(reid)).expanduser()
+    path = cached_file(MANIFEST_NAME) if reid == "auto" else Path(os.path.expandvars(reid)).expanduser()
     if path is None:
         log.info("no re-ID weights in the cache: tracking matches by position and shape only")
         return None

@@ -52,12 +52,3 @@ class ReidEmbedder:
                          for i in range(0, len(crops), self.batch_size)])
         out = torch.nan_to_num(out)
         return torch.nn.functional.normalize(out, dim=1).cpu().numpy()
-
-
-def cached_reid_weights() -> Path | None:
-    """The official OSNet-AIN weights in the model cache, if the user put them there."""
-    from alphapose_ros.core.model_zoo import cached_path, load_manifest
-
-    p = cached_path(load_manifest()[MANIFEST_NAME])
-    return p if p.is_file() else None
-

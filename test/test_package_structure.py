@@ -1,0 +1,61 @@
+"""The package's two layers stay apart: the core imports no ROS, and no module imports its way back
+to itself (imports inside functions included)."""
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "alphapose_ros"
+
+
+def _imports() -> dict[str, set[str]]:
+    """module -> the package modules it imports anywhere in its body."""
+    mods = {}
+    for p in PACKAGE.rglob("*.py"):
+        name = ".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__")
+        mods[name] = p
+    graph = {}
+    for name, p in mods.items():
+        deps = set()
+        for node in ast.walk(ast.parse(p.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("alphapose_ros"):
+                deps |= {f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in mods else node.module
+                         for a in node.names}
+            elif isinstance(node, ast.Import):
+                deps |= {a.name for a in node.names}
+        graph[name] = deps
+    return graph
+
+
+def _cycle_from(start: str, graph: dict[str, set[str]]) -> list[str] | None:
+    path, seen = [start], set()
+
+    def walk(v: str) -> bool:
+        for w in sorted(graph.get(v, ())):
+            if w == start:
+                return True
+            if w in graph and w not in seen:
+                seen.add(w)
+                path.append(w)
+                if walk(w):
+                    return True
+                path.pop()
+        return False
+    return path if walk(start) else None
+
+
+def test_no_module_imports_its_way_back_to_itself():
+    graph = _imports()
+    cycles = [c for m in sorted(graph) if (c := _cycle_from(m, graph))]
+    assert cycles == []
+
+
+def test_the_core_imports_no_ros():
+    graph = _imports()
+    ros = {m: sorted(d for d in deps if d.split(".")[0] in ("rclpy", "rosidl_runtime_py", "launch", "launch_ros")
+                     or d.startswith("alphapose_ros.ros") or d.startswith("alphapose_ros.msg"))
+           for m, deps in graph.items() if m.startswith("alphapose_ros.core")}
+    assert {m: d for m, d in ros.items() if d} == {}
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert _cycle_from("a", {"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c"]
+    assert _cycle_from("a", {"a": {"b"}, "b": set()}) is None
