@@ -38,7 +38,8 @@ if [ "$(cat "$VENV/.deps-stamp" 2>/dev/null)" != "$deps_stamp" ]; then
   # colcon must not crawl the venv looking for packages.
   touch "$VENV/COLCON_IGNORE"
   log "installing pinned dependencies"
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements/core.txt" 2>&1 | grep -v 'is ignored: it is neither' || true
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements/core.txt" \
+    -r "$ROOT/requirements/engines.txt" 2>&1 | grep -v 'is ignored: it is neither' || true
   if [ "$ROS_MODE" = wheels ]; then
     log "installing ROS 2 Kilted wheels"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements/ros-wheels.txt" 2>&1 | grep -v 'is ignored: it is neither' || true

@@ -65,20 +65,45 @@ def script_model(model: torch.nn.Module, input_hw: tuple[int, int], device: torc
         return torch.jit.freeze(torch.jit.trace(model, x.contiguous(memory_format=torch.channels_last)))
 
 
-class PoseEstimator:
-    """FastPose/SimplePose inference on person boxes, CPU or CUDA, fp32 or fp16."""
+def exported_model(model: torch.nn.Module, cfg: PoseModelConfig, cache: Path | None = None) -> Path:
+    """The ONNX export of `model` (with its sidecar) in the engine cache, made on first use; the file is
+    named by a digest of the weights, so another checkpoint gets another file."""
+    from alphapose_ros.core.engines.onnx_export import export_onnx, state_sha256, write_sidecar
+    from alphapose_ros.core.model_zoo import cache_dir
 
-    def __init__(self, cfg: PoseModelConfig, model: torch.nn.Module, device: str = "cpu",
+    digest = state_sha256(model)
+    path = (cache or cache_dir() / "engines") / f"pose_{digest[:16]}_{cfg.input_hw[0]}x{cfg.input_hw[1]}.onnx"
+    if not (path.is_file() and path.with_suffix(".json").is_file()):
+        tmp = path.with_name(path.stem + ".partial.onnx")
+        export_onnx(model, cfg.input_hw, tmp)
+        tmp.replace(path)
+        write_sidecar(path, cfg, precision="fp32", checkpoint_sha256=digest)
+    return path
+
+
+class PoseEstimator:
+    """FastPose/SimplePose/HRNet inference on person boxes, CPU or CUDA, fp32 or fp16; the network run by
+    torch (eager or traced) or by an exported-model engine (ONNX Runtime, OpenVINO: core.engines)."""
+
+    def __init__(self, cfg: PoseModelConfig, model, device: str = "cpu",
                  half: bool = False, batch_size: int = 32, flip: bool = False, flip_shift: str = "pixel",
-                 torchscript: bool = False, embedder=None):
+                 torchscript: bool = False, embedder=None, engine: str = "torch"):
         self.cfg = cfg
         self.embedder = embedder  # re-ID on the same crops (core.reid.embedder), or None
         self.format = get_format(cfg.keypoint_format)
         self.device = torch.device(device)
         self.half = half
-        self.model = prepare_model(model, self.device, half)
-        if torchscript:
-            self.model = script_model(self.model, self.cfg.input_hw, self.device, half)
+        self.engine = engine
+        if engine != "torch" and isinstance(model, torch.nn.Module):  # export once, then run the engine
+            from alphapose_ros.core.engines.runtimes import load_runtime
+
+            model = load_runtime(engine, exported_model(model, cfg), device, fp16=half)
+        if isinstance(model, torch.nn.Module):
+            self.model = prepare_model(model, self.device, half)
+            if torchscript:
+                self.model = script_model(self.model, self.cfg.input_hw, self.device, half)
+        else:  # an engine session: float32 NCHW in, maps out (fp16 is the engine's business)
+            self.model = model
         self.batch_size = max(1, int(batch_size))
         self.flip = flip
         self.flip_shift = flip_shift
@@ -90,7 +115,7 @@ class PoseEstimator:
         return self.cfg.head
 
     def describe(self) -> str:
-        return self.cfg.describe()
+        return self.cfg.describe() + ("" if self.engine == "torch" else f", {self.engine} engine")
 
     @classmethod
     def from_files(cls, config_path: str | Path, checkpoint_path: str | Path | None, **kwargs) -> "PoseEstimator":
@@ -100,6 +125,17 @@ class PoseEstimator:
         if checkpoint_path is not None:
             load_checkpoint(model, checkpoint_path, cfg)
         return cls(cfg, model, **kwargs)
+
+    @classmethod
+    def from_exported(cls, onnx_path: str | Path, engine: str = "onnxruntime", device: str = "cpu",
+                      half: bool = False, **kwargs) -> "PoseEstimator":
+        """Run an `alphapose-export` file: its sidecar gives the config, no torch network is built."""
+        from alphapose_ros.core.engines.onnx_export import config_from_dict, read_sidecar
+        from alphapose_ros.core.engines.runtimes import load_runtime
+
+        cfg = config_from_dict(read_sidecar(onnx_path)["config"])
+        runtime = load_runtime(engine, onnx_path, device, fp16=half)
+        return cls(cfg, runtime, device=device, half=half, engine=engine, **kwargs)
 
     @torch.inference_mode()
     def __call__(self, image_rgb: np.ndarray | torch.Tensor, boxes_xyxy: np.ndarray) -> EstimatorOutput:
@@ -122,7 +158,8 @@ class PoseEstimator:
         return EstimatorOutput(xy, scores, cropped, emb)
 
     def _forward(self, crops: torch.Tensor) -> torch.Tensor:
-        x = crops.to(self.device, dtype=torch.float16 if self.half else torch.float32, non_blocking=True)
+        fp16_input = self.half and self.engine == "torch"
+        x = crops.to(self.device, dtype=torch.float16 if fp16_input else torch.float32, non_blocking=True)
         x = x.contiguous(memory_format=torch.channels_last)
         if not self.flip:
             return self.model(x).float()

@@ -115,7 +115,7 @@ def default_verifier(entry: ModelEntry) -> Callable[[Path], None]:
                                     f"(output layer {None if head is None else tuple(head.shape)})")
         elif entry.kind == "reid":
             from alphapose_ros.core.checkpoints import CheckpointError
-            from alphapose_ros.core.reid.embedder import load_osnet_ain
+            from alphapose_ros.core.reid.osnet_ain import load_osnet_ain
 
             try:
                 load_osnet_ain(path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from alphapose_ros.core.model_zoo import cached_file, cached_path, load_manifest
@@ -32,18 +33,27 @@ def checkpoint_for_config(cfg: str | Path) -> Path | None:
 def make_pose_estimator(backend: str = "auto", *, cfg: str | Path | None = None,
                         checkpoint: str | Path | None = None, keypoint_format: str = "halpe_26",
                         device: str = "cpu", half: bool = False, batch_size: int = 64, flip: bool = False,
-                        torchscript: bool = False, reid: str = "auto"):
+                        torchscript: bool = False, reid: str = "auto", engine: str = "torch",
+                        exported: str | Path | None = None):
     """An estimator with `.format`, `.head`, `.describe()` and `__call__(image_rgb, boxes)`.
 
-    auto: AlphaPose when a config is given (its checkpoint from the cache when not given),
-    otherwise MediaPipe, saying so in the log. `reid`: OSNet-AIN weights for identity
-    embeddings -- a path, "auto" (the official file when it is in the cache) or "none".
+    auto: AlphaPose when a config (or an exported file) is given (its checkpoint from the cache when not
+    given), otherwise MediaPipe, saying so in the log. `reid`: OSNet-AIN weights for identity
+    embeddings -- a path, "auto" (the official file when it is in the cache) or "none". `engine` runs the
+    AlphaPose network: torch, or onnxruntime / openvino on `exported` (an alphapose-export file, FP32 or
+    INT8) or on an export of the checkpoint made on first use.
     """
+    from alphapose_ros.core.engines.runtimes import ENGINES
+
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
+    if exported and engine == "torch":
+        raise ValueError(f"{exported}: an exported model runs with engine onnxruntime or openvino, not torch")
     embedder = make_embedder(reid, device=device, half=half)
     if backend not in BACKENDS:
         raise ValueError(f"unknown pose backend {backend!r} (one of {', '.join(BACKENDS)})")
     if backend == "auto":
-        backend = "alphapose" if cfg else "mediapipe"
+        backend = "alphapose" if cfg or exported else "mediapipe"
         if backend == "mediapipe":
             found = cached_official_models()
             hint = (f" (official checkpoints in the cache: {', '.join(found)}; pass their AlphaPose config "
@@ -55,6 +65,12 @@ def make_pose_estimator(backend: str = "auto", *, cfg: str | Path | None = None,
 
         from alphapose_ros.core.models.config import load_config
 
+        if exported:
+            est = PoseEstimator.from_exported(exported, engine, device=device, half=half, batch_size=batch_size,
+                                              flip=flip, embedder=embedder)
+            if cfg and replace(load_config(cfg), source="") != replace(est.cfg, source=""):
+                raise ValueError(f"{exported} was exported from another model than {cfg} describes")
+            return est
         if not cfg:
             raise ValueError("the alphapose backend needs an AlphaPose config (--cfg / pose_config)")
         load_config(cfg)  # a broken config is named before a missing checkpoint is
@@ -62,17 +78,19 @@ def make_pose_estimator(backend: str = "auto", *, cfg: str | Path | None = None,
         if checkpoint is None:
             raise ValueError(f"no checkpoint given for {cfg} and none cached for it; see alphapose-download --list")
         return PoseEstimator.from_files(cfg, checkpoint, device=device, half=half, batch_size=batch_size, flip=flip,
-                                        torchscript=torchscript, embedder=embedder)
+                                        torchscript=torchscript, embedder=embedder, engine=engine)
     from alphapose_ros.core.mediapipe.estimator import MediaPipePoseEstimator
 
-    if device != "cpu" or half or flip:
-        log.warning("the MediaPipe backend runs on the CPU in fp32 without flip test; ignoring device/fp16/flip")
+    if device != "cpu" or half or flip or engine != "torch":
+        log.warning("the MediaPipe backend runs on the CPU in fp32 without flip test (LiteRT); "
+                    "ignoring device/fp16/flip/engine")
     return MediaPipePoseEstimator(keypoint_format, batch_size=min(batch_size, 16), embedder=embedder)
 
 
 def make_embedder(reid: str = "auto", device: str = "cpu", half: bool = False):
     """The OSNet-AIN re-ID embedder for `reid` (a weights path, "auto" or "none"), or None."""
-    from alphapose_ros.core.reid.embedder import MANIFEST_NAME, ReidEmbedder
+    from alphapose_ros.core.reid.embedder import ReidEmbedder
+    from alphapose_ros.core.reid.osnet_ain import MANIFEST_NAME
 
     if reid in ("", "none"):
         return None

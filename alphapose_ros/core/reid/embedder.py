@@ -12,22 +12,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from alphapose_ros.core.checkpoints import load_state_dict_strict, read_state_dict
 from alphapose_ros.core.estimator import prepare_model
-from alphapose_ros.core.reid.osnet_ain import OSNetAIN
-
-MANIFEST_NAME = "osnet_ain_x1_0_msmt17"  # its entry in models/manifest.yaml (file name, links)
-
-
-def load_osnet_ain(path: str | Path) -> OSNetAIN:
-    """OSNet-AIN x1.0 with the weights of `path` (tensor-only load, strict, classifier dropped)."""
-    state = read_state_dict(path)
-    state = {k: v for k, v in state.items() if not k.startswith("classifier.")}
-    model = OSNetAIN()
-    load_state_dict_strict(model, state, source=str(path),
-                           advice="expected the OSNet-AIN x1.0 re-ID weights AlphaPose's tracker uses "
-                                  f"(alphapose-download --list: {MANIFEST_NAME})")
-    return model.eval()
+from alphapose_ros.core.reid.osnet_ain import load_osnet_ain
 
 
 class ReidEmbedder:

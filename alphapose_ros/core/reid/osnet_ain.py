@@ -13,8 +13,12 @@ Module names follow the released weights' parameter names, so those files load a
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 from torch import nn
+
+from alphapose_ros.core.checkpoints import load_state_dict_strict, read_state_dict
 
 CHANNELS = (64, 256, 384, 512)
 # per stage, whether each of its two blocks ends in instance normalisation (the searched AIN layout)
@@ -135,3 +139,17 @@ class OSNetAIN(nn.Module):
         if self.training and self.classifier is not None:
             return self.classifier(v)
         return v
+
+
+MANIFEST_NAME = "osnet_ain_x1_0_msmt17"  # its entry in models/manifest.yaml (file name, links)
+
+
+def load_osnet_ain(path: str | Path) -> "OSNetAIN":
+    """OSNet-AIN x1.0 with the weights of `path` (tensor-only load, strict, classifier dropped)."""
+    state = read_state_dict(path)
+    state = {k: v for k, v in state.items() if not k.startswith("classifier.")}
+    model = OSNetAIN()
+    load_state_dict_strict(model, state, source=str(path),
+                           advice="expected the OSNet-AIN x1.0 re-ID weights AlphaPose's tracker uses "
+                                  f"(alphapose-download --list: {MANIFEST_NAME})")
+    return model.eval()

@@ -7,8 +7,8 @@ import torch
 from conftest import dequantise
 
 from alphapose_ros.core.checkpoints import CheckpointError
-from alphapose_ros.core.reid.embedder import ReidEmbedder, load_osnet_ain
-from alphapose_ros.core.reid.osnet_ain import OSNetAIN
+from alphapose_ros.core.reid.embedder import ReidEmbedder
+from alphapose_ros.core.reid.osnet_ain import OSNetAIN, load_osnet_ain
 
 
 @pytest.fixture(scope="module")

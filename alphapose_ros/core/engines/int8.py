@@ -1,0 +1,93 @@
+"""INT8 post-training static quantisation of an exported network, calibrated on real crops.
+
+The calibration set is recorded once (`alphapose-export calibration`): real frames, JPEG-encoded, with the
+person boxes a detector found in them, so crops are cut at quantisation time for whatever input size the
+network has, exactly as inference cuts them. Quantisation is ONNX Runtime's static QDQ scheme (weights
+int8 per channel, activations uint8), which both ONNX Runtime and OpenVINO run in INT8."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from alphapose_ros.core.crop import crop_batch
+from alphapose_ros.core.engines.runtimes import INSTALL_HINT
+
+
+def record_calibration(frames_bgr, boxes_per_frame, path: str | Path, quality: int = 95) -> int:
+    """Save frames (BGR) and their person boxes (xyxy) as a calibration set; returns the number of boxes."""
+    blobs, counts, boxes = [], [], []
+    for img, b in zip(frames_bgr, boxes_per_frame):
+        b = np.asarray(b, np.float32).reshape(-1, 4)
+        if not len(b):
+            continue
+        ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        if not ok:
+            raise ValueError("cannot JPEG-encode a calibration frame")
+        blobs.append(buf.reshape(-1))
+        counts.append(len(b))
+        boxes.append(b)
+    if not blobs:
+        raise ValueError("no person boxes in the calibration frames: use footage with people in it")
+    sizes = np.array([len(x) for x in blobs], np.int64)
+    np.savez(path, jpeg=np.concatenate(blobs), jpeg_sizes=sizes, boxes=np.concatenate(boxes),
+             box_counts=np.array(counts, np.int64))
+    return int(sum(counts))
+
+
+def calibration_crops(path: str | Path, input_hw: tuple[int, int], limit: int = 0) -> np.ndarray:
+    """The network inputs (N,3,H,W) float32 of a recorded calibration set. ValueError when the file is not one."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            jpeg, sizes, boxes, counts = z["jpeg"], z["jpeg_sizes"], z["boxes"], z["box_counts"]
+    except (OSError, KeyError, ValueError) as e:
+        raise ValueError(f"{path}: not a calibration set recorded by alphapose-export calibration ({e})") from None
+    crops, start, b0 = [], 0, 0
+    for size, n in zip(sizes, counts):
+        img = cv2.imdecode(jpeg[start:start + size], cv2.IMREAD_COLOR)
+        start += int(size)
+        if img is None:
+            raise ValueError(f"{path}: a calibration frame does not decode")
+        crops.append(crop_batch(cv2.cvtColor(img, cv2.COLOR_BGR2RGB), boxes[b0:b0 + n], input_hw)[0])
+        b0 += int(n)
+    out = np.concatenate(crops)
+    return out[:limit] if limit else out
+
+
+def keypoint_change(cfg, want, got) -> dict:
+    """How far `got` (network outputs, e.g. INT8) moves the decoded keypoints from `want` (FP32), in crop
+    pixels, and the largest keypoint score change."""
+    from alphapose_ros.core.codecs.decode import decode_to_image
+
+    box = np.tile(np.array([[0, 0, cfg.input_hw[1], cfg.input_hw[0]]], np.float32), (len(want), 1))
+    xy0, s0 = decode_to_image(want, box, cfg.head, cfg.num_integral, cfg.norm_type)
+    xy1, s1 = decode_to_image(got, box, cfg.head, cfg.num_integral, cfg.norm_type)
+    d = np.abs(xy1 - xy0).reshape(-1)
+    return {"kp_px_median": float(np.median(d)), "kp_px_p95": float(np.percentile(d, 95)),
+            "kp_px_max": float(d.max()), "score_max": float(np.abs(s1 - s0).max())}
+
+
+def quantize_int8(fp32_onnx: str | Path, out_path: str | Path, crops: np.ndarray, batch: int = 8) -> Path:
+    """Static QDQ INT8 model of `fp32_onnx`, activation ranges calibrated (min-max) on `crops`."""
+    try:
+        from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+        from onnxruntime.quantization.shape_inference import quant_pre_process
+    except ImportError as e:
+        raise ImportError(f"INT8 quantisation needs onnxruntime: {INSTALL_HINT}") from e
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.batches = iter([{"crops": np.ascontiguousarray(crops[i:i + batch], np.float32)}
+                                 for i in range(0, len(crops), batch)])
+
+        def get_next(self):
+            return next(self.batches, None)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        pre = Path(tmp) / "pre.onnx"
+        quant_pre_process(str(fp32_onnx), str(pre))
+        quantize_static(str(pre), str(out_path), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
+                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+    return Path(out_path)
