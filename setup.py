@@ -26,6 +26,7 @@ setup(
             "alphapose-make-data=alphapose_ros.cli.make_training_data:main",
             "alphapose-eval-model=alphapose_ros.cli.eval_model:main",
             "alphapose-pipeline=alphapose_ros.ros.runner:main",
+            "alphapose-export=alphapose_ros.cli.export:main",
         ],
     },
 )

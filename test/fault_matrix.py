@@ -27,6 +27,9 @@ ROWS = [
     Attack("checkpoint-code-pickle", "a `.pth` whose pickle carries code", "refused, never unpickled"),
     Attack("checkpoint-mismatched", "a missing checkpoint, or one for another model or format",
            "one line saying which, before anything runs"),
+    Attack("engine-bad-export", "an exported model without its sidecar, with another file's sidecar, from "
+           "another model than `--cfg`, or with engine torch; `--int8` without a calibration set",
+           "one line saying which, exit 2"),
     Attack("config-malformed", "a malformed `--cfg` YAML", "one line naming the file"),
     Attack("detector-cannot-load", "detector weights missing or an unknown detector (command or node)",
            "one line saying what to pass; the node's configure fails with the reason"),

@@ -25,22 +25,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, nargs="+", required=True, help="dataset folders (annotations.json)")
     ap.add_argument("--jitter", type=float, default=0.05, help="box corner noise, fraction of the box size")
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--engine", default="torch", help="torch | onnxruntime | openvino (runs --exported, or an "
+                                                     "export of the checkpoint made on first use)")
+    ap.add_argument("--exported", type=Path, help="an alphapose-export .onnx of this model (e.g. its INT8 file)")
     a = ap.parse_args(argv)
-    from alphapose_ros.core.checkpoints import CheckpointError, load_checkpoint
-    from alphapose_ros.core.models.config import ConfigError, build_model, load_config
+    from alphapose_ros.core.checkpoints import CheckpointError
+    from alphapose_ros.core.models.config import ConfigError, load_config
+    from alphapose_ros.core.pose_backends import make_pose_estimator
     from alphapose_ros.core.training.datasets import KeypointDataset
     from alphapose_ros.core.training.evaluate_pose import evaluate_model
 
     out = {}
     try:
         cfg = load_config(a.cfg)
-        model = load_checkpoint(build_model(cfg), a.checkpoint, cfg)
+        est = make_pose_estimator(cfg=a.cfg, checkpoint=a.checkpoint, batch_size=64, reid="none",
+                                  engine=a.engine, exported=a.exported)
         for folder in a.data:
-            stats = evaluate_model(model, cfg, KeypointDataset(folder, cfg.keypoint_format), jitter=a.jitter)
+            stats = evaluate_model(est, cfg, KeypointDataset(folder, cfg.keypoint_format), jitter=a.jitter)
             out[str(folder)] = stats
             print(f"{folder}: AP {stats['AP']:.3f}  AP50 {stats['AP50']:.3f}  AP75 {stats['AP75']:.3f}  "
                   f"AR {stats['AR']:.3f}")
-    except (OSError, ValueError, KeyError, ConfigError, CheckpointError) as e:
+    except (OSError, ValueError, KeyError, ImportError, ConfigError, CheckpointError) as e:
         log.error("%s", e)
         return 2
     if a.json:

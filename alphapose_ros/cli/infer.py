@@ -27,6 +27,7 @@ from alphapose_ros.core.detectors.base import Detections
 from alphapose_ros.core.detectors.darknet import DarknetError
 from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
 from alphapose_ros.core.detectors.factory import DETECTORS, make_detector
+from alphapose_ros.core.engines.runtimes import ENGINES
 from alphapose_ros.core.pose_backends import BACKENDS, make_pose_estimator
 from alphapose_ros.core.io.detfile import DetectionFile
 from alphapose_ros.core.io.drawing import draw_poses
@@ -82,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="run the stages one after another (default: concurrently, joined by queues)")
     ap.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     ap.add_argument("--fp16", action="store_true", help="half precision (CUDA only)")
+    ap.add_argument("--engine", choices=ENGINES, default="torch",
+                    help="what runs the AlphaPose network (onnxruntime/openvino: an export made on first use, "
+                         "or --exported)")
+    ap.add_argument("--exported", help="an alphapose-export .onnx (FP32 or INT8) to run with --engine")
     ap.add_argument("--save-img", action="store_true", help="write annotated frames to outdir/vis/")
     ap.add_argument("--save-video", action="store_true", help="write an annotated video (video inputs)")
     ap.add_argument("--max-frames", type=int, default=0, help="stop after this many frames (0 = all)")
@@ -135,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         out = prepare_outputs(a)
         est = make_pose_estimator(a.backend, cfg=a.cfg, checkpoint=a.checkpoint, keypoint_format=a.keypoints,
                                   device=a.device, half=a.fp16, batch_size=a.posebatch, flip=a.flip,
-                                  reid=a.reid_weights if a.tracker == "msim" else "none")
+                                  reid=a.reid_weights if a.tracker == "msim" else "none", engine=a.engine,
+                                  exported=a.exported)
         detector, frames = make_frames(a)
     except (ConfigError, CheckpointError, DarknetError, ValueError, OSError, ImportError) as e:
         log.error("%s", e)

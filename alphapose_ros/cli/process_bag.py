@@ -27,6 +27,7 @@ from pathlib import Path
 import cv2
 
 from alphapose_ros.core.detectors.factory import DETECTORS, make_detector
+from alphapose_ros.core.engines.runtimes import ENGINES
 from alphapose_ros.core.tracking.trackers import TRACKERS
 
 log = logging.getLogger("alphapose-bag")
@@ -50,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--det-weights", "--yolo-weights", dest="det_weights",
                     help="detector weights: yolov3-spp.weights, or the YOLOX release .pth")
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--engine", choices=ENGINES, default="torch",
+                    help="what runs the AlphaPose network (onnxruntime/openvino: an export made on first use, "
+                         "or --exported)")
+    ap.add_argument("--exported", help="an alphapose-export .onnx (FP32 or INT8) to run with --engine")
     ap.add_argument("--no-tracking", action="store_true")
     ap.add_argument("--no-copy", action="store_true", help="write only the pose topics, not the input's topics")
     ap.add_argument("--keypoints", choices=("halpe_26", "halpe_136"), default="halpe_26",
@@ -131,10 +136,11 @@ def _build_pipeline(a):
 
     if a.cfg and not a.checkpoint and a.allow_untrained:
         cfg = load_config(a.cfg)
-        est = PoseEstimator(cfg, build_model(cfg), device=a.device)
+        est = PoseEstimator(cfg, build_model(cfg), device=a.device, engine=a.engine)
     else:
         est = make_pose_estimator("auto", cfg=a.cfg, checkpoint=a.checkpoint, keypoint_format=a.keypoints,
-                                  device=a.device, reid="none" if a.no_tracking or a.tracker != "msim" else "auto")
+                                  device=a.device, reid="none" if a.no_tracking or a.tracker != "msim" else "auto",
+                                  engine=a.engine, exported=a.exported)
     det = make_detector(a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, device=a.device)
     # untrained weights give low keypoint scores: keep every merged pose then
     extra = {"score_thresh": 0.0} if a.cfg and a.allow_untrained and not a.checkpoint else {}

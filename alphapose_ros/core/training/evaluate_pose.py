@@ -42,10 +42,11 @@ def pipeline_results(estimator, dataset: KeypointDataset, limit: int = 0, jitter
     return out
 
 
-def evaluate_model(model: torch.nn.Module, cfg: PoseModelConfig, dataset: KeypointDataset, limit: int = 0,
-                   jitter: float = 0.05, seed: int = 0) -> dict[str, float]:
-    """COCO keypoint AP/AR (the format's sigmas) of `model` on `dataset` through the pipeline."""
-    est = PoseEstimator(cfg, model, batch_size=64)
+def evaluate_model(model: torch.nn.Module | PoseEstimator, cfg: PoseModelConfig, dataset: KeypointDataset,
+                   limit: int = 0, jitter: float = 0.05, seed: int = 0) -> dict[str, float]:
+    """COCO keypoint AP/AR (the format's sigmas) of `model` (a network, or an estimator running it with any
+    engine) on `dataset` through the pipeline."""
+    est = model if isinstance(model, PoseEstimator) else PoseEstimator(cfg, model, batch_size=64)
     with torch.no_grad():
         results = pipeline_results(est, dataset, limit, jitter, seed)
     gt = dataset.ground_truth()

@@ -60,6 +60,12 @@ class PoseEstimationNode(LifecycleNode):
             "pose_batch": declare(self, "pose_batch", 16, "crops per network batch", range=(1, 1024)),
             "torchscript": declare(self, "torchscript", True,
                                    "trace the network: inference then does not wait on the GIL between layers"),
+            "engine": declare(self, "engine", "torch",
+                              "what runs the AlphaPose network: torch | onnxruntime | openvino (an export of "
+                              "the checkpoint made on first use, or exported_model)"),
+            "exported_model": declare_path(self, "exported_model",
+                                           "an alphapose-export .onnx (FP32 or INT8) with its sidecar; needs engine "
+                                           "onnxruntime or openvino (empty: export the checkpoint)"),
             "min_box_score": declare(self, "min_box_score", 0.1, "ignore boxes below this detector score",
                                      range=(0.0, 1.0)),
             "sync_queue": declare(self, "sync_queue", 10, "images/detections kept while waiting for a partner (offline: all)",
@@ -97,13 +103,14 @@ class PoseEstimationNode(LifecycleNode):
                 cfg = load_config(p["pose_config"])
                 self.estimator = PoseEstimator(cfg, build_model(cfg), device=p["device"], half=p["fp16"],
                                                batch_size=p["pose_batch"], flip=p["flip"],
-                                               torchscript=p["torchscript"],
+                                               torchscript=p["torchscript"], engine=p["engine"],
                                                embedder=make_embedder(p["reid_weights"], p["device"], p["fp16"]))
             else:
                 self.estimator = make_pose_estimator(
                     p["backend"], cfg=p["pose_config"] or None, checkpoint=p["checkpoint"] or None,
                     keypoint_format=p["keypoint_format"], device=p["device"], half=p["fp16"],
-                    batch_size=p["pose_batch"], flip=p["flip"], torchscript=p["torchscript"], reid=p["reid_weights"])
+                    batch_size=p["pose_batch"], flip=p["flip"], torchscript=p["torchscript"], reid=p["reid_weights"],
+                    engine=p["engine"], exported=p["exported_model"] or None)
         except Exception as e:
             self.get_logger().error(f"cannot configure the pose model: {e}")
             return TransitionCallbackReturn.FAILURE

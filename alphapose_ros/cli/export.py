@@ -1,0 +1,128 @@
+"""alphapose-export: a pose network as ONNX (FP32 or INT8) with its sidecar, checked against PyTorch on
+real crops, and the calibration set INT8 needs.
+
+    alphapose-export calibration --input vtest.avi --out calib.npz          (frames + detector boxes, once)
+    alphapose-export pose --cfg <yaml> --checkpoint <pth> --out pose.onnx --check calib.npz
+    alphapose-export pose --cfg <yaml> --checkpoint <pth> --out pose_int8.onnx --int8 --calibration calib.npz
+
+Run an exported file with `alphapose-infer --engine onnxruntime --exported pose.onnx` (or openvino; the
+pose node's `engine` and `exported_model` parameters). The sidecar pose.json beside it says what the
+runtime needs: input size, normalisation, keypoint format, head and decoding.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+log = logging.getLogger("alphapose-export")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="alphapose-export", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="what", required=True)
+    cal = sub.add_parser("calibration", help="record frames and person boxes for INT8 calibration and checks")
+    cal.add_argument("--input", required=True, help="a video, an image folder or an image list with people")
+    cal.add_argument("--out", required=True, type=Path, help="the calibration set (.npz)")
+    cal.add_argument("--frames", type=int, default=40, help="frames to keep")
+    cal.add_argument("--every", type=int, default=10, help="keep every n-th frame")
+    cal.add_argument("--detector", default="hog", help="person detector (hog needs no weights)")
+    cal.add_argument("--det-weights", help="detector weights (YOLOX .pth / darknet weights)")
+    cal.add_argument("--yolo-cfg", help="darknet cfg for --detector yolov3")
+    pose = sub.add_parser("pose", help="export a pose network")
+    pose.add_argument("--cfg", required=True, help="the model's AlphaPose config (YAML)")
+    pose.add_argument("--checkpoint", required=True, help="its weights (.pth)")
+    pose.add_argument("--out", required=True, type=Path, help="the ONNX file (its sidecar .json goes beside it)")
+    pose.add_argument("--int8", action="store_true", help="static INT8 quantisation (needs --calibration)")
+    pose.add_argument("--calibration", type=Path, help="calibration set from `alphapose-export calibration`")
+    pose.add_argument("--check", type=Path,
+                      help="a calibration set whose crops the export is checked on (default: --calibration)")
+    pose.add_argument("--crops", type=int, default=64, help="at most this many crops to check on")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    a = build_parser().parse_args(argv)
+    try:
+        return record(a) if a.what == "calibration" else export_pose(a)
+    except (OSError, ValueError, ImportError) as e:
+        log.error("%s", e)
+        return 2
+
+
+def record(a) -> int:
+    from alphapose_ros.core.detectors.factory import make_detector
+    from alphapose_ros.core.engines.int8 import record_calibration
+    from alphapose_ros.core.io.sources import iter_frames
+
+    _check_target(a.out)
+    det = make_detector(a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg)
+    frames, boxes = [], []
+    for i, (_, img) in enumerate(iter_frames(a.input)):
+        if i % max(1, a.every):
+            continue
+        frames.append(img)
+        boxes.append(det.detect([img])[0].boxes)
+        if len(frames) >= a.frames:
+            break
+    n = record_calibration(frames, boxes, a.out)
+    print(f"{a.out}: {len(frames)} frames, {n} person boxes ({a.detector})")
+    return 0
+
+
+def export_pose(a) -> int:
+    import torch
+
+    from alphapose_ros.core.checkpoints import load_checkpoint
+    from alphapose_ros.core.engines.int8 import calibration_crops, keypoint_change, quantize_int8
+    from alphapose_ros.core.engines.onnx_export import export_onnx, state_sha256, write_sidecar
+    from alphapose_ros.core.engines.runtimes import load_runtime
+    from alphapose_ros.core.models.config import build_model, load_config
+
+    if a.int8 and not a.calibration:
+        raise ValueError("--int8 needs --calibration (record one with: alphapose-export calibration)")
+    check = a.check or a.calibration
+    if check is None:
+        raise ValueError("pass --check (or --calibration): a calibration set whose real crops the export is "
+                         "checked on (alphapose-export calibration --input <video> --out calib.npz)")
+    _check_target(a.out)
+    cfg = load_config(a.cfg)
+    model = load_checkpoint(build_model(cfg), a.checkpoint, cfg).float().eval()
+    crops = torch.from_numpy(calibration_crops(check, cfg.input_hw, limit=a.crops))
+    digest = state_sha256(model)
+    fp32 = export_onnx(model, cfg.input_hw, a.out.with_name(a.out.stem + ".fp32.partial.onnx"))
+    with torch.inference_mode():
+        want = model(crops)
+    out = a.out
+    if a.int8:
+        quantize_int8(fp32, out, calibration_crops(a.calibration, cfg.input_hw))
+        fp32.unlink()
+    else:
+        fp32.replace(out)
+    diffs = {}
+    for engine in ("onnxruntime", "openvino"):
+        got = load_runtime(engine, out)(crops)
+        diffs[engine] = float((got - want).abs().max())
+    write_sidecar(out, cfg, precision="int8" if a.int8 else "fp32", checkpoint_sha256=digest,
+                  max_abs_diff=max(diffs.values()), calibration=str(a.calibration) if a.int8 else None)
+    kind = "INT8" if a.int8 else "FP32"
+    print(f"{out} ({kind}, {out.stat().st_size / 1e6:.1f} MB) + {out.with_suffix('.json').name}")
+    print(f"max |exported - PyTorch FP32| over {len(crops)} real crops: "
+          + ", ".join(f"{e} {d:.2e}" for e, d in diffs.items()))
+    if a.int8:
+        d = keypoint_change(cfg, want, load_runtime("onnxruntime", out)(crops))
+        print(f"INT8 keypoints vs FP32, crop pixels: median {d['kp_px_median']:.3f}, 95% {d['kp_px_p95']:.3f}, "
+              f"max {d['kp_px_max']:.3f}; scores max change {d['score_max']:.4f}")
+    return 0
+
+
+def _check_target(path: Path) -> None:
+    if path.is_dir() or not path.parent.is_dir():
+        raise ValueError(f"cannot write {path}: {'a folder' if path.is_dir() else 'its folder does not exist'}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""alphapose-export: a calibration set from footage with people, an FP32 export checked on its crops, an INT8
+one, and alphapose-infer running them; bad requests are one line."""
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from alphapose_ros.cli.export import main
+
+pytest.importorskip("onnxruntime", reason="requirements/engines.txt (scripts/setup.sh installs it)")
+pytest.importorskip("openvino", reason="requirements/engines.txt (scripts/setup.sh installs it)")
+LOCAL = Path(__file__).resolve().parents[2] / "models" / "local"
+MODEL = ["--cfg", str(LOCAL / "fastpose_small_halpe26.yaml"), "--checkpoint", str(LOCAL / "fastpose_small_halpe26_sikr.pth")]
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    """A short video of drawn people over a plain background and a detfile with their boxes."""
+    import json
+
+    from alphapose_ros.core.training.figures import make_image
+
+    d = tmp_path_factory.mktemp("clip")
+    rng = np.random.default_rng(5)
+    w = cv2.VideoWriter(str(d / "people.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 10, (320, 256))
+    dets = []
+    for i in range(6):
+        img, people = make_image(rng, [], size=(320, 256), max_people=3)
+        w.write(img)
+        dets += [{"image_id": f"{i}.jpg", "category_id": 1, "bbox": p["bbox"], "score": 0.9} for p in people]
+    w.release()
+    (d / "dets.json").write_text(json.dumps(dets))
+    return d
+
+
+def test_export_fp32_and_int8_then_infer_runs_them(clip, tmp_path, capsys, monkeypatch):
+    from alphapose_ros.core.detectors.base import Detections
+    from alphapose_ros.core.detectors import hog
+
+    # HOG finds no drawn figures: the calibration boxes come from the clip's own boxes through a stand-in
+    # detector that answers with them (what the command does with a real detector's boxes is unchanged)
+    import json
+
+    boxes = {}
+    for r in json.loads((clip / "dets.json").read_text()):
+        x, y, bw, bh = r["bbox"]
+        boxes.setdefault(r["image_id"], []).append([x, y, x + bw, y + bh])
+    frames = iter(sorted(boxes))
+
+    def detect(self, images):
+        b = np.array(boxes[next(frames)], np.float32)
+        return [Detections(b, np.full(len(b), 0.9, np.float32), np.zeros(len(b), np.int64))]
+    monkeypatch.setattr(hog.HogDetector, "detect", detect)
+    assert main(["calibration", "--input", str(clip / "people.avi"), "--out", str(tmp_path / "calib.npz"),
+                 "--every", "1", "--frames", "6"]) == 0
+    assert "6 frames" in capsys.readouterr().out
+    assert main(["pose", *MODEL, "--out", str(tmp_path / "p.onnx"), "--check", str(tmp_path / "calib.npz")]) == 0
+    out = capsys.readouterr().out
+    diffs = [float(x.split()[-1]) for x in out.split("real crops: ")[1].strip().split(", ")]
+    assert len(diffs) == 2 and max(diffs) < 1e-3 and (tmp_path / "p.json").is_file()
+    assert main(["pose", *MODEL, "--out", str(tmp_path / "q.onnx"), "--int8",
+                 "--calibration", str(tmp_path / "calib.npz")]) == 0
+    assert "INT8 keypoints vs FP32" in capsys.readouterr().out
+    from alphapose_ros.cli.infer import main as infer
+
+    for engine, f in (("onnxruntime", "p.onnx"), ("openvino", "q.onnx")):
+        assert infer(["--input", str(clip / "people.avi"), "--detfile", str(clip / "dets.json"), "--engine", engine,
+                      "--exported", str(tmp_path / f), "--outdir", str(tmp_path / engine)]) == 0
+        assert json.loads((tmp_path / engine / "alphapose-results.json").read_text())
+
+
+@pytest.mark.fault("engine-bad-export")
+def test_bad_export_requests_and_files_are_one_line(tmp_path, caplog):
+    from alphapose_ros.cli.infer import main as infer
+
+    assert main(["pose", *MODEL, "--out", str(tmp_path / "q.onnx"), "--int8"]) == 2
+    assert "--int8 needs --calibration" in caplog.text
+    assert main(["pose", *MODEL, "--out", str(tmp_path / "q.onnx")]) == 2 and "pass --check" in caplog.text
+    (tmp_path / "m.onnx").write_bytes(b"not onnx")
+    args = ["--input", "x.png", "--outdir", str(tmp_path / "o"), "--exported", str(tmp_path / "m.onnx")]
+    assert infer(args + ["--engine", "onnxruntime"]) == 2 and "no sidecar m.json" in caplog.text
+    assert infer(args) == 2 and "runs with engine onnxruntime or openvino" in caplog.text
+    from alphapose_ros.core.engines.onnx_export import export_onnx, state_sha256, write_sidecar
+    from alphapose_ros.core.estimator import PoseEstimator
+
+    est = PoseEstimator.from_files(LOCAL / "fastpose_small_halpe26.yaml", None)
+    write_sidecar(export_onnx(est.model, est.cfg.input_hw, tmp_path / "m.onnx"), est.cfg, precision="fp32",
+                  checkpoint_sha256=state_sha256(est.model))
+    other = Path(__file__).resolve().parents[1] / "ros/fixtures/fastpose_coco17.yaml"
+    assert infer(args + ["--engine", "openvino", "--cfg", str(other)]) == 2
+    assert "was exported from another model than" in caplog.text
