@@ -85,3 +85,25 @@ def test_pixel_shift_moves_every_column_right_by_one():
 def test_unknown_head_is_refused():
     with pytest.raises(ValueError, match="unknown head"):
         decode_maps(torch.zeros(1, 17, 64, 48), "mystery")
+
+
+@pytest.mark.parametrize("norm", ["sigmoid", "softmax"])
+def test_fused_sikr_decode_equals_the_probability_map_formula(norm):
+    """decode_integral skips the probability map (and reuses its buffer): the same coordinates within
+    float rounding and identical scores as eq. 13-15 + soft-argmax written out, in and out of inference
+    mode, for fp16 logits too, and it never aliases the caller's tensors."""
+    from alphapose_ros.core.codecs.sikr import decode_integral, normalise, soft_argmax
+
+    torch.manual_seed(0)
+    for shape, dtype in (((32, 136, 64, 48), torch.float32), ((3, 21, 64, 48), torch.float16),
+                         ((5, 26, 32, 24), torch.float32)):
+        logits = (torch.randn(shape) * 4).to(dtype)
+        before = logits.clone()
+        prob, want_scores = normalise(logits, norm)
+        want = soft_argmax(prob)
+        with torch.inference_mode():
+            got, scores = decode_integral(logits, norm)
+        again, _ = decode_integral(logits, norm)  # the buffer made in inference mode is written outside it
+        assert torch.equal(logits, before)
+        assert float((got - want).abs().max()) < 1e-4 and torch.equal(scores, want_scores)  # heatmap px
+        assert torch.equal(got, again)
