@@ -67,3 +67,25 @@ def test_back_projection_matches_transform_preds(reference):
     out = crop.heatmap_to_image(d["in_hm_coords"], d["in_cropped_boxes_xyxy"])
     # AlphaPose goes through a float32 3-point affine; the closed form differs by <2e-5 px
     np.testing.assert_allclose(out, d["out_img_coords"], rtol=0, atol=1e-4)
+
+
+def test_third_affine_point_is_float32_from_the_rounded_points_as_alphapose_computes_it():
+    """About one box in eight tells the two orders apart: a float64 third point from unrounded points moves
+    the affine by up to ~1e-3 and a few crop pixels by one grey level. Ours is AlphaPose's float32 order."""
+    import cv2
+
+    rng = np.random.default_rng(0)
+    xy = rng.uniform(0, 600, (500, 2)).astype(np.float32)
+    boxes = np.concatenate([xy, xy + rng.uniform(20, 300, (500, 2)).astype(np.float32)], axis=1)
+    c, s = crop.box_to_center_scale(boxes)
+    dst = np.float32([[96, 128], [96, 32], [0, 32]])
+
+    def affine(src2):
+        a, b = src2
+        return cv2.getAffineTransform(np.stack([a, b, b + np.array([b[1] - a[1], a[0] - b[0]], src2.dtype)])
+                                      .astype(np.float32), dst)
+    pairs = np.stack([c, c + np.stack([np.zeros(len(c)), -s[:, 0] * 0.5], 1)], 1)  # centre, half width above
+    float32_order = np.array([affine(p.astype(np.float32)) for p in pairs])
+    float64_order = np.array([affine(p.astype(np.float64)) for p in pairs])
+    assert (np.abs(float64_order - float32_order).max((1, 2)) > 1e-6).sum() > 20  # the orders differ here
+    np.testing.assert_array_equal(crop.crop_affine(c, s), float32_order)
