@@ -69,6 +69,13 @@ def main(argv: list[str] | None = None) -> None:
             agree = picks <= set(loop_pose_nms(boxes.tolist(), bs, kp.tolist(), ks.tolist(), p))
             print(f"{n:>5} {k:>4} {fast * 1e3:>14.3f} {slow * 1e3:>10.2f} {slow / fast:>8.1f}x"
                   + ("" if agree else "  (picks differ!)"))
+    print("whole-body rule (what 136-keypoint models run), vectorised ms:")
+    for heatmap in (True, False):
+        p = PoseNMSParams.for_layout(136, heatmap_head=heatmap)
+        for n in (20, 100):
+            boxes, bs, kp, ks = random_candidates(n, 136)
+            t = min(_time(lambda: parametric_pose_nms(boxes, bs, kp, ks, p)) for _ in range(a.repeat))
+            print(f"{n:>5} {136:>4} {t * 1e3:>14.3f}  ({'heatmap' if heatmap else 'regression'} head parameters)")
 
 
 def _time(fn) -> float:

@@ -65,45 +65,57 @@ class PoseNMSResult:
     merged: list[np.ndarray] = field(default_factory=list)
 
 
-def _similarity_body(d: np.ndarray, s_pick: np.ndarray, s_all: np.ndarray, p: PoseNMSParams) -> np.ndarray:
-    match = d <= 1.0
-    score_term = np.where(match, np.tanh(s_pick / p.delta1) * np.tanh(s_all / p.delta1), 0.0).sum(1)
-    return score_term + p.mu * np.exp(-d / p.delta2).sum(1)
+class _Similarity:
+    """What the greedy loop compares a pick with, precomputed once per call: the tanh of every keypoint
+    score, the per-keypoint spatial scales and part weights (whole body), the PCK radius factors."""
+
+    def __init__(self, ks: np.ndarray, p: PoseNMSParams):
+        self.p = p
+        self.tanh = np.tanh(ks / p.delta1)  # (N,K)
+        k = ks.shape[1]
+        if p.whole_body:
+            body, face, hand = _parts(k)
+            self.low = ks < p.score_thresh  # AlphaPose's whole-body rule: see similarity()
+            self.scale = np.full(k, p.delta2)
+            self.scale[face] *= p.face_factor
+            self.scale[hand] *= p.hand_factor
+            # each part's mean, weighted: one dot product instead of six slices
+            self.w_score, self.w_dist = np.zeros(k), np.zeros(k)
+            for part, ws, wd in ((body, 1.0, 1.0), (face, p.face_weight_score, p.face_weight_dist),
+                                 (hand, p.hand_weight_score, p.hand_weight_dist)):
+                n = part.stop - part.start
+                self.w_score[part], self.w_dist[part] = ws / n, p.mu * wd / n
+            # fixed Halpe-136 slices for the PCK radius, as AlphaPose uses them (off by 3 for 133 keypoints)
+            self.radius = np.ones(k)
+            self.radius[26:94], self.radius[94:] = p.face_factor, p.hand_factor
+
+    def similarity(self, d: np.ndarray, pick: int, rows: np.ndarray) -> np.ndarray:
+        """(M,) similarity of the pick to the candidates `rows`, from their keypoint distances d (M,K)."""
+        p, t = self.p, self.tanh[pick] * self.tanh[rows]
+        if not p.whole_body:
+            return (t * (d <= 1.0)).sum(1) + p.mu * np.exp(-d / p.delta2).sum(1)
+        # as AlphaPose computes it: the matching term counts joints within 1 px whose
+        # score is BELOW score_thresh, and the spatial term ignores joints below it
+        low = self.low[rows]
+        score = t * ((d <= 1.0) & low)
+        spatial = np.exp(-d / self.scale) * ~low
+        return score @ self.w_score + spatial @ self.w_dist
+
+    def matches(self, d: np.ndarray, ref: float, s_pick: np.ndarray) -> np.ndarray:
+        """(M,) PCK-matched keypoint counts (normalised for the whole body) against the pick."""
+        p = self.p
+        ref = min(ref, p.pck_radius)
+        if not p.whole_body:
+            return (d / ref <= 1).sum(1).astype(np.float64)
+        n = (d / (ref * self.radius) <= 1).sum(1).astype(np.float64)
+        valid = int((s_pick > p.score_thresh / 2).sum())
+        if valid == 0:
+            return np.zeros(len(d))
+        return n / (valid * 2 * len(d) * 2 / d.shape[1])
 
 
 def _parts(k: int) -> tuple[slice, slice, slice]:
     return slice(0, k - 110), slice(k - 110, k - 42), slice(k - 42, k)
-
-
-def _similarity_whole_body(d: np.ndarray, s_pick: np.ndarray, s_all: np.ndarray, p: PoseNMSParams) -> np.ndarray:
-    k = d.shape[1]
-    body, face, hand = _parts(k)
-    # as AlphaPose computes it: the matching term counts joints within 1 px whose
-    # score is BELOW score_thresh, and the spatial term ignores joints below it
-    low = s_all < p.score_thresh
-    score = np.where((d <= 1.0) & low, np.tanh(s_pick / p.delta1) * np.tanh(s_all / p.delta1), 0.0)
-    scale = np.full(k, p.delta2)
-    scale[face] *= p.face_factor
-    scale[hand] *= p.hand_factor
-    spatial = np.where(low, 0.0, np.exp(-d / scale))
-    return (score[:, body].mean(1) + p.face_weight_score * score[:, face].mean(1)
-            + p.hand_weight_score * score[:, hand].mean(1)
-            + p.mu * (spatial[:, body].mean(1) + p.face_weight_dist * spatial[:, face].mean(1)
-                      + p.hand_weight_dist * spatial[:, hand].mean(1)))
-
-
-def _pck_matches(d: np.ndarray, ref: float, s_pick: np.ndarray, p: PoseNMSParams) -> np.ndarray:
-    ref = min(ref, p.pck_radius)
-    if not p.whole_body:
-        return (d / ref <= 1).sum(1).astype(np.float64)
-    k = d.shape[1]
-    # fixed Halpe-136 slices, as AlphaPose uses them (off by 3 for 133-keypoint inputs)
-    n = ((d[:, :26] / ref <= 1).sum(1) + (d[:, 26:94] / (ref * p.face_factor) <= 1).sum(1)
-         + (d[:, 94:] / (ref * p.hand_factor) <= 1).sum(1)).astype(np.float64)
-    valid = int((s_pick > p.score_thresh / 2).sum())
-    if valid == 0:
-        return np.zeros(len(d))
-    return n / (valid * 2 * len(d) * 2 / k)
 
 
 def parametric_pose_nms(boxes: np.ndarray, box_scores: np.ndarray, keypoints: np.ndarray,
@@ -120,15 +132,15 @@ def parametric_pose_nms(boxes: np.ndarray, box_scores: np.ndarray, keypoints: np
                              np.zeros(0, np.float32), [])
     person = ks.mean(1)
     ref = params.alpha * np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])
-    sim_fn = _similarity_whole_body if params.whole_body else _similarity_body
+    compare = _Similarity(ks, params)
     remaining = np.arange(n)
     clusters: list[tuple[int, np.ndarray]] = []
     while len(remaining):
         pick = remaining[np.argmax(person[remaining])]
         diff = kp[remaining] - kp[pick]  # the pick against every remaining candidate at once
         d = np.sqrt(diff[..., 0] ** 2 + diff[..., 1] ** 2)
-        sim = sim_fn(d, ks[pick][None], ks[remaining], params)
-        matches = _pck_matches(d, ref[pick], ks[pick], params)
+        sim = compare.similarity(d, pick, remaining)
+        matches = compare.matches(d, ref[pick], ks[pick])
         gone = (sim > params.gamma) | (matches >= params.match_thresh)
         gone |= remaining == pick
         clusters.append((int(pick), remaining[gone]))
