@@ -84,8 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     ap.add_argument("--fp16", action="store_true", help="half precision (CUDA only)")
     ap.add_argument("--engine", choices=ENGINES, default="torch",
-                    help="what runs the AlphaPose network (onnxruntime/openvino: an export made on first use, "
-                         "or --exported)")
+                    help="what runs the AlphaPose and YOLO networks (onnxruntime/openvino: an export made on "
+                         "first use, or --exported for the pose network)")
     ap.add_argument("--exported", help="an alphapose-export .onnx (FP32 or INT8) to run with --engine")
     ap.add_argument("--save-img", action="store_true", help="write annotated frames to outdir/vis/")
     ap.add_argument("--save-video", action="store_true", help="write an annotated video (video inputs)")
@@ -101,7 +101,8 @@ def make_frames(a: argparse.Namespace):
         if a.detector is None:  # AlphaPose's default when its weights are given, else the no-download one
             a.detector = "yolov3" if a.det_weights else "hog"
             log.info("detector: %s", a.detector)
-        det = make_detector(a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, confidence=a.det_confidence,
+        det = make_detector(a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, engine=a.engine,
+                            confidence=a.det_confidence,
                             nms_thresh=a.det_nms, device=a.device, half=a.fp16, tile=a.det_tile)
         return det, lambda: (Frame(name, i / fps, img) for i, (name, img) in enumerate(iter_frames(a.input)))
     dets = DetectionFile(a.detfile)

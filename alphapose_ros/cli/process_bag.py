@@ -52,8 +52,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="detector weights: yolov3-spp.weights, or the YOLOX release .pth")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--engine", choices=ENGINES, default="torch",
-                    help="what runs the AlphaPose network (onnxruntime/openvino: an export made on first use, "
-                         "or --exported)")
+                    help="what runs the AlphaPose and YOLO networks (onnxruntime/openvino: an export made on "
+                         "first use, or --exported for the pose network)")
     ap.add_argument("--exported", help="an alphapose-export .onnx (FP32 or INT8) to run with --engine")
     ap.add_argument("--no-tracking", action="store_true")
     ap.add_argument("--no-copy", action="store_true", help="write only the pose topics, not the input's topics")
@@ -141,7 +141,7 @@ def _build_pipeline(a):
         est = make_pose_estimator("auto", cfg=a.cfg, checkpoint=a.checkpoint, keypoint_format=a.keypoints,
                                   device=a.device, reid="none" if a.no_tracking or a.tracker != "msim" else "auto",
                                   engine=a.engine, exported=a.exported)
-    det = make_detector(a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, device=a.device)
+    det = make_detector(a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, device=a.device, engine=a.engine)
     # untrained weights give low keypoint scores: keep every merged pose then
     extra = {"score_thresh": 0.0} if a.cfg and a.allow_untrained and not a.checkpoint else {}
     params = nms_params_for(est, **extra)

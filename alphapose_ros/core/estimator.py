@@ -66,17 +66,11 @@ def script_model(model: torch.nn.Module, input_hw: tuple[int, int], device: torc
 
 
 def exported_model(model: torch.nn.Module, cfg: PoseModelConfig, cache: Path | None = None) -> Path:
-    """The ONNX export of `model` (with its sidecar) in the engine cache, made on first use; the file is
-    named by a digest of the weights, so another checkpoint gets another file."""
-    from alphapose_ros.core.engines.onnx_export import export_onnx, state_sha256, write_sidecar
-    from alphapose_ros.core.model_zoo import cache_dir
+    """The ONNX export of `model` (with its sidecar) in the engine cache, made on first use."""
+    from alphapose_ros.core.engines.onnx_export import cached_export, sidecar_path, write_sidecar
 
-    digest = state_sha256(model)
-    path = (cache or cache_dir() / "engines") / f"pose_{digest[:16]}_{cfg.input_hw[0]}x{cfg.input_hw[1]}.onnx"
-    if not (path.is_file() and path.with_suffix(".json").is_file()):
-        tmp = path.with_name(path.stem + ".partial.onnx")
-        export_onnx(model, cfg.input_hw, tmp)
-        tmp.replace(path)
+    path, digest = cached_export(model, cfg.input_hw, "pose", cache=cache)
+    if not sidecar_path(path).is_file():
         write_sidecar(path, cfg, precision="fp32", checkpoint_sha256=digest)
     return path
 
@@ -133,7 +127,10 @@ class PoseEstimator:
         from alphapose_ros.core.engines.onnx_export import config_from_dict, read_sidecar
         from alphapose_ros.core.engines.runtimes import load_runtime
 
-        cfg = config_from_dict(read_sidecar(onnx_path)["config"])
+        meta = read_sidecar(onnx_path)
+        if meta.get("kind", "pose") != "pose" or "config" not in meta:
+            raise ValueError(f"{onnx_path}: not a pose model export (it is a {meta.get('kind')} export)")
+        cfg = config_from_dict(meta["config"])
         runtime = load_runtime(engine, onnx_path, device, fp16=half)
         return cls(cfg, runtime, device=device, half=half, engine=engine, **kwargs)
 

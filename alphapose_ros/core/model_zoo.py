@@ -18,6 +18,8 @@ from pathlib import Path
 
 import yaml
 
+from alphapose_ros.core.cache import cache_dir
+
 
 class ModelZooError(RuntimeError):
     """A manifest, cache or download problem, with the reason in the message."""
@@ -63,10 +65,6 @@ def load_manifest(path: str | Path | None = None) -> dict[str, ModelEntry]:
                                    sha256=e.get("sha256"), size_bytes=e.get("size_bytes"),
                                    links=tuple(e.get("links") or ()))
     return out
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("ALPHAPOSE_ROS_CACHE", Path.home() / ".cache" / "alphapose_ros" / "models"))
 
 
 def safe_name(name: str) -> str:

@@ -42,3 +42,16 @@ def to_device(net: torch.nn.Module, device: torch.device, half: bool) -> tuple[t
 
 def input_dtype(half: bool) -> torch.dtype:
     return torch.float16 if half else torch.float32
+
+
+def engine_forward(net: torch.nn.Module, input_hw: tuple[int, int], name: str, outputs: int, preprocess: str,
+                   engine: str, device: str = "cpu", half: bool = False):
+    """The detector network's forward on `engine` (onnxruntime | openvino): a session on its export, made on
+    first use in the engine cache with a sidecar naming the detector and its pre-processing."""
+    from alphapose_ros.core.engines.onnx_export import cached_export, sidecar_path, write_detector_sidecar
+    from alphapose_ros.core.engines.runtimes import load_runtime
+
+    path, digest = cached_export(net, input_hw, name, outputs=outputs)
+    if not sidecar_path(path).is_file():
+        write_detector_sidecar(path, name, input_hw, preprocess, digest)
+    return load_runtime(engine, path, device, fp16=half)

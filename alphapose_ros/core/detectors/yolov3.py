@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import torch
 
-from alphapose_ros.core.detectors.base import Detections, input_dtype, to_device
+from alphapose_ros.core.detectors.base import Detections, engine_forward, input_dtype, to_device
 from alphapose_ros.core.detectors.darknet import Darknet, decode_yolo_output, parse_cfg
 from alphapose_ros.core.detectors.nms import nms
 
@@ -83,18 +83,24 @@ class YoloV3Detector:
     name = "yolov3-spp"
 
     def __init__(self, cfg_path: str | Path, weights_path: str | Path | None, settings: YoloSettings = YoloSettings(),
-                 device: str = "cpu", half: bool = False):
+                 device: str = "cpu", half: bool = False, engine: str = "torch"):
         self.settings = settings
         self.device = torch.device(device)
         self.net = Darknet(parse_cfg(Path(cfg_path).read_text()))
         if weights_path is not None:
             self.net.load_weights(weights_path)
-        self.net, self.half = to_device(self.net, self.device, half)
+        self.runtime = None  # torch runs self.net; an engine runs its export (float32 in; fp16 is its business)
+        if engine == "torch":
+            self.net, self.half = to_device(self.net, self.device, half)
+        else:
+            self.half = False
+            self.runtime = engine_forward(self.net.eval(), (settings.inp_dim,) * 2, self.name, len(self.net.yolo),
+                                          "RGB 0-1 letterboxed into a grey-128 square", engine, device, half)
 
     @torch.inference_mode()
     def predictions(self, batch: torch.Tensor) -> torch.Tensor:
         """Decoded (B,R,85) predictions of a letterboxed batch, heads concatenated."""
-        raw = self.net(batch.to(self.device, input_dtype(self.half)))
+        raw = (self.runtime or self.net)(batch.to(self.device, input_dtype(self.half)))
         inp = batch.shape[-1]
         return torch.cat([decode_yolo_output(r, y["anchors"], inp, y["classes"])
                           for r, y in zip(raw, self.net.yolo)], 1)

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from alphapose_ros.core.checkpoints import load_state_dict_strict, read_state_dict
-from alphapose_ros.core.detectors.base import Detections, input_dtype, to_device
+from alphapose_ros.core.detectors.base import Detections, engine_forward, input_dtype, to_device
 from alphapose_ros.core.detectors.nms import nms
 from alphapose_ros.core.detectors.yolox_net import VARIANTS, YoloxNet
 
@@ -88,7 +88,7 @@ class YoloxDetector:
     """YOLOX from an official release checkpoint (state dict under "model"); batched; CPU or CUDA; fp16 on CUDA."""
 
     def __init__(self, variant: str, weights_path: str | Path | None, settings: YoloxSettings = YoloxSettings(),
-                 device: str = "cpu", half: bool = False):
+                 device: str = "cpu", half: bool = False, engine: str = "torch"):
         if variant not in VARIANTS:
             raise ValueError(f"unknown YOLOX variant {variant!r} (one of {', '.join(VARIANTS)})")
         self.name = variant
@@ -103,12 +103,18 @@ class YoloxDetector:
             except Exception as e:
                 hint = f" - the file is {fits}" if fits else ""
                 raise type(e)(f"{e}\n  (building {variant}{hint})") from e
-        self.net, self.half = to_device(self.net, self.device, half)
+        self.runtime = None  # torch runs self.net; an engine runs its export (float32 in; fp16 is its business)
+        if engine == "torch":
+            self.net, self.half = to_device(self.net, self.device, half)
+        else:
+            self.half = False
+            self.runtime = engine_forward(self.net.eval(), (settings.inp_dim,) * 2, variant, len(YoloxNet.strides),
+                                          "BGR 0-255 resized into a grey-114 square, top-left", engine, device, half)
 
     @torch.inference_mode()
     def predictions(self, batch: torch.Tensor) -> torch.Tensor:
         """Decoded (B,R,5+C) rows of a pre-processed batch."""
-        levels = self.net(batch.to(self.device, input_dtype(self.half)))
+        levels = (self.runtime or self.net)(batch.to(self.device, input_dtype(self.half)))
         return decode([lv.float() for lv in levels])  # exp() of log-sizes in fp32
 
     def detect(self, images_bgr: list[np.ndarray]) -> list[Detections]:

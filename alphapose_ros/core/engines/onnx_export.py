@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from alphapose_ros.core.cache import cache_dir
 from alphapose_ros.core.crop import PIXEL_MEAN_RGB
 from alphapose_ros.core.models.config import PoseModelConfig
 
@@ -24,18 +25,46 @@ def sidecar_path(onnx_path: str | Path) -> Path:
     return Path(onnx_path).with_suffix(".json")
 
 
-def export_onnx(model: torch.nn.Module, input_hw: tuple[int, int], path: str | Path, opset: int = 17) -> Path:
-    """`model` (eval, fp32, CPU) as ONNX with input `crops` (batch, 3, H, W) and output `maps`, the batch
-    dimension dynamic."""
+def export_onnx(model: torch.nn.Module, input_hw: tuple[int, int], path: str | Path, opset: int = 17,
+                outputs: int = 1) -> Path:
+    """`model` (eval, fp32, CPU) as ONNX with input `crops` (batch, 3, H, W) and output `maps` (a detector's
+    several outputs: `maps0`, `maps1`, ...), the batch dimension dynamic."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     model = model.float().cpu().eval()
     x = torch.zeros(2, 3, *input_hw)
+    names = [OUTPUT] if outputs == 1 else [f"{OUTPUT}{i}" for i in range(outputs)]
     with warnings.catch_warnings():  # the TorchScript-based exporter is deprecated upstream; it needs no onnxscript
         warnings.simplefilter("ignore")
-        torch.onnx.export(model, (x,), str(path), input_names=[INPUT], output_names=[OUTPUT], opset_version=opset,
-                          dynamic_axes={INPUT: {0: "batch"}, OUTPUT: {0: "batch"}}, dynamo=False)
+        torch.onnx.export(model, (x,), str(path), input_names=[INPUT], output_names=names, opset_version=opset,
+                          dynamic_axes={n: {0: "batch"} for n in [INPUT, *names]}, dynamo=False)
     return path
+
+
+def cached_export(model: torch.nn.Module, input_hw: tuple[int, int], prefix: str, outputs: int = 1,
+                  cache: Path | None = None) -> tuple[Path, str]:
+    """The ONNX export of `model` in the engine cache, made on first use and named by a digest of its
+    weights (another checkpoint gets another file); returns the path and the digest."""
+    digest = state_sha256(model)
+    path = (cache or cache_dir() / "engines") / f"{prefix}_{digest[:16]}_{input_hw[0]}x{input_hw[1]}.onnx"
+    if not path.is_file():
+        tmp = export_onnx(model, input_hw, path.with_name(path.stem + ".partial.onnx"), outputs=outputs)
+        tmp.replace(path)
+    return path, digest
+
+
+def write_detector_sidecar(onnx_path: str | Path, name: str, input_hw: tuple[int, int], preprocess: str,
+                           weights_sha256: str) -> Path:
+    """The sidecar of an exported detector network: its head outputs are decoded by the package's
+    detector code, which the sidecar names."""
+    meta = {"version": SIDECAR_VERSION, "onnx_sha256": file_sha256(onnx_path), "kind": "detector",
+            "detector": name, "input": {"name": INPUT, "shape": ["batch", 3, *input_hw], "layout": "NCHW",
+                                        "dtype": "float32", "preprocess": preprocess},
+            "output": "raw head outputs per level, decoded by alphapose_ros.core.detectors." + name.split("-")[0],
+            "weights_sha256": weights_sha256}
+    out = sidecar_path(onnx_path)
+    out.write_text(json.dumps(meta, indent=1))
+    return out
 
 
 def config_to_dict(cfg: PoseModelConfig) -> dict:
@@ -54,6 +83,7 @@ def write_sidecar(onnx_path: str | Path, cfg: PoseModelConfig, *, precision: str
     h, w = cfg.input_hw
     meta = {
         "version": SIDECAR_VERSION,
+        "kind": "pose",
         "onnx_sha256": file_sha256(onnx_path),
         "precision": precision,
         "input": {"name": INPUT, "shape": ["batch", 3, h, w], "layout": "NCHW", "dtype": "float32",
@@ -81,7 +111,7 @@ def read_sidecar(onnx_path: str | Path) -> dict:
         raise ValueError(f"{onnx_path}: no sidecar {side.name} beside it (write both with alphapose-export)") from None
     except (OSError, json.JSONDecodeError) as e:
         raise ValueError(f"{side}: unreadable sidecar ({e})") from None
-    if not isinstance(meta, dict) or meta.get("version") != SIDECAR_VERSION or "config" not in meta:
+    if not isinstance(meta, dict) or meta.get("version") != SIDECAR_VERSION:
         raise ValueError(f"{side}: not an alphapose-export sidecar (version {SIDECAR_VERSION})")
     if meta.get("onnx_sha256") != file_sha256(onnx_path):
         raise ValueError(f"{side} describes another file than {onnx_path} (its sha256 differs): re-export")

@@ -1,7 +1,7 @@
-"""ONNX Runtime and OpenVINO sessions that stand in for the pose network's torch module: a float32 NCHW
-batch in, the network's output tensor out, so the estimator's cropping, flip test and decoding are the
-same whichever engine runs the network. On CUDA, ONNX Runtime takes TensorRT (fp16 when asked) and CUDA
-execution providers where onnxruntime-gpu has them."""
+"""ONNX Runtime and OpenVINO sessions that stand in for a network's torch module: a float32 NCHW batch
+in, the network's output tensor (or list of tensors, for a detector's levels) out, so cropping, flip
+test, decoding and detector post-processing are the same whichever engine runs the network. On CUDA,
+ONNX Runtime takes TensorRT (fp16 when asked) and CUDA execution providers where onnxruntime-gpu has them."""
 from __future__ import annotations
 
 import threading
@@ -50,9 +50,9 @@ class OnnxRuntimeNet:
         self.session = ort.InferenceSession(str(path), opts, providers=self.providers)
         self.input = self.session.get_inputs()[0].name
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.session.run(None, {self.input: _as_numpy(x)})[0]
-        return torch.from_numpy(out).to(x.device)
+    def __call__(self, x: torch.Tensor):
+        outs = [torch.from_numpy(o).to(x.device) for o in self.session.run(None, {self.input: _as_numpy(x)})]
+        return outs[0] if len(outs) == 1 else outs
 
 
 class OpenVinoNet:
@@ -73,10 +73,11 @@ class OpenVinoNet:
         self._request = self.compiled.create_infer_request()
         self._lock = threading.Lock()  # one infer request: one call at a time
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+    def __call__(self, x: torch.Tensor):
         with self._lock:
-            out = self._request.infer([_as_numpy(x)])[0]
-            return torch.from_numpy(np.array(out, copy=True)).to(x.device)
+            res = self._request.infer([_as_numpy(x)])
+            outs = [torch.from_numpy(np.array(res[o], copy=True)).to(x.device) for o in self.compiled.outputs]
+        return outs[0] if len(outs) == 1 else outs
 
 
 def load_runtime(engine: str, path: str | Path, device: str = "cpu", fp16: bool = False, threads: int = 0):

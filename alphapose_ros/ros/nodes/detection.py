@@ -36,6 +36,8 @@ class DetectionNode(LifecycleNode):
             "nms_thresh": declare(self, "nms_thresh", 0.6, "box NMS IoU threshold", range=(0.0, 1.0)),
             "device": declare(self, "device", "cpu", "cpu or cuda[:N]"),
             "fp16": declare(self, "fp16", False, "half precision on CUDA"),
+            "engine": declare(self, "engine", "torch", "what runs the YOLO network: torch | onnxruntime | openvino "
+                              "(an export made on first use)"),
             "compressed": declare(self, "compressed", False, "subscribe to image/compressed (CompressedImage)"),
             "queue_depth": declare(self, "queue_depth", 2, "output queue depth (bounds latency)", range=(1, 1000)),
             "offline": declare(self, "offline", False, "reliable input, deep queues: process every frame"),
@@ -60,7 +62,7 @@ class DetectionNode(LifecycleNode):
                 self.detector = make_detector(p["detector"], weights=p["weights"] or None,
                                               yolo_cfg=p["yolo_cfg"] or None, confidence=p["confidence"],
                                               nms_thresh=p["nms_thresh"], device=p["device"], half=p["fp16"],
-                                              tile=p["tile"])
+                                              tile=p["tile"], engine=p["engine"])
         except Exception as e:  # a missing/mismatched weights file must not crash the graph
             self.get_logger().error(f"cannot configure detector: {e}")
             return TransitionCallbackReturn.FAILURE
