@@ -39,7 +39,7 @@ def pipeline_nodes(common: dict, detector: str, tracking: dict | None = None) ->
         return cls(name, parameter_overrides=[Parameter(k, value=v) for k, v in {**common, **extra}.items()])
     return [make(DetectionNode, "detection", {"detector": detector}),
             make(PoseEstimationNode, "pose_estimation", {"pose_config": FIXTURE_CFG, "allow_untrained": True}),
-            make(PoseNMSNode, "pose_nms", {"heatmap_head": True, "score_thresh": 0.0}),
+            make(PoseNMSNode, "pose_nms", {"score_thresh": 0.0}),
             make(TrackingNode, "tracking", tracking or {})]
 
 

@@ -53,7 +53,7 @@ def graph_parameters(model_cfg: str, offline: bool = True, detector: str = "exte
     """Parameters for the four stage nodes: by default external boxes; untrained weights."""
     return {"detection": {"detector": detector, "offline": offline},
             "pose_estimation": {"pose_config": model_cfg, "allow_untrained": True, "offline": offline},
-            "pose_nms": {"offline": offline, "heatmap_head": True, "score_thresh": 0.0},
+            "pose_nms": {"offline": offline, "score_thresh": 0.0},
             "tracking": {"offline": offline}}
 
 

@@ -47,7 +47,7 @@ def apply_pose_nms(poses: PoseSet, kind: str, params: PoseNMSParams, oks_thresh:
         r = parametric_pose_nms(poses.boxes, poses.box_scores, poses.keypoints, poses.keypoint_scores, params)
         kept = PoseSet(poses.format_name, poses.boxes[r.picks], poses.box_scores[r.picks], r.keypoints,
                        r.keypoint_scores, r.proposal_scores,
-                       embeddings=None if poses.embeddings is None else poses.embeddings[r.picks])
+                       embeddings=None if poses.embeddings is None else poses.embeddings[r.picks], head=poses.head)
         return kept, [m.tolist() for m in r.merged]
     kp, ks = poses.keypoints, poses.keypoint_scores
     flat = np.concatenate([kp, ks[..., None]], -1).reshape(len(poses), -1)
@@ -85,7 +85,7 @@ def suppress(estimator: PoseEstimator, boxes: np.ndarray, box_scores: np.ndarray
     """Pose NMS on a frame's raw poses; returns kept poses (with their embeddings, when given)
     and the input rows merged into each."""
     poses = PoseSet(estimator.format.name, boxes, box_scores, keypoints, keypoint_scores,
-                    proposal_scores(keypoint_scores, box_scores), embeddings=embeddings)
+                    proposal_scores(keypoint_scores, box_scores), embeddings=embeddings, head=estimator.head)
     params = nms.params or nms_params_for(estimator)
     return apply_pose_nms(poses, nms.kind, params, nms.oks_thresh)
 

@@ -7,6 +7,19 @@ import numpy as np
 
 UNTRACKED = -1
 TRACK_NONE, TRACK_NEW, TRACK_CONFIRMED = 0, 1, 2
+# WholeBodyPoseArray.HEAD_* by the estimator's head name (msg/WholeBodyPoseArray.msg; a test keeps them
+# equal); any other decoder (the MediaPipe backend) is HEAD_OTHER, an unknown one 0
+HEAD_IDS = {"heatmap": 1, "integral": 2, "combined": 3, "mediapipe": 4}
+
+
+def head_id(head: str) -> int:
+    """WholeBodyPoseArray.head for a head name."""
+    return HEAD_IDS.get(head, HEAD_IDS["mediapipe"] if head else 0)
+
+
+def head_name(head_id: int) -> str:
+    """The head name of a WholeBodyPoseArray.head value ("" when unknown)."""
+    return {v: k for k, v in HEAD_IDS.items()}.get(int(head_id), "")
 
 
 @dataclass
@@ -29,6 +42,7 @@ class PoseSet:
     track_states: np.ndarray = field(default=None)  # type: ignore[assignment]
     track_ages: np.ndarray = field(default=None)  # type: ignore[assignment]
     embeddings: np.ndarray | None = None
+    head: str = ""  # the decoder of the keypoints: heatmap | integral | combined | mediapipe ("" unknown)
 
     def __post_init__(self) -> None:
         n = len(self.boxes)
@@ -62,9 +76,9 @@ class PoseSet:
         return self.keypoints.shape[1]
 
     @classmethod
-    def empty(cls, format_name: str, num_keypoints: int) -> "PoseSet":
+    def empty(cls, format_name: str, num_keypoints: int, head: str = "") -> "PoseSet":
         return cls(format_name, np.zeros((0, 4)), np.zeros(0), np.zeros((0, num_keypoints, 2)),
-                   np.zeros((0, num_keypoints)), np.zeros(0))
+                   np.zeros((0, num_keypoints)), np.zeros(0), head=head)
 
     def select(self, index: np.ndarray) -> "PoseSet":
         """A PoseSet of the rows `index` (bool mask or integer indices)."""

@@ -10,7 +10,7 @@ from array import array
 
 import numpy as np
 
-from alphapose_ros.core.poses import PoseSet
+from alphapose_ros.core.poses import PoseSet, head_id, head_name
 from alphapose_ros.core.skeletons import KeypointFormat, format_by_id, get_format
 from alphapose_ros.msg import KeypointLayout, WholeBodyPose, WholeBodyPoseArray
 
@@ -35,6 +35,7 @@ def poses_to_msg(poses: PoseSet, header, image_width: int, image_height: int) ->
     out.header = header
     out.keypoint_format = fmt.id
     out.num_keypoints = fmt.num_keypoints
+    out.head = head_id(poses.head)
     out.image_width = int(image_width)
     out.image_height = int(image_height)
     xs = np.ascontiguousarray(poses.keypoints[..., 0], np.float32)
@@ -65,8 +66,9 @@ def msg_to_poses(msg: WholeBodyPoseArray) -> PoseSet:
     fmt = format_by_id(msg.keypoint_format)
     k = fmt.num_keypoints
     n = len(msg.poses)
+    head = head_name(msg.head)
     if n == 0:
-        return PoseSet.empty(fmt.name, k)
+        return PoseSet.empty(fmt.name, k, head)
     for p in msg.poses:
         if len(p.x) != k or len(p.y) != k or len(p.keypoint_scores) != k:
             raise ValueError(f"pose with {len(p.x)} keypoints in a {fmt.name} message (expected {k})")
@@ -88,6 +90,7 @@ def msg_to_poses(msg: WholeBodyPoseArray) -> PoseSet:
         track_states=np.array([p.track_state for p in msg.poses]),
         track_ages=np.array([p.track_age for p in msg.poses]),
         embeddings=emb,
+        head=head,
     )
 
 

@@ -46,7 +46,7 @@ def node_parameters() -> dict:
             "pose_estimation": {"pose_config": FIXTURE_CFG, "allow_untrained": True, "offline": True,
                                 "pose_batch": 4},
             # untrained weights give low keypoint scores: keep every merged pose
-            "pose_nms": {"offline": True, "heatmap_head": True, "score_thresh": 0.0},
+            "pose_nms": {"offline": True, "score_thresh": 0.0},
             "tracking": {"offline": True, "frame_rate": 10.0},
             "visualizer": {"offline": True, "min_score": 0.0}}
 

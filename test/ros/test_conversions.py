@@ -67,3 +67,22 @@ def test_layout_message_describes_format(ros_msgs):
     assert max(max(m.link_from), max(m.link_to)) < 17  # the virtual neck is not published
     assert (5, 11) in set(zip(m.link_from, m.link_to))
     assert len(m.oks_sigmas) == 17 and list(m.part_names) == ["body"]
+
+
+def test_the_head_travels_with_the_poses_and_its_ids_are_the_message_constants(ros_msgs):
+    from dataclasses import replace
+
+    from std_msgs.msg import Header
+
+    from alphapose_ros.core.poses import HEAD_IDS
+    from alphapose_ros.ros.conversions import msg_to_poses, poses_to_msg
+    from alphapose_ros.ros.smoke import synthetic_poses
+
+    M = ros_msgs.WholeBodyPoseArray
+    assert HEAD_IDS == {"heatmap": M.HEAD_HEATMAP, "integral": M.HEAD_INTEGRAL, "combined": M.HEAD_COMBINED,
+                        "mediapipe": M.HEAD_OTHER}
+    for head, want in (("heatmap", M.HEAD_HEATMAP), ("combined", M.HEAD_COMBINED), ("", M.HEAD_UNKNOWN)):
+        msg = poses_to_msg(replace(synthetic_poses(2, "halpe_136"), head=head), Header(), 320, 240)
+        assert msg.head == want and msg_to_poses(msg).head == head
+    empty = poses_to_msg(replace(synthetic_poses(0, "halpe_136"), head="integral"), Header(), 320, 240)
+    assert msg_to_poses(empty).head == "integral"

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from alphapose_ros.core.io.image_msgs import ImageError, compressed_to_bgr, image_to_bgr
-from alphapose_ros.core.poses import PoseSet
+from alphapose_ros.core.poses import PoseSet, head_id
 from alphapose_ros.core.skeletons import KeypointFormat, get_format
 
 POSE_TYPE = "alphapose_ros/msg/WholeBodyPoseArray"
@@ -158,6 +158,7 @@ def pose_array(poses: PoseSet, header, width: int, height: int):
                           else poses.embeddings[i].astype(np.float32)))
              for i in range(len(poses))]
     return ts.types[POSE_TYPE](header=header, keypoint_format=fmt.id, num_keypoints=fmt.num_keypoints,
+                               head=head_id(poses.head),
                                image_width=int(width), image_height=int(height), poses=items)
 
 

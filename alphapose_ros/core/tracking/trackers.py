@@ -43,4 +43,4 @@ def track_poses(tracker: Tracker, t: float, poses: PoseSet, image: np.ndarray | 
     return PoseSet(poses.format_name, out.boxes.astype(np.float32), poses.box_scores[i], poses.keypoints[i],
                    poses.keypoint_scores[i], poses.scores[i], track_ids=out.track_ids,
                    track_states=np.where(out.confirmed, TRACK_CONFIRMED, TRACK_NEW), track_ages=out.ages,
-                   embeddings=None if poses.embeddings is None else poses.embeddings[i])
+                   embeddings=None if poses.embeddings is None else poses.embeddings[i], head=poses.head)

@@ -244,6 +244,6 @@ class PoseEstimationNode(LifecycleNode):
             self.skip("non-finite network output for some boxes (dropped them)")
         ks = out.keypoint_scores
         poses = PoseSet(est.format.name, boxes, scores, out.keypoints, ks, proposal_scores(ks, scores),
-                        embeddings=out.embeddings)
+                        embeddings=out.embeddings, head=est.head)
         self.pub.publish(poses_to_msg(poses, image.header, w, h))
         self.monitor.on_output(image.header)

@@ -21,8 +21,11 @@ class PoseNMSNode(Node):
     def __init__(self, name: str = "pose_nms", **kwargs):
         super().__init__(name, **kwargs)
         self.kind = declare(self, "kind", "parametric", "parametric | oks | none")
-        self.heatmap_head = declare(self, "heatmap_head", False,
-                                    "the pose model has a heatmap head (selects AlphaPose's 133/136-keypoint defaults)")
+        self.head = declare(self, "head", "auto",
+                            "the pose model's head, which selects AlphaPose's 133/136-keypoint defaults: auto (what "
+                            "the pose messages say) | heatmap | integral")
+        if self.head not in ("auto", "heatmap", "integral"):
+            raise ValueError(f"head must be auto, heatmap or integral, not {self.head!r}")
         self.area_thresh = declare(self, "min_box_area", 0.0, "drop poses whose keypoint extent is smaller (px^2)",
                                    range=(0.0, 1000000000000.0))
         self.params_file = declare_path(self, "params_file", "YAML of parametric NMS parameters (from the search)")
@@ -43,6 +46,7 @@ class PoseNMSNode(Node):
             if v >= 0:
                 self.overrides[name] = v
         self.skip = SkipLog(self.get_logger())
+        self._said_unknown_head = False
         q = stage_qos(depth, offline)
         self.pub = self.create_publisher(WholeBodyPoseArray, "poses_nms", q)
         self.sub = self.create_subscription(WholeBodyPoseArray, "poses_raw", self._on_poses, q)
@@ -60,6 +64,11 @@ class PoseNMSNode(Node):
         self.monitor.on_output(msg.header)
 
     def suppress(self, p: PoseSet) -> PoseSet:
-        params = PoseNMSParams.for_layout(p.num_keypoints, self.heatmap_head, area_thresh=self.area_thresh,
+        head = p.head if self.head == "auto" else self.head
+        if not head and p.num_keypoints in (133, 136) and not self._said_unknown_head:
+            self._said_unknown_head = True
+            self.get_logger().warning("the pose messages do not say their head (head 0): using the integral-head "
+                                      "parameters; set the head parameter for a heatmap model (said once)")
+        params = PoseNMSParams.for_layout(p.num_keypoints, head == "heatmap", area_thresh=self.area_thresh,
                                           **self.overrides)
         return apply_pose_nms(p, self.kind, params, self.oks_thresh)[0]
