@@ -11,13 +11,15 @@ from alphapose_ros.core.poses import PoseSet
 
 def alphapose_records(image_id: str | int, poses: PoseSet, merged_ids: list[list[int]] | None = None) -> list[dict]:
     """One AlphaPose result record per person: keypoints flat [x, y, score] x K,
-    score = proposal score, box [x, y, w, h], idx = merged box ids (or the track id)."""
+    score = proposal score, box [x, y, w, h], idx = merged box ids (or the track id); and box_score, the
+    detector's score (this package's field: the pose-NMS search needs it apart from the proposal score)."""
     out = []
     for i in range(len(poses)):
         kp = np.concatenate([poses.keypoints[i], poses.keypoint_scores[i][:, None]], 1).reshape(-1)
         x1, y1, x2, y2 = (float(v) for v in poses.boxes[i])
         rec = {"image_id": image_id, "category_id": 1, "keypoints": [float(v) for v in kp],
-               "score": float(poses.scores[i]), "box": [x1, y1, x2 - x1, y2 - y1]}
+               "score": float(poses.scores[i]), "box": [x1, y1, x2 - x1, y2 - y1],
+               "box_score": float(poses.box_scores[i])}
         if poses.track_ids[i] >= 0:
             rec["idx"] = int(poses.track_ids[i])
         elif merged_ids is not None:

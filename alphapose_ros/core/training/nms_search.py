@@ -30,7 +30,10 @@ class Candidates:
 
     @classmethod
     def from_records(cls, records: list[dict]) -> "Candidates":
-        """From AlphaPose-format records (`box` [x,y,w,h], `keypoints` flat, `score` or `box_score`)."""
+        """From AlphaPose-format records (`box` [x,y,w,h], `keypoints` flat). The box score is `box_score`
+        (alphapose-infer writes it); without it, `score` is AlphaPose's proposal score (mean + box score +
+        1.25 x max of the keypoint scores) and the box score is recovered from it, so that pose NMS, which
+        adds the box score into the proposal score again, does not count it twice."""
         by_img: dict = defaultdict(list)
         for r in records:
             by_img[r["image_id"]].append(r)
@@ -39,7 +42,10 @@ class Candidates:
             kp = np.array([r["keypoints"] for r in rs], np.float64).reshape(len(rs), -1, 3)
             boxes = np.array([[r["box"][0], r["box"][1], r["box"][0] + r["box"][2], r["box"][1] + r["box"][3]]
                               for r in rs], np.float64)
-            scores = np.array([r.get("box_score", r.get("score", 1.0)) for r in rs], np.float64)
+            ks = kp[..., 2]
+            proposal = np.array([r.get("score", 1.0) for r in rs], np.float64)
+            recovered = proposal - ks.mean(1) - 1.25 * ks.max(1)
+            scores = np.array([r.get("box_score", b) for r, b in zip(rs, recovered)], np.float64)
             images[img] = (boxes, scores, kp[..., :2], kp[..., 2])
         return cls(images)
 

@@ -1,4 +1,5 @@
 """The pose-NMS parameter search improves keypoint AP from deliberately bad parameters."""
+import numpy as np
 import pytest
 
 pytest.importorskip("pycocotools")
@@ -39,3 +40,24 @@ def test_cli_writes_a_params_file_the_node_accepts(tmp_path):
     params = yaml.safe_load(out.read_text())
     PoseNMSParams.for_layout(17, **params)  # the keys are PoseNMSParams fields
     assert set(params) == {"delta1", "mu", "delta2", "gamma", "score_thresh", "match_thresh", "alpha"}
+
+
+def test_candidates_from_infer_results_carry_the_box_score_not_the_proposal_score():
+    """alphapose-infer --pose-nms none writes score = proposal score (box score + keypoint terms); the search
+    read it as the box score, so pose NMS added the box term twice. Now box_score is written and read, and
+    without it the box score is recovered from the proposal score."""
+    from alphapose_ros.core.io.results import alphapose_records
+    from alphapose_ros.core.pipeline import proposal_scores
+    from alphapose_ros.core.poses import PoseSet
+    from alphapose_ros.core.training.nms_search import Candidates
+
+    rng = np.random.default_rng(0)
+    ks = rng.uniform(0.1, 1, (4, 17)).astype(np.float32)
+    box_scores = rng.uniform(0.2, 0.9, 4).astype(np.float32)
+    poses = PoseSet("coco_17", rng.uniform(0, 50, (4, 4)) + [0, 0, 60, 60], box_scores, rng.uniform(0, 99, (4, 17, 2)),
+                    ks, proposal_scores(ks, box_scores))
+    records = alphapose_records("a.jpg", poses)
+    assert [r["box_score"] for r in records] == pytest.approx(box_scores.tolist())
+    for recs in (records, [{k: v for k, v in r.items() if k != "box_score"} for r in records]):
+        _, got, _, _ = Candidates.from_records(recs).images["a.jpg"]
+        np.testing.assert_allclose(got, box_scores, atol=1e-5)
