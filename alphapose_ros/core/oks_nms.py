@@ -72,16 +72,22 @@ def soft_oks_nms(keypoints: np.ndarray, scores: np.ndarray, areas: np.ndarray, t
     return np.array(keep, int)
 
 
+def rescore(box_scores: np.ndarray, keypoint_scores: np.ndarray, vis_thresh: float = 0.2) -> np.ndarray:
+    """AlphaPose's OKS-NMS person score: box score x the mean of the keypoint scores above vis_thresh
+    (0 when none is)."""
+    ks = np.asarray(keypoint_scores, np.float64)
+    vis = ks > vis_thresh
+    cnt = vis.sum(1)
+    return np.asarray(box_scores, np.float64) * np.where(cnt > 0, (ks * vis).sum(1) / np.maximum(cnt, 1), 0.0)
+
+
 def rescored_oks_nms(image_ids: np.ndarray, scores: np.ndarray, keypoints: np.ndarray, areas: np.ndarray,
                      vis_thresh: float = 0.2, thresh: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
     """validate.py's `--oks-nms` on COCO-style records: rescore each pose as box score x mean
     of its keypoint scores above vis_thresh, then OKS NMS per image (images in first-seen
     order). Returns kept record indices (output order) and every record's new score."""
     kp = np.asarray(keypoints, np.float64).reshape(len(scores), -1, 3)
-    vis = kp[..., 2] > vis_thresh
-    cnt = vis.sum(1)
-    mean = np.where(cnt > 0, (kp[..., 2] * vis).sum(1) / np.maximum(cnt, 1), 0.0)
-    rescored = np.asarray(scores, np.float64) * mean
+    rescored = rescore(scores, kp[..., 2], vis_thresh)
     ids = np.asarray(image_ids)
     kept = []
     for img in dict.fromkeys(ids.tolist()):

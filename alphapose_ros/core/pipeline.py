@@ -4,7 +4,7 @@ The offline commands and the ROS nodes call these same functions.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Iterator
 
 import logging
@@ -14,11 +14,12 @@ import numpy as np
 
 from alphapose_ros.core.concurrent_pipeline import ConcurrentPipeline, Item, Stage, StageStats
 from alphapose_ros.core.estimator import EstimatorOutput, PoseEstimator
-from alphapose_ros.core.oks_nms import oks_nms
+from alphapose_ros.core.oks_nms import oks_nms, rescore
 from alphapose_ros.core.pose_nms import PoseNMSParams, parametric_pose_nms
 from alphapose_ros.core.poses import PoseSet
 
 NMS_KINDS = ("parametric", "oks", "none")
+OKS_VIS_THRESH = 0.2  # AlphaPose's: keypoint scores at or below it do not count in OKS NMS
 log = logging.getLogger(__name__)
 
 
@@ -49,11 +50,14 @@ def apply_pose_nms(poses: PoseSet, kind: str, params: PoseNMSParams, oks_thresh:
                        r.keypoint_scores, r.proposal_scores,
                        embeddings=None if poses.embeddings is None else poses.embeddings[r.picks], head=poses.head)
         return kept, [m.tolist() for m in r.merged]
+    # AlphaPose's OKS NMS: rescored (box score x mean of the keypoint scores above 0.2), keypoints below
+    # that ignored in the OKS; the kept poses carry the rescored score
     kp, ks = poses.keypoints, poses.keypoint_scores
     flat = np.concatenate([kp, ks[..., None]], -1).reshape(len(poses), -1)
     ext = kp.max(1) - kp.min(1)
-    keep = oks_nms(flat, poses.box_scores * ks.mean(1), ext[:, 0] * ext[:, 1], oks_thresh)
-    return poses.select(keep), [[int(i)] for i in keep]
+    scores = rescore(poses.box_scores, ks, OKS_VIS_THRESH)
+    keep = oks_nms(flat, scores, ext[:, 0] * ext[:, 1], oks_thresh, vis_thresh=OKS_VIS_THRESH)
+    return replace(poses.select(keep), scores=scores[keep].astype(np.float32)), [[int(i)] for i in keep]
 
 
 def proposal_scores(keypoint_scores: np.ndarray, box_scores: np.ndarray) -> np.ndarray:

@@ -33,3 +33,26 @@ def test_validate_style_rescored_oks_nms_matches_reference(reference):
                                       float(d["param_vis_thr"]), float(d["param_oks_thr"]))
     assert kept.tolist() == d["out_kept_input_index"].tolist()
     np.testing.assert_allclose(rescored[kept], d["out_rescored_score"], rtol=1e-6)
+
+
+def test_the_pipelines_oks_nms_rescores_as_alphapose_does(reference):
+    """apply_pose_nms(kind="oks") on one image's records gives what AlphaPose's rescored OKS NMS keeps, with
+    its scores (box score x mean keypoint score above 0.2; low keypoints left out of the OKS); it ranked by
+    box score x the mean of all keypoint scores before."""
+    from alphapose_ros.core.oks_nms import rescored_oks_nms
+    from alphapose_ros.core.pipeline import apply_pose_nms
+    from alphapose_ros.core.poses import PoseSet
+
+    d = np.load(reference / "vectors/detection_and_oks/oks_pose_nms.npz")
+    ids = d["in_image_id"]
+    img = max(set(ids.tolist()), key=ids.tolist().count)  # the image with the most records
+    rows = np.flatnonzero(ids == img)
+    kp = d["in_keypoints"][rows].reshape(len(rows), -1, 3)
+    ext = kp[..., :2].max(1) - kp[..., :2].min(1)
+    want, rescored = rescored_oks_nms(ids[rows], d["in_score"][rows], kp.reshape(len(rows), -1),
+                                      ext[:, 0] * ext[:, 1], float(d["param_vis_thr"]), float(d["param_oks_thr"]))
+    poses = PoseSet("coco_17" if kp.shape[1] == 17 else "halpe_136", np.zeros((len(rows), 4)), d["in_score"][rows],
+                    kp[..., :2], kp[..., 2], d["in_score"][rows])
+    kept, merged = apply_pose_nms(poses, "oks", None, float(d["param_oks_thr"]))
+    assert [m[0] for m in merged] == want.tolist() and len(want) < len(rows)
+    np.testing.assert_allclose(kept.scores, rescored[want], rtol=1e-6)
