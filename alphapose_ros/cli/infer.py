@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="detector weights: yolov3-spp.weights, or the YOLOX release .pth")
     ap.add_argument("--det-confidence", type=float, default=0.1, help="detector confidence threshold")
     ap.add_argument("--det-nms", type=float, default=0.6, help="detector box NMS IoU threshold")
+    ap.add_argument("--det-soft-nms", action="store_true",
+                    help="YOLO detectors: Gaussian soft-NMS (overlapping boxes decayed, not deleted; crowds)")
     ap.add_argument("--outdir", default="examples/res", help="output folder")
     ap.add_argument("--format", choices=("coco", "open"), default="coco", help="results format")
     ap.add_argument("--pose-nms", choices=NMS_KINDS, default="parametric")
@@ -102,7 +104,7 @@ def make_frames(a: argparse.Namespace):
             a.detector = "yolov3" if a.det_weights else "hog"
             log.info("detector: %s", a.detector)
         det = make_detector(a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, engine=a.engine,
-                            confidence=a.det_confidence,
+                            confidence=a.det_confidence, box_nms="soft" if a.det_soft_nms else "hard",
                             nms_thresh=a.det_nms, device=a.device, half=a.fp16, tile=a.det_tile)
         return det, lambda: (Frame(name, i / fps, img) for i, (name, img) in enumerate(iter_frames(a.input)))
     dets = DetectionFile(a.detfile)

@@ -12,17 +12,19 @@ DETECTORS = ("yolov3", *YOLOX_VARIANTS, "hog", "blazepose")
 
 def make_detector(kind: str, *, weights: str | Path | None = None, yolo_cfg: str | Path | None = None,
                   confidence: float = 0.1, nms_thresh: float = 0.6, device: str = "cpu",
-                  half: bool = False, tile: int = 0, engine: str = "torch") -> Detector:
+                  half: bool = False, tile: int = 0, engine: str = "torch", box_nms: str = "hard") -> Detector:
     """yolov3 (darknet cfg + weights), yolox-nano..yolox-x (release .pth), hog (no download), or
     blazepose (MediaPipe's person detector, fetched once by set-up; `tile` > 0 adds tiles for small people).
-    `engine` runs the YOLO networks on torch, onnxruntime or openvino (HOG and BlazePose have their own)."""
+    `engine` runs the YOLO networks on torch, onnxruntime or openvino (HOG and BlazePose have their own);
+    `box_nms` soft keeps the YOLO detectors' overlapping boxes with decayed scores (soft-NMS)."""
     if kind == "yolov3":
         from alphapose_ros.core.detectors.yolov3 import YoloSettings, YoloV3Detector
 
         if not (yolo_cfg and weights):
             raise ValueError("detector yolov3 needs a darknet cfg and weights (yolov3-spp.cfg, yolov3-spp.weights; "
                              "see alphapose-download yolov3-spp), or use detector hog")
-        return YoloV3Detector(yolo_cfg, weights, YoloSettings(confidence=confidence, nms_thresh=nms_thresh),
+        return YoloV3Detector(yolo_cfg, weights, YoloSettings(confidence=confidence, nms_thresh=nms_thresh,
+                                                              box_nms=box_nms),
                               device=device, half=half, engine=engine)
     if kind in YOLOX_VARIANTS:
         from alphapose_ros.core.detectors.yolox import YoloxDetector, YoloxSettings
@@ -30,7 +32,8 @@ def make_detector(kind: str, *, weights: str | Path | None = None, yolo_cfg: str
         if not weights:
             raise ValueError(f"detector {kind} needs its release checkpoint ({kind.replace('-', '_')}.pth; "
                              f"see alphapose-download {kind}), or use detector hog")
-        return YoloxDetector(kind, weights, YoloxSettings(confidence=confidence, nms_thresh=nms_thresh),
+        return YoloxDetector(kind, weights, YoloxSettings(confidence=confidence, nms_thresh=nms_thresh,
+                                                          box_nms=box_nms),
                              device=device, half=half, engine=engine)
     if kind == "hog":
         from alphapose_ros.core.detectors.hog import HogDetector

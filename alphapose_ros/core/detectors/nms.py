@@ -69,3 +69,21 @@ def soft_nms(boxes: np.ndarray, scores: np.ndarray, method: str = "gaussian", si
             s[idx] *= np.exp(-(ov ** 2) / sigma)
         idx = idx[s[idx] >= score_thresh]
     return np.array(keep, dtype=np.int64), np.array(kept_scores)
+
+
+BOX_NMS = ("hard", "soft")
+
+
+def box_nms(boxes: np.ndarray, scores: np.ndarray, iou_thresh: float, method: str = "hard", plus_one: bool = False,
+            suppress_equal: bool = True, score_thresh: float = 0.001) -> tuple[np.ndarray, np.ndarray]:
+    """Kept indices and the factor each kept score is multiplied by: hard NMS (factors 1), or Gaussian
+    soft-NMS (sigma 0.5), which decays overlapping boxes instead of deleting them, for crowds whose
+    people overlap more than `iou_thresh`."""
+    if method == "hard":
+        k = nms(boxes, scores, iou_thresh, plus_one, suppress_equal)
+        return k, np.ones(len(k))
+    if method != "soft":
+        raise ValueError(f"unknown box NMS {method!r} (one of {', '.join(BOX_NMS)})")
+    k, decayed = soft_nms(boxes, scores, "gaussian", 0.5, score_thresh=score_thresh, plus_one=plus_one)
+    s = np.asarray(scores, np.float64)[k]
+    return k, np.where(s > 0, decayed / np.where(s > 0, s, 1), 0.0)

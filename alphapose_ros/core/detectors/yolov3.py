@@ -17,7 +17,7 @@ import torch
 
 from alphapose_ros.core.detectors.base import Detections, engine_forward, input_dtype, to_device
 from alphapose_ros.core.detectors.darknet import Darknet, decode_yolo_output, parse_cfg
-from alphapose_ros.core.detectors.nms import nms
+from alphapose_ros.core.detectors.nms import box_nms
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class YoloSettings:
     nms_thresh: float = 0.6
     person_class: int = 0
     max_boxes: int = 100  # more survivors than this: NMS again at nms_thresh - 0.05
+    box_nms: str = "hard"  # hard (AlphaPose's) | soft (Gaussian soft-NMS: scores decayed, not deleted)
 
 
 def letterbox(image_bgr: np.ndarray, inp_dim: int) -> np.ndarray:
@@ -57,10 +58,11 @@ def filter_predictions(pred: torch.Tensor, s: YoloSettings) -> list[np.ndarray]:
         img, cls, cls_score = img[keep], cls[keep], cls_score[keep]
         boxes = np.stack([img[:, 0] - img[:, 2] / 2, img[:, 1] - img[:, 3] / 2,
                           img[:, 0] + img[:, 2] / 2, img[:, 1] + img[:, 3] / 2], 1)
-        k = nms(boxes, img[:, 4], s.nms_thresh, plus_one=True)
-        if len(k) > s.max_boxes:
-            k = nms(boxes, img[:, 4], s.nms_thresh - 0.05, plus_one=True)
-        out.append(np.concatenate([boxes[k], img[k, 4:5], cls_score[k, None], cls[k, None].astype(np.float32)], 1))
+        k, decay = box_nms(boxes, img[:, 4], s.nms_thresh, s.box_nms, plus_one=True, score_thresh=s.confidence)
+        if len(k) > s.max_boxes and s.box_nms == "hard":
+            k, decay = box_nms(boxes, img[:, 4], s.nms_thresh - 0.05, plus_one=True)
+        obj = (img[k, 4] * decay).astype(np.float32)[:, None]
+        out.append(np.concatenate([boxes[k], obj, cls_score[k, None], cls[k, None].astype(np.float32)], 1))
     return out
 
 

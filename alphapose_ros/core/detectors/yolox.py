@@ -19,7 +19,7 @@ import torch
 
 from alphapose_ros.core.checkpoints import load_state_dict_strict, read_state_dict
 from alphapose_ros.core.detectors.base import Detections, engine_forward, input_dtype, to_device
-from alphapose_ros.core.detectors.nms import nms
+from alphapose_ros.core.detectors.nms import box_nms
 from alphapose_ros.core.detectors.yolox_net import VARIANTS, YoloxNet
 
 PAD_VALUE = 114
@@ -32,6 +32,7 @@ class YoloxSettings:
     nms_thresh: float = 0.6
     person_class: int = 0
     max_boxes: int = 100  # more survivors than this: NMS again at nms_thresh - 0.05
+    box_nms: str = "hard"  # hard (AlphaPose's) | soft (Gaussian soft-NMS: scores decayed, not deleted)
 
 
 def preprocess(image_bgr: np.ndarray, inp_dim: int) -> tuple[np.ndarray, float]:
@@ -64,10 +65,10 @@ def filter_rows(rows: np.ndarray, s: YoloxSettings) -> tuple[np.ndarray, np.ndar
     keep = (conf >= s.confidence) & (cls == s.person_class)
     r, conf, obj = rows[keep], conf[keep], obj[keep]
     boxes = np.stack([r[:, 0] - r[:, 2] / 2, r[:, 1] - r[:, 3] / 2, r[:, 0] + r[:, 2] / 2, r[:, 1] + r[:, 3] / 2], 1)
-    k = nms(boxes, conf, s.nms_thresh, suppress_equal=False)
-    if len(k) > s.max_boxes:
-        k = nms(boxes, conf, s.nms_thresh - 0.05, suppress_equal=False)
-    return boxes[k].reshape(-1, 4).astype(np.float32), obj[k].astype(np.float32)
+    k, decay = box_nms(boxes, conf, s.nms_thresh, s.box_nms, suppress_equal=False, score_thresh=s.confidence)
+    if len(k) > s.max_boxes and s.box_nms == "hard":
+        k, decay = box_nms(boxes, conf, s.nms_thresh - 0.05, suppress_equal=False)
+    return boxes[k].reshape(-1, 4).astype(np.float32), (obj[k] * decay).astype(np.float32)
 
 
 def variant_of(state: dict[str, torch.Tensor]) -> str | None:

@@ -34,6 +34,8 @@ class DetectionNode(LifecycleNode):
             "confidence": declare(self, "confidence", 0.1, "detection confidence threshold (low for recall)",
                                   range=(0.0, 1.0)),
             "nms_thresh": declare(self, "nms_thresh", 0.6, "box NMS IoU threshold", range=(0.0, 1.0)),
+            "box_nms": declare(self, "box_nms", "hard", "YOLO detectors: hard (AlphaPose's) or soft (Gaussian "
+                               "soft-NMS: overlapping boxes decayed, not deleted)"),
             "device": declare(self, "device", "cpu", "cpu or cuda[:N]"),
             "fp16": declare(self, "fp16", False, "half precision on CUDA"),
             "engine": declare(self, "engine", "torch", "what runs the YOLO network: torch | onnxruntime | openvino "
@@ -62,7 +64,7 @@ class DetectionNode(LifecycleNode):
                 self.detector = make_detector(p["detector"], weights=p["weights"] or None,
                                               yolo_cfg=p["yolo_cfg"] or None, confidence=p["confidence"],
                                               nms_thresh=p["nms_thresh"], device=p["device"], half=p["fp16"],
-                                              tile=p["tile"], engine=p["engine"])
+                                              tile=p["tile"], engine=p["engine"], box_nms=p["box_nms"])
         except Exception as e:  # a missing/mismatched weights file must not crash the graph
             self.get_logger().error(f"cannot configure detector: {e}")
             return TransitionCallbackReturn.FAILURE

@@ -148,3 +148,16 @@ def test_non_person_and_low_objectness_are_dropped():
     p[0, 2, 4], p[0, 2, 5] = 0.5, 0.2    # a person
     rows = filter_predictions(p, YoloSettings())[0]
     assert len(rows) == 1 and rows[0, 4] == pytest.approx(0.5)
+
+
+def test_soft_nms_keeps_an_overlapping_person_with_a_decayed_objectness():
+    from alphapose_ros.core.detectors.nms import iou_one_to_many
+
+    pred = torch.zeros(1, 2, 85)
+    pred[0, :, :4] = torch.tensor([[100.0, 200, 60, 120], [108, 200, 60, 120]])  # cx, cy, w, h
+    pred[0, :, 4] = torch.tensor([0.9, 0.6])
+    pred[0, :, 5] = 1.0  # person
+    assert len(filter_predictions(pred, YoloSettings())[0]) == 1
+    rows = filter_predictions(pred, YoloSettings(box_nms="soft"))[0]
+    iou = iou_one_to_many(rows[0, :4], rows[1:, :4], plus_one=True)[0]
+    np.testing.assert_allclose(rows[:, 4], [0.9, 0.6 * np.exp(-iou ** 2 / 0.5)], rtol=1e-5)

@@ -101,6 +101,22 @@ def test_overlapping_duplicates_are_suppressed_and_distinct_people_kept():
     np.testing.assert_allclose(obj, [0.9, 0.7], rtol=1e-6)
 
 
+def test_soft_nms_keeps_the_overlapping_box_with_a_decayed_score():
+    """Two people standing close (IoU 0.76 here) both survive soft-NMS, the second scored
+    0.6 x exp(-IoU^2 / 0.5); hard NMS (the default, AlphaPose's) keeps only the first."""
+    from alphapose_ros.core.detectors.nms import iou_one_to_many
+
+    cells = [(0, 100, 200, 60, 120, 0.9, 0, 1.0), (0, 108, 200, 60, 120, 0.6, 0, 1.0)]
+    rows = decode(_raw_levels(640, cells))[0].numpy()
+    hard_boxes, hard = filter_rows(rows, YoloxSettings())
+    soft_boxes, soft = filter_rows(rows, YoloxSettings(box_nms="soft"))
+    iou = iou_one_to_many(soft_boxes[0], soft_boxes[1:])[0]
+    assert len(hard) == 1 and len(soft) == 2 and iou > 0.6
+    np.testing.assert_allclose(soft, [0.9, 0.6 * np.exp(-iou ** 2 / 0.5)], rtol=1e-5)
+    with pytest.raises(ValueError, match="unknown box NMS"):
+        filter_rows(rows, YoloxSettings(box_nms="fuzzy"))
+
+
 class _Fixed(torch.nn.Module):
     """Stands in for the network: returns prepared head outputs."""
 
