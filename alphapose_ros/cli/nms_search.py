@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="demonstrate on a synthetic set with known redundancy, from deliberately bad parameters")
     ap.add_argument("--format", default="coco_17", help="keypoint format of both files")
     ap.add_argument("--heatmap-head", action="store_true", help="start from the heatmap-model defaults")
+    ap.add_argument("--formula", choices=("alphapose", "paper"), default="alphapose",
+                    help="the similarity to fit: AlphaPose's code, or the paper's eqs. 17-18")
     ap.add_argument("--init", help="YAML of starting parameters (default: AlphaPose's)")
     ap.add_argument("--max-cycles", type=int, default=10)
     ap.add_argument("--out", required=True, help="parameter YAML to write")
@@ -46,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         gt = json.loads(Path(a.gt).read_text())
         cands = Candidates.from_records(json.loads(Path(a.candidates).read_text()))
-    start = PoseNMSParams.for_layout(fmt.num_keypoints, a.heatmap_head, **init)
+    start = PoseNMSParams.for_layout(fmt.num_keypoints, a.heatmap_head, **{"formula": a.formula, **init})
     res = search(gt, cands, start, sigmas_for(fmt.num_keypoints), a.max_cycles, log=print)
     Path(a.out).write_text(yaml.safe_dump(params_yaml(res.params), sort_keys=False))
     print(f"AP {res.start_ap:.4f} -> {res.ap:.4f} after {res.cycles} cycles, {res.evaluations} evaluations; "

@@ -5,7 +5,8 @@ pose that is too similar to it (pose similarity > gamma, or at least matchThreds
 keypoints within a PCK radius) joins its cluster and leaves the pool. Each cluster is
 then merged into one pose (score-weighted mean of the members' keypoints near the
 pick) and kept if confident enough. Similarity = soft keypoint matching (tanh of both
-scores, for keypoints within 1 px) + mu * spatial term (exp(-d / delta2)).
+scores, for keypoints within 1 px) + mu * spatial term (exp(-d / delta2)), as AlphaPose's code computes
+it; `formula="paper"` takes eqs. 17-18 instead (a match box 1/10 of the person's box, squared distance).
 
 Parameters are passed explicitly (never module globals); defaults are AlphaPose's
 values per keypoint layout and head type. Each greedy step compares the pick with
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+FORMULAS = ("alphapose", "paper")  # the similarity of AlphaPose's code (default), or of the paper's eqs. 17-18
 
 @dataclass(frozen=True)
 class PoseNMSParams:
@@ -41,6 +43,13 @@ class PoseNMSParams:
     hand_weight_dist: float = 1.5
     pck_radius: float = 7.0    # cap of the PCK reference distance
     merge_radius: float = 15.0  # cap of the merge radius
+    # similarity: "alphapose" = AlphaPose's code (joints within 1 px match; spatial term exp(-d / delta2));
+    # "paper" = eqs. 17-18 (joints within a box 1/10 of the reference person's box match; exp(-d^2 / delta2)),
+    # whose delta2 is on another scale: fit it with alphapose-nms-search
+    formula: str = "alphapose"
+    # whole body: AlphaPose divides the PCK match count by the number of candidates still in the pool, so
+    # the same pair is judged differently as the pool shrinks; True divides as for a single candidate
+    fixed_match_norm: bool = False
 
     @classmethod
     def for_layout(cls, num_keypoints: int, heatmap_head: bool = True, **overrides) -> "PoseNMSParams":
@@ -70,6 +79,8 @@ class _Similarity:
     score, the per-keypoint spatial scales and part weights (whole body), the PCK radius factors."""
 
     def __init__(self, ks: np.ndarray, p: PoseNMSParams):
+        if p.formula not in FORMULAS:
+            raise ValueError(f"unknown pose NMS formula {p.formula!r} (one of {', '.join(FORMULAS)})")
         self.p = p
         self.tanh = np.tanh(ks / p.delta1)  # (N,K)
         k = ks.shape[1]
@@ -89,9 +100,15 @@ class _Similarity:
             self.radius = np.ones(k)
             self.radius[26:94], self.radius[94:] = p.face_factor, p.hand_factor
 
-    def similarity(self, d: np.ndarray, pick: int, rows: np.ndarray) -> np.ndarray:
-        """(M,) similarity of the pick to the candidates `rows`, from their keypoint distances d (M,K)."""
+    def similarity(self, d: np.ndarray, pick: int, rows: np.ndarray, diff: np.ndarray | None = None,
+                   box: np.ndarray | None = None) -> np.ndarray:
+        """(M,) similarity of the pick to the candidates `rows`, from their keypoint distances d (M,K) (the
+        paper's formula also needs the offsets diff (M,K,2) and the pick's box)."""
         p, t = self.p, self.tanh[pick] * self.tanh[rows]
+        if p.formula == "paper":  # eqs. 17-18, the same for every keypoint of any format
+            half = np.array([box[2] - box[0], box[3] - box[1]]) / 20.0  # a box 1/10 of the person's, centred
+            inside = (np.abs(diff) <= half).all(-1)
+            return (t * inside).sum(1) + p.mu * np.exp(-(d ** 2) / p.delta2).sum(1)
         if not p.whole_body:
             return (t * (d <= 1.0)).sum(1) + p.mu * np.exp(-d / p.delta2).sum(1)
         # as AlphaPose computes it: the matching term counts joints within 1 px whose
@@ -111,7 +128,8 @@ class _Similarity:
         valid = int((s_pick > p.score_thresh / 2).sum())
         if valid == 0:
             return np.zeros(len(d))
-        return n / (valid * 2 * len(d) * 2 / d.shape[1])
+        pool = 1 if p.fixed_match_norm else len(d)
+        return n / (valid * 2 * pool * 2 / d.shape[1])
 
 
 def _parts(k: int) -> tuple[slice, slice, slice]:
@@ -139,7 +157,7 @@ def parametric_pose_nms(boxes: np.ndarray, box_scores: np.ndarray, keypoints: np
         pick = remaining[np.argmax(person[remaining])]
         diff = kp[remaining] - kp[pick]  # the pick against every remaining candidate at once
         d = np.sqrt(diff[..., 0] ** 2 + diff[..., 1] ** 2)
-        sim = compare.similarity(d, pick, remaining)
+        sim = compare.similarity(d, pick, remaining, diff, b[pick])
         matches = compare.matches(d, ref[pick], ks[pick])
         gone = (sim > params.gamma) | (matches >= params.match_thresh)
         gone |= remaining == pick

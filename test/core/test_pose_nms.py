@@ -79,3 +79,45 @@ def test_vectorised_picks_equal_the_per_pair_loop(seed):
     # the loop baseline stops at clustering: compare the clusters' picks (merge may drop some)
     loop_picks = loop_pose_nms(boxes.tolist(), bs, kp.tolist(), ks.tolist(), p)
     assert set(r.picks.tolist()) <= set(loop_picks) and len(loop_picks) == 8
+
+
+def test_paper_formula_matches_joints_inside_a_tenth_of_the_box_and_uses_squared_distance():
+    """Eqs. 17-18: a joint matches when it lies in a box 1/10 of the reference person's box around the
+    reference joint (here 2 px off in a 100 px box: a match, which AlphaPose's 1 px rule misses), and the
+    spatial term is exp(-d^2 / sigma_2)."""
+    from alphapose_ros.core.pose_nms import _Similarity
+
+    ks = np.array([[0.9, 0.8, 0.7], [0.6, 0.9, 0.5]])
+    kp = np.array([[[10.0, 10], [50, 50], [90, 90]], [[12.0, 10], [50, 57], [90, 90]]])
+    box = np.array([0.0, 0, 100, 100])
+    diff = kp[[1]] - kp[0]
+    d = np.sqrt((diff ** 2).sum(-1))
+    p = PoseNMSParams(formula="paper", delta1=1.0, mu=1.7, delta2=2.65)
+    t = np.tanh(ks[0]) * np.tanh(ks[1])
+    want = t[0] + t[2] + 1.7 * np.exp(-(d[0] ** 2) / 2.65).sum()  # joint 1 is 7 px off: outside the 5 px half-box
+    np.testing.assert_allclose(_Similarity(ks, p).similarity(d, 0, np.array([1]), diff, box), [want])
+    code = _Similarity(ks, PoseNMSParams()).similarity(d, 0, np.array([1]))
+    np.testing.assert_allclose(code, [t[2] + 1.7 * np.exp(-d[0] / 2.65).sum()])  # only the exact joint matches
+    with pytest.raises(ValueError, match="unknown pose NMS formula"):
+        _Similarity(ks, PoseNMSParams(formula="eq99"))
+
+
+def test_fixed_match_norm_judges_a_pair_the_same_whatever_the_pool():
+    from alphapose_ros.core.pose_nms import _Similarity
+
+    rng = np.random.default_rng(0)
+    ks = rng.uniform(0.2, 1, (4, 136))
+    d = rng.uniform(0, 10, (3, 136))
+    for fixed, same in ((False, False), (True, True)):
+        c = _Similarity(ks, PoseNMSParams.for_layout(136, False, fixed_match_norm=fixed))
+        alone, in_pool = c.matches(d[:1], 20.0, ks[0]), c.matches(d, 20.0, ks[0])
+        assert (alone[0] == in_pool[0]) == same
+
+
+def test_the_paper_formula_runs_end_to_end_and_suppresses_duplicates():
+    from alphapose_ros.bench.pose_nms import random_candidates
+
+    boxes, bs, kp, ks = random_candidates(30, 17, seed=2)  # 10 people x 3 jittered duplicates
+    for gamma, people in ((8.0, 10), (1000.0, 30)):  # the PCK-count rule off: the similarity alone decides
+        p = PoseNMSParams(formula="paper", gamma=gamma, match_thresh=1000.0)
+        assert len(parametric_pose_nms(boxes, bs, kp, ks, p).picks) == people

@@ -103,7 +103,12 @@ def search(gt: dict, cands: Candidates, start: PoseNMSParams, sigmas: np.ndarray
 def params_yaml(p: PoseNMSParams) -> dict:
     """The tunable parameters, as the pose_nms node's params_file and PoseNMSParams accept them."""
     keys = ("delta1", "mu", "delta2", "gamma", "score_thresh", "match_thresh", "alpha")
-    return {k: float(getattr(p, k)) for k in keys}
+    out = {k: float(getattr(p, k)) for k in keys}
+    if p.formula != "alphapose":
+        out["formula"] = p.formula
+    if p.fixed_match_norm:
+        out["fixed_match_norm"] = True
+    return out
 
 
 def synthetic_set(num_images: int = 12, people: int = 3, duplicates: int = 3, k: int = 17,

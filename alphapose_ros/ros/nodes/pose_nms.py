@@ -45,6 +45,13 @@ class PoseNMSNode(Node):
             v = declare(self, name, -1.0, f"parametric NMS: {what}; -1 = AlphaPose's value for the model")
             if v >= 0:
                 self.overrides[name] = v
+        formula = declare(self, "formula", "alphapose", "parametric NMS similarity: alphapose (its code) or "
+                          "paper (eqs. 17-18; fit its parameters with alphapose-nms-search --formula paper)")
+        if formula != "alphapose":
+            self.overrides["formula"] = formula
+        if declare(self, "fixed_match_norm", False, "whole body: normalise the PCK match count as for one "
+                   "candidate (AlphaPose divides by the candidates left in the pool)"):
+            self.overrides["fixed_match_norm"] = True
         self.skip = SkipLog(self.get_logger())
         self._said_unknown_head = False
         q = stage_qos(depth, offline)
