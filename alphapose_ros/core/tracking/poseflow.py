@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from alphapose_ros.core.tracking.matching import aligned_iou, iou_matrix
+from alphapose_ros.core.tracking.matching import aligned_iou
 from alphapose_ros.core.tracking.msim import TrackOutput
 
 
@@ -90,11 +90,8 @@ class PoseFlowTracker:
         ids = np.zeros(n, np.int64)
         taken = np.zeros(n, bool)
         if cands and n:
-            grade = self._grades(cands, pose_boxes, kps, scores, corr)
-            rows, cols = linear_sum_assignment(-grade)
-            for r, c in zip(rows, cols):
-                if grade[r, c] > p.accept:
-                    ids[c], taken[c] = cands[r].track_id, True
+            for r, c in poseflow_matches(self._grades(cands, pose_boxes, kps, scores, corr), p.accept):
+                ids[c], taken[c] = cands[r].track_id, True
         for j in np.flatnonzero(~taken):
             ids[j] = self.next_id
             self.next_id += 1
@@ -151,28 +148,86 @@ class PoseFlowTracker:
     def _grades(self, cands: list[_Candidate], boxes: np.ndarray, kps: np.ndarray, scores: np.ndarray,
                 corr) -> np.ndarray:
         """Grade (C,N) of every candidate against every pose."""
-        p = self.params
-        cb = np.stack([c.box for c in cands])
-        ck = np.stack([c.keypoints for c in cands])
-        if ck.shape[1] != kps.shape[1]:
-            raise ValueError(f"keypoint count changed from {ck.shape[1]} to {kps.shape[1]}")
-        box_iou = iou_matrix(cb, boxes)
-        joints_iou = self._best_mean(_joint_iou(ck, kps, p.joint_half_size, None))
         previous = np.array([c.last_frame == self.frame - 1 for c in cands])
-        if corr is None:  # identity correspondence: through-correspondence IoU is the whole-pixel IoU
-            corr_box, corr_joints = box_iou, self._best_mean(_joint_iou(ck, kps, p.joint_half_size, None, True))
-        else:
-            corr_box = _corr_iou(_inside(corr[0], cb), _inside(corr[1], boxes))
-            corr_joints = self._best_mean(_joint_iou(ck, kps, p.joint_half_size, corr))
-        s1 = np.broadcast_to(np.array([c.score for c in cands])[:, None], box_iou.shape)
-        s2 = np.broadcast_to(scores[None], box_iou.shape)
-        terms = np.stack([corr_box, box_iou, corr_joints, joints_iou, s1, s2], -1)
-        w = np.where(previous[:, None], np.array(p.weights_previous)[None], np.array(p.weights_older)[None])
-        return (terms * w[:, None, :]).sum(-1)
+        return poseflow_costs(np.stack([c.box for c in cands]), np.stack([c.keypoints for c in cands]), previous,
+                              boxes, kps, corr, np.array([c.score for c in cands]), scores, self.params).cost
 
-    def _best_mean(self, per_joint: np.ndarray) -> np.ndarray:
-        k = min(self.params.best_joints, per_joint.shape[-1])
-        return -np.sort(-per_joint, axis=-1)[..., :k].mean(-1)
+
+@dataclass
+class PoseFlowCosts:
+    """PoseFlow's grade of every previous pose (rows) against every new one (columns), and its terms."""
+
+    cost: np.ndarray
+    box_iou: np.ndarray         # person boxes
+    joint_iou: np.ndarray       # joint squares, mean of the best `best_joints`
+    corr_box_iou: np.ndarray    # person boxes through the correspondences
+    corr_joint_iou: np.ndarray  # joint squares through the correspondences
+
+
+def poseflow_costs(prev_boxes: np.ndarray, prev_poses: np.ndarray, prev_from_last_frame: np.ndarray,
+                   boxes: np.ndarray, poses: np.ndarray, correspondences: np.ndarray | tuple | None = None,
+                   prev_scores: np.ndarray | None = None, scores: np.ndarray | None = None,
+                   params: PoseFlowParams = PoseFlowParams()) -> PoseFlowCosts:
+    """PoseFlow's matching costs. Boxes (P,4)/(N,4) x1,y1,x2,y2 in whole pixels, poses (P,K,2)/(N,K,2);
+    `prev_from_last_frame` (P,) picks each row's weights (previous frame, or older); correspondences:
+    (M,4+) rows x,y in the previous image -> x,y in this one (or a pair of (M,2) arrays), None for the
+    identity. IoUs use AlphaPose's whole-pixel convention (boxes that overlap count one pixel more per
+    side). prev_scores/scores feed the last two terms, weighted 0 by default."""
+    p = params
+    pb, pk = np.asarray(prev_boxes, np.float64).reshape(-1, 4), np.asarray(prev_poses, np.float64)
+    nb, nk = np.asarray(boxes, np.float64).reshape(-1, 4), np.asarray(poses, np.float64)
+    if pk.shape[1] != nk.shape[1]:
+        raise ValueError(f"keypoint count changed from {pk.shape[1]} to {nk.shape[1]}")
+    box_iou = whole_pixel_iou(pb[:, None], nb[None])
+    joint_iou = _best_mean(whole_pixel_iou(*_squares(pk, nk, p.joint_half_size)), p.best_joints)
+    if correspondences is None:  # identity correspondence: through-correspondence IoU is the whole-pixel IoU
+        corr_box = box_iou
+        corr_joint = _best_mean(_joint_iou(pk, nk, p.joint_half_size, None), p.best_joints)
+    else:
+        c = correspondences if isinstance(correspondences, tuple) else (
+            np.asarray(correspondences)[:, :2], np.asarray(correspondences)[:, 2:4])
+        corr_box = _corr_iou(_inside(c[0], pb), _inside(c[1], nb))
+        corr_joint = _best_mean(_joint_iou(pk, nk, p.joint_half_size, c), p.best_joints)
+    shape = box_iou.shape
+    s1 = np.broadcast_to((np.ones(len(pb)) if prev_scores is None else np.asarray(prev_scores))[:, None], shape)
+    s2 = np.broadcast_to((np.ones(len(nb)) if scores is None else np.asarray(scores))[None], shape)
+    terms = np.stack([corr_box, box_iou, corr_joint, joint_iou, s1, s2], -1)
+    w = np.where(np.asarray(prev_from_last_frame, bool)[:, None], np.array(p.weights_previous)[None],
+                 np.array(p.weights_older)[None])
+    return PoseFlowCosts((terms * w[:, None, :]).sum(-1), box_iou, joint_iou, corr_box, corr_joint)
+
+
+def poseflow_matches(cost: np.ndarray, accept: float = PoseFlowParams.accept) -> np.ndarray:
+    """(R,2) pairs (previous row, new column) the Hungarian method picks to maximise the grade, above
+    `accept`."""
+    if not cost.size:
+        return np.zeros((0, 2), np.int64)
+    rows, cols = linear_sum_assignment(-cost)
+    ok = cost[rows, cols] > accept
+    return np.stack([rows[ok], cols[ok]], 1).astype(np.int64)
+
+
+def whole_pixel_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Element-wise IoU of broadcastable x1,y1,x2,y2 boxes in AlphaPose's PoseFlow convention: areas
+    count whole pixels (+1 per side), and boxes that do not overlap have no intersection (the +1 is not
+    applied to a gap)."""
+    iw = np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0])
+    ih = np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1])
+    inter = np.where((iw >= 0) & (ih >= 0), (iw + 1) * (ih + 1), 0.0)
+    area_a = (a[..., 2] - a[..., 0] + 1) * (a[..., 3] - a[..., 1] + 1)
+    area_b = (b[..., 2] - b[..., 0] + 1) * (b[..., 3] - b[..., 1] + 1)
+    return inter / np.maximum(area_a + area_b - inter, 1e-12)
+
+
+def _squares(ka: np.ndarray, kb: np.ndarray, half: float) -> tuple[np.ndarray, np.ndarray]:
+    """The +-half squares around the joints, broadcast (A,1,K,4) against (1,B,K,4)."""
+    return (np.concatenate([ka - half, ka + half], -1)[:, None],
+            np.concatenate([kb - half, kb + half], -1)[None])
+
+
+def _best_mean(per_joint: np.ndarray, best: int) -> np.ndarray:
+    k = min(best, per_joint.shape[-1])
+    return -np.sort(-per_joint, axis=-1)[..., :k].mean(-1)
 
 
 def _inside(points: np.ndarray, boxes: np.ndarray) -> np.ndarray:
@@ -190,15 +245,13 @@ def _corr_iou(in_a: np.ndarray, in_b: np.ndarray) -> np.ndarray:
     return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
 
 
-def _joint_iou(ka: np.ndarray, kb: np.ndarray, half: float, corr, whole_pixels: bool = False) -> np.ndarray:
-    """(A,B,K) IoU of the +-half squares around each joint of poses ka (A,K,2) and kb (B,K,2),
-    plainly, on whole pixels (the identity correspondence) or through correspondences."""
+def _joint_iou(ka: np.ndarray, kb: np.ndarray, half: float, corr) -> np.ndarray:
+    """(A,B,K) IoU of the +-half squares around each joint of poses ka (A,K,2) and kb (B,K,2) through
+    correspondences, or with None the identity correspondence: every pixel of the truncated squares."""
     sa = np.concatenate([ka - half, ka + half], -1)  # (A,K,4)
     sb = np.concatenate([kb - half, kb + half], -1)
     if corr is None:
-        if whole_pixels:
-            sa, sb = np.trunc(sa), np.trunc(sb)
-        return aligned_iou(sa[:, None], sb[None], whole_pixels)
+        return aligned_iou(np.trunc(sa)[:, None], np.trunc(sb)[None], True)
     ia = _inside(corr[0], sa.reshape(-1, 4)).reshape(len(ka), ka.shape[1], -1)
     ib = _inside(corr[1], sb.reshape(-1, 4)).reshape(len(kb), kb.shape[1], -1)
     used = ia.any((0, 1)) | ib.any((0, 1))  # matches far from every joint add nothing

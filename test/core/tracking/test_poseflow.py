@@ -120,3 +120,25 @@ def test_both_trackers_run_behind_one_interface(kind):
 def test_unknown_tracker_is_named():
     with pytest.raises(ValueError, match="poseflow"):
         make_tracker("sort")
+
+
+def test_poseflow_costs_and_matches_reproduce_the_executed_vector(reference):
+    """AlphaPose's PoseFlow matching on recorded ORB correspondences, boxes and poses: every IoU term, the
+    weighted cost matrix and the Hungarian matches (the joint squares in the whole-pixel convention,
+    where a gap between squares stays a gap)."""
+    from alphapose_ros.core.tracking.poseflow import PoseFlowParams, poseflow_costs, poseflow_matches
+
+    d = np.load(reference / "vectors/tracking/poseflow_matching.npz")
+    xyxy = [0, 2, 1, 3]  # the vector stores boxes as x1, x2, y1, y2
+    p = PoseFlowParams(weights_previous=tuple(d["param_weights"].tolist()),
+                       weights_older=tuple(d["param_weights_fff"].tolist()),
+                       joint_half_size=float(d["param_mag"]), best_joints=int(d["param_num"]))
+    c = poseflow_costs(d["in_prev_box_pos_xxyy"][:, xyxy], d["in_prev_pose"], d["in_prev_from_former_frame"],
+                       d["in_next_box_pos_xxyy"][:, xyxy], d["in_next_pose"], d["in_correspondences"],
+                       d["in_prev_box_score"], d["in_next_box_score"], p)
+    np.testing.assert_allclose(c.box_iou, d["out_box_iou"], atol=1e-7)
+    np.testing.assert_allclose(c.joint_iou, d["out_pose_iou"], atol=1e-7)  # the +1 convention: was 2e-4 off
+    np.testing.assert_allclose(c.corr_box_iou, d["out_dm_iou"], atol=1e-6)  # upstream counts in float32
+    np.testing.assert_allclose(c.corr_joint_iou, d["out_pose_iou_dm"], atol=1e-6)
+    np.testing.assert_allclose(c.cost, d["out_cost_matrix"], atol=1e-6)
+    assert poseflow_matches(c.cost, p.accept).tolist() == d["out_matches"].tolist()
