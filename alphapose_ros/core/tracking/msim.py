@@ -171,12 +171,13 @@ class MSIMTracker:
             self.next_id += 1
             new.append(tr)
 
-        # bookkeeping: tracked list keeps its order, re-found and new tracks go to the end
+        # bookkeeping, in AlphaPose's order: the tracked list keeps its order, then the newly activated and
+        # new tracks, then the re-found ones (a track re-found in the frame another is born comes after it)
         removed_ids = {id(tr) for tr in removed}
         lost_ids = {id(tr) for tr in lost_now}
         self.tracked = [tr for tr in self.tracked if id(tr) not in removed_ids and id(tr) not in lost_ids]
-        self.tracked += [tr for tr in activated if tr not in self.tracked]
-        self.tracked += refound + new
+        self.tracked += [tr for tr in activated if tr not in self.tracked] + new
+        self.tracked += refound
         self.lost = [tr for tr in self.lost if tr not in refound] + lost_now
         self.lost = [tr for tr in self.lost if t - tr.last_time <= p.max_lost_seconds]
         self._remove_duplicates()

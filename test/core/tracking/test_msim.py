@@ -113,3 +113,17 @@ def test_embeddings_cut_id_switches_on_synthetic_crossing_scenes():
         without += score_tracker(MSIMTracker(MSIMParams(frame_rate=30.0)), scene, False)[0]["id_switches"]
         with_ += score_tracker(MSIMTracker(MSIMParams(frame_rate=30.0)), scene, True)[0]["id_switches"]
     assert with_ < without / 2, (with_, without)
+
+
+def test_a_track_refound_in_the_frame_another_is_born_is_listed_after_the_new_one():
+    """AlphaPose's order: kept tracks, then the new ones, then the re-found ones (output order and the
+    rows of later cost matrices follow it)."""
+    tr = MSIMTracker()
+    emb = np.eye(8)
+    for f in range(5):  # A and B tracked
+        tr.update(f / 30, np.array([_box(100), _box(400)]), emb[[0, 1]])
+    for f in range(5, 8):  # B hidden: lost
+        tr.update(f / 30, np.array([_box(100)]), emb[[0]])
+    assert [t.track_id for t in tr.lost] == [2]
+    o = tr.update(8 / 30, np.array([_box(100), _box(400), _box(700)]), emb[[0, 1, 2]])  # B back, C born
+    assert o.track_ids.tolist() == [1, 3, 2] and o.det_index.tolist() == [0, 2, 1]
