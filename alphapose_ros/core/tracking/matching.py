@@ -55,9 +55,12 @@ def fuse_motion(kf: KalmanFilter, cost: np.ndarray, means: np.ndarray, covs: np.
 
 
 def normalised_pose_distance(track_kp: np.ndarray, track_boxes: np.ndarray, det_kp: np.ndarray,
-                             det_boxes: np.ndarray, kp_valid_t: np.ndarray, kp_valid_d: np.ndarray) -> np.ndarray:
-    """Shape distance (N,M) of the paper's stage 2: keypoints relative to their box centre,
-    scaled by the box height, mean distance over keypoints valid in both (1 when none)."""
+                             det_boxes: np.ndarray, track_scores: np.ndarray, det_scores: np.ndarray,
+                             sigma1: float = 1.0, sigma2: float = 0.01, lam: float = 1.0) -> np.ndarray:
+    """The paper's normalised pose distance of MSIM's stage 2 (N,M) in [0, 1]: both poses moved to their box
+    centre and scaled to unit box height, then eq. 19 -- soft keypoint matching (tanh of both scores, for
+    keypoints within a box 1/10 of the track's box) + lam x sum of exp(-squared distance / sigma2) -- which
+    grows with similarity, read as a distance: 1 - eq. 19 / its largest value K (1 + lam)."""
     def norm(kp, boxes):
         c = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2], 1)
         h = np.maximum(boxes[:, 3] - boxes[:, 1], 1e-6)
@@ -66,10 +69,16 @@ def normalised_pose_distance(track_kp: np.ndarray, track_boxes: np.ndarray, det_
     if not len(track_kp) or not len(det_kp):
         return np.zeros((len(track_kp), len(det_kp)))
     a, b = norm(track_kp, track_boxes), norm(det_kp, det_boxes)
-    d = np.linalg.norm(a[:, None] - b[None], axis=-1)  # (N,M,K)
-    valid = kp_valid_t[:, None] & kp_valid_d[None]
-    n = valid.sum(-1)
-    return np.where(n > 0, (d * valid).sum(-1) / np.maximum(n, 1), 1.0)
+    diff = a[:, None] - b[None]  # (N,M,K,2)
+    tb = np.asarray(track_boxes, np.float64)
+    aspect = (tb[:, 2] - tb[:, 0]) / np.maximum(tb[:, 3] - tb[:, 1], 1e-6)
+    half = np.stack([aspect / 20, np.full(len(tb), 1 / 20)], 1)[:, None, None]  # the match box, normalised
+    inside = (np.abs(diff) <= half).all(-1)
+    t = np.tanh(np.asarray(track_scores, np.float64) / sigma1)[:, None] * np.tanh(
+        np.asarray(det_scores, np.float64) / sigma1)[None]
+    k_sim = (t * inside).sum(-1)
+    h_sim = np.exp(-(diff ** 2).sum(-1) / sigma2).sum(-1)
+    return 1.0 - (k_sim + lam * h_sim) / (a.shape[1] * (1.0 + lam))
 
 
 def linear_assignment(cost: np.ndarray, thresh: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

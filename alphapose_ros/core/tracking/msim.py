@@ -4,11 +4,12 @@ Per frame, on Kalman-predicted tracks:
   1. (with embeddings) tracked + lost tracks vs detections by embedding cosine distance,
      gated by Mahalanobis distance (chi-square 95%) and mixed with it; accept <= 0.7.
      A matched lost track comes back with its old ID.
-  2. remaining tracks vs detections by (1 - IoU) + lambda * normalised pose distance;
+  2. remaining tracks vs detections by (1 - IoU) + lambda * the paper's pose distance (eq. 19);
      accept <= 0.5. Without embeddings the lost tracks take part here, so a person
      hidden for a while still gets the old ID back.
-  3. the relaxed repeat of stage 2: tracks born in the previous frame and never confirmed, vs
-     what is left, at 0.7; unconfirmed tracks that fail are dropped.
+  3. the relaxed repeat of stage 2 at 0.7: the tracks born in the previous frame and never confirmed
+     (AlphaPose's code), or with relaxed_all every track stages 1-2 left (the paper), vs what is
+     left; unconfirmed tracks that fail are dropped.
   4. new tracks (new IDs) for the remaining detections.
 Lost tracks expire after `max_lost_seconds` of IMAGE time (not a frame count: frames
 get dropped under ROS). IDs are unique for the tracker's life and never reused;
@@ -32,8 +33,9 @@ class MSIMParams:
     embedding_thresh: float = 0.7   # stage 1 (mu_emb)
     fused_thresh: float = 0.5       # stage 2 (mu_f)
     relaxed_thresh: float = 0.7     # stage 3
-    pose_weight: float = 0.0        # lambda_np; 0 = AlphaPose's code (IoU only)
-    kp_score_thresh: float = 0.3    # keypoints counted in the pose distance
+    pose_weight: float = 0.0        # lambda_np, weight of the paper's pose distance (eq. 19); 0 = AlphaPose's code
+    relaxed_all: bool = False       # stage 3 over every track stage 2 left (the paper); False: only the tracks
+                                    # born in the previous frame (AlphaPose's code)
     max_lost_seconds: float = 8.0   # AlphaPose: 240 frames at 30 fps
     frame_rate: float = 30.0        # nominal rate: Kalman steps are elapsed time x rate
     feature_momentum: float = 0.9   # track feature = 0.9 old + 0.1 new
@@ -145,19 +147,23 @@ class MSIMTracker:
             was_lost = stage2[i].state == LOST
             self._update_track(stage2[i], remaining[j], xyah, feats, keypoints, kp_scores, t)
             (refound if was_lost else activated).append(stage2[i])
-        for i in u_track:
-            if stage2[i].state == TRACKED:
-                stage2[i].state = LOST
-                lost_now.append(stage2[i])
+        left = [stage2[i] for i in u_track]
         remaining = remaining[u_det]
 
-        # 3. relaxed repeat for tracks born last frame
-        cost = self._fused_cost(unconfirmed, boxes, remaining, keypoints, kp_scores)
-        matches, u_unconf, u_det = linear_assignment(cost, p.relaxed_thresh)
+        # 3. relaxed repeat: the tracks born last frame (AlphaPose), or every track still unmatched (the paper)
+        stage3 = (left if p.relaxed_all else []) + unconfirmed
+        cost = self._fused_cost(stage3, boxes, remaining, keypoints, kp_scores)
+        matches, u3, u_det = linear_assignment(cost, p.relaxed_thresh)
         for i, j in matches:
-            self._update_track(unconfirmed[i], remaining[j], xyah, feats, keypoints, kp_scores, t)
-            activated.append(unconfirmed[i])
-        removed += [unconfirmed[i] for i in u_unconf]
+            was_lost = stage3[i].state == LOST
+            self._update_track(stage3[i], remaining[j], xyah, feats, keypoints, kp_scores, t)
+            (refound if was_lost else activated).append(stage3[i])
+        matched3 = {id(stage3[i]) for i, _ in matches}
+        for tr in left:  # still unmatched: a tracked track is lost now
+            if id(tr) not in matched3 and tr.state == TRACKED:
+                tr.state = LOST
+                lost_now.append(tr)
+        removed += [tr for tr in unconfirmed if id(tr) not in matched3]
         remaining = remaining[u_det]
 
         # 4. new tracks
@@ -199,9 +205,8 @@ class MSIMTracker:
                 and all(tr.keypoints is not None and tr.kp_scores is not None for tr in tracks)):
             cost = cost + p.pose_weight * normalised_pose_distance(
                 np.stack([tr.keypoints for tr in tracks]), np.stack([tr.tlbr for tr in tracks]),
-                np.asarray(keypoints)[rows], boxes[rows],
-                np.stack([tr.kp_scores for tr in tracks]) > p.kp_score_thresh,
-                np.asarray(kp_scores)[rows] > p.kp_score_thresh)
+                np.asarray(keypoints)[rows], boxes[rows], np.stack([tr.kp_scores for tr in tracks]),
+                np.asarray(kp_scores)[rows])
         return cost
 
     def _update_track(self, tr: Track, j: int, xyah, feats, keypoints, kp_scores, t: float) -> None:

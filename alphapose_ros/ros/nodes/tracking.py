@@ -27,8 +27,10 @@ class TrackingNode(Node):
                                  range=(0.0, 10.0)),
             relaxed_thresh=declare(self, "relaxed_thresh", 0.7, "stage 3 (relaxed repeat) threshold",
                                    range=(0.0, 10.0)),
-            pose_weight=declare(self, "pose_weight", 0.0, "weight of the normalised pose distance in stage 2",
+            pose_weight=declare(self, "pose_weight", 0.0, "weight of the paper's pose distance (eq. 19) in stage 2",
                                 range=(0.0, 100.0)),
+            relaxed_all=declare(self, "relaxed_all", False, "stage 3 repeats over every unmatched track (the "
+                                "paper) instead of only those born in the previous frame (AlphaPose's code)"),
             max_lost_seconds=declare(self, "max_lost_seconds", 8.0, "forget a track unseen this long (image time)",
                                      range=(0.0, 86400.0)),
             frame_rate=declare(self, "frame_rate", 30.0, "nominal camera rate (Kalman step per frame)",
