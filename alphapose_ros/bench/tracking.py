@@ -19,6 +19,13 @@ from alphapose_ros.core.tracking.poseflow import PoseFlowTracker
 from alphapose_ros.core.tracking.synthetic import SceneSpec, make_scene, render, scene_textures
 
 
+# AlphaPose's code, then the paper's parts: the pose term (eq. 19) in stage 2, the relaxed repeat over all
+MSIM_VARIANTS = [(" (AlphaPose's code)", {"relaxed_all": False}),
+                 (" + pose term", {"relaxed_all": False, "pose_weight": 0.5, "fused_thresh": 0.6}),
+                 (" + relaxed all (default)", {"relaxed_all": True}),
+                 (" + pose term + relaxed all", {"pose_weight": 0.5, "fused_thresh": 0.6, "relaxed_all": True})]
+
+
 def _draw(textures, frame):
     return render(frame, *textures)
 
@@ -37,11 +44,12 @@ def main(argv: list[str] | None = None) -> None:
         specs = [SceneSpec(people=n, frames=a.frames, seed=s) for s in range(a.seeds)]
         scenes = [make_scene(sp) for sp in specs]
         gt = np.mean([len(f.gt_ids) for sc in scenes for f in sc])
-        runs = {"MSIM without embeddings": [score_tracker(MSIMTracker(MSIMParams(frame_rate=30.0)), sc, False)
-                                            for sc in scenes],
-                "MSIM with embeddings": [score_tracker(MSIMTracker(MSIMParams(frame_rate=30.0)), sc, True)
-                                         for sc in scenes],
-                "PoseFlow without images": [score_tracker(PoseFlowTracker(), sc, False) for sc in scenes]}
+        runs = {}
+        for emb in (False, True):
+            for label, extra in MSIM_VARIANTS:
+                runs[f"MSIM{label} {'with' if emb else 'without'} embeddings"] = [
+                    score_tracker(MSIMTracker(MSIMParams(frame_rate=30.0, **extra)), sc, emb) for sc in scenes]
+        runs["PoseFlow without images"] = [score_tracker(PoseFlowTracker(), sc, False) for sc in scenes]
         runs[f"PoseFlow on images ({min(a.poseflow_seeds, a.seeds)} seeds)"] = [
             score_tracker(PoseFlowTracker(), sc, False, draw=partial(_draw, scene_textures(sp)))
             for sp, sc in list(zip(specs, scenes))[:a.poseflow_seeds]]

@@ -6,9 +6,10 @@ from alphapose_ros.core.tracking.msim import MSIMParams, MSIMTracker
 
 
 @pytest.mark.reference
-def test_reproduces_alphapose_tracker_sequence(reference):
+@pytest.mark.parametrize("relaxed_all", [False, True])  # AlphaPose's code, and the default (the paper's repeat)
+def test_reproduces_alphapose_tracker_sequence(reference, relaxed_all):
     d = np.load(reference / "vectors/tracking/reid_tracker_sequence.npz")
-    tr = MSIMTracker()
+    tr = MSIMTracker(MSIMParams(relaxed_all=relaxed_all))
     for f in range(1, 7):
         o = tr.update(f / 30.0, d[f"f{f}_in_boxes_tlbr"], d[f"f{f}_in_embeddings"])
         assert o.track_ids.tolist() == d[f"f{f}_out_track_ids"].tolist(), f
