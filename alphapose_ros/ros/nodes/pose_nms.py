@@ -5,19 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from rclpy.node import Node
+from rclpy.lifecycle import TransitionCallbackReturn
 
 from alphapose_ros.core.pipeline import apply_pose_nms
 from alphapose_ros.core.pose_nms import PoseNMSParams
 from alphapose_ros.core.poses import PoseSet
 from alphapose_ros.msg import WholeBodyPoseArray
 from alphapose_ros.ros.conversions import msg_to_poses, poses_to_msg
-from alphapose_ros.ros.diagnostics import StageMonitor, declare_no_input_warning
-from alphapose_ros.ros.node_utils import SkipLog, declare, declare_path
-from alphapose_ros.ros.qos import stage_qos
+from alphapose_ros.ros.node_utils import declare, declare_path
+from alphapose_ros.ros.nodes.pose_stage import PoseStageNode
 
 
-class PoseNMSNode(Node):
+class PoseNMSNode(PoseStageNode):
+    """Managed: configure reads the parameters file, activate subscribes, deactivate unsubscribes."""
+
+    stage, in_topic, out_topic = "pose NMS", "poses_raw", "poses_nms"
+
     def __init__(self, name: str = "pose_nms", **kwargs):
         super().__init__(name, **kwargs)
         self.kind = declare(self, "kind", "parametric", "parametric | oks | none")
@@ -30,13 +33,9 @@ class PoseNMSNode(Node):
                                    range=(0.0, 1000000000000.0))
         self.params_file = declare_path(self, "params_file", "YAML of parametric NMS parameters (from the search)")
         self.oks_thresh = declare(self, "oks_thresh", 0.9, "OKS NMS threshold", range=(0.0, 1.0))
-        depth = declare(self, "queue_depth", 2, "input/output queue depth (bounds latency)", range=(1, 1000))
-        offline = declare(self, "offline", False, "deep queues: process every message")
         if self.kind not in ("parametric", "oks", "none"):
             raise ValueError(f"unknown pose NMS kind {self.kind!r}")
-        self.overrides = {}
-        if self.params_file:
-            self.overrides = yaml.safe_load(Path(self.params_file).read_text()) or {}
+        self.set_overrides = {}  # from the parameters below; the parameters file's come first at configure
         for name, what in (("delta1", "score softness of keypoint matching"), ("mu", "weight of the spatial term"),
                            ("delta2", "spatial scale"), ("gamma", "similarity threshold"),
                            ("score_thresh", "drop merged poses whose best keypoint score is lower"),
@@ -44,21 +43,30 @@ class PoseNMSNode(Node):
                            ("alpha", "PCK radius as a fraction of the box size")):
             v = declare(self, name, -1.0, f"parametric NMS: {what}; -1 = AlphaPose's value for the model")
             if v >= 0:
-                self.overrides[name] = v
+                self.set_overrides[name] = v
         formula = declare(self, "formula", "alphapose", "parametric NMS similarity: alphapose (its code) or "
                           "paper (eqs. 17-18; fit its parameters with alphapose-nms-search --formula paper)")
         if formula != "alphapose":
-            self.overrides["formula"] = formula
+            self.set_overrides["formula"] = formula
         if declare(self, "fixed_match_norm", False, "whole body: normalise the PCK match count as for one "
                    "candidate (AlphaPose divides by the candidates left in the pool)"):
-            self.overrides["fixed_match_norm"] = True
-        self.skip = SkipLog(self.get_logger())
+            self.set_overrides["fixed_match_norm"] = True
         self._said_unknown_head = False
-        q = stage_qos(depth, offline)
-        self.pub = self.create_publisher(WholeBodyPoseArray, "poses_nms", q)
-        self.sub = self.create_subscription(WholeBodyPoseArray, "poses_raw", self._on_poses, q)
-        self.monitor = StageMonitor(self, "pose NMS", "poses_raw", q, no_input_warn_s=declare_no_input_warning(self),
-                                    drops=lambda: self.skip.total)
+        self.overrides: dict = {}
+        self._declare_stage()
+
+    def on_configure(self, state) -> TransitionCallbackReturn:
+        try:
+            from_file = (yaml.safe_load(Path(self.params_file).read_text()) or {}) if self.params_file else {}
+            if not isinstance(from_file, dict):
+                raise ValueError("not a YAML mapping of parameter names to values")
+            self.overrides = {**from_file, **self.set_overrides}
+            PoseNMSParams(**self.overrides)  # unknown names fail here, not on the first frame
+        except (OSError, ValueError, TypeError, yaml.YAMLError) as e:
+            self.get_logger().error(f"cannot configure pose NMS: params_file {self.params_file}: {e}")
+            return TransitionCallbackReturn.FAILURE
+        self._make_output()
+        return TransitionCallbackReturn.SUCCESS
 
     def _on_poses(self, msg: WholeBodyPoseArray) -> None:
         self.monitor.on_input()

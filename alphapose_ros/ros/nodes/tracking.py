@@ -1,10 +1,13 @@
 """Tracking node: Multi-Stage Identity Matching (or PoseFlow) on `poses_nms`, publishing
 `poses` with track IDs and a vision_msgs/Detection2DArray `tracked_detections` whose ids
-are the track IDs. Tracks expire on image time; a stamp earlier than the last resets them."""
+are the track IDs. Tracks expire on image time; a stamp earlier than the last resets them, and so
+does the `~/reset` service (std_srvs/Trigger; IDs are never reused). Managed: configure builds the
+tracker, activate subscribes, cleanup forgets the tracks."""
 from __future__ import annotations
 
 import numpy as np
-from rclpy.node import Node
+from rclpy.lifecycle import TransitionCallbackReturn
+from std_srvs.srv import Trigger
 
 from alphapose_ros.core.detectors.base import Detections
 from alphapose_ros.core.tracking.msim import MSIMParams
@@ -12,15 +15,16 @@ from alphapose_ros.core.tracking.poseflow import PoseFlowParams
 from alphapose_ros.core.tracking.trackers import TRACKERS, make_tracker, track_poses
 from alphapose_ros.msg import WholeBodyPoseArray
 from alphapose_ros.ros.conversions import msg_to_poses, poses_to_msg
-from alphapose_ros.ros.diagnostics import StageMonitor, declare_no_input_warning
-from alphapose_ros.ros.node_utils import SkipLog, declare
-from alphapose_ros.ros.qos import stage_qos
+from alphapose_ros.ros.node_utils import declare
+from alphapose_ros.ros.nodes.pose_stage import PoseStageNode
 
 
-class TrackingNode(Node):
+class TrackingNode(PoseStageNode):
+    stage, in_topic, out_topic = "tracking", "poses_nms", "poses"
+
     def __init__(self, name: str = "tracking", **kwargs):
         super().__init__(name, **kwargs)
-        params = MSIMParams(
+        self.msim = MSIMParams(
             embedding_thresh=declare(self, "embedding_thresh", 0.7, "stage 1: max embedding distance",
                                      range=(0.0, 2.0)),
             fused_thresh=declare(self, "fused_thresh", 0.5, "stage 2: max (1 - IoU) + pose_weight x pose distance",
@@ -29,40 +33,58 @@ class TrackingNode(Node):
                                    range=(0.0, 10.0)),
             pose_weight=declare(self, "pose_weight", 0.0, "weight of the paper's pose distance (eq. 19) in stage 2",
                                 range=(0.0, 100.0)),
-            relaxed_all=declare(self, "relaxed_all", False, "stage 3 repeats over every unmatched track (the "
+            relaxed_all=declare(self, "relaxed_all", True, "stage 3 repeats over every unmatched track (the "
                                 "paper) instead of only those born in the previous frame (AlphaPose's code)"),
             max_lost_seconds=declare(self, "max_lost_seconds", 8.0, "forget a track unseen this long (image time)",
                                      range=(0.0, 86400.0)),
             frame_rate=declare(self, "frame_rate", 30.0, "nominal camera rate (Kalman step per frame)",
                                range=(0.1, 1000.0)),
         )
-        kind = declare(self, "tracker", "msim", f"which tracker: {' or '.join(TRACKERS)}")
-        if kind not in TRACKERS:
-            raise ValueError(f"{name}: parameter tracker must be one of {', '.join(TRACKERS)}, not {kind!r}")
-        flow = PoseFlowParams(
+        self.kind = declare(self, "tracker", "msim", f"which tracker: {' or '.join(TRACKERS)}")
+        if self.kind not in TRACKERS:
+            raise ValueError(f"{name}: parameter tracker must be one of {', '.join(TRACKERS)}, not {self.kind!r}")
+        self.flow = PoseFlowParams(
             link_seconds=declare(self, "poseflow_link_seconds", PoseFlowParams.link_seconds,
                                  "poseflow: link to IDs seen within this image time", range=(0.0, 86400.0)),
             accept=declare(self, "poseflow_accept", PoseFlowParams.accept, "poseflow: minimum grade of a match",
                            range=(0.0, 100.0)))
-        if kind == "poseflow":  # this node sees poses only, no pixels
+        self.tracker = self.det_pub = None
+        self._last_t: float | None = None
+        self._next_id = 1
+        # answered in any state: a reset while inactive clears the tracks the next activation resumes with
+        self.reset_srv = self.create_service(Trigger, "~/reset", self._on_reset)
+        self._declare_stage()
+
+    def on_configure(self, state) -> TransitionCallbackReturn:
+        self.tracker = make_tracker(self.kind, self.msim, self.flow)
+        self.tracker.next_id = self._next_id  # a fresh tracker, but IDs go on counting: never reused
+        if self.kind == "poseflow":  # this node sees poses only, no pixels
             self.get_logger().info("poseflow without images: correspondences are the identity (box and joint IoUs)")
-        depth = declare(self, "queue_depth", 2, "input/output queue depth (bounds latency)", range=(1, 1000))
-        offline = declare(self, "offline", False, "deep queues: process every message")
-        self.tracker = make_tracker(kind, params, flow)
-        self.skip = SkipLog(self.get_logger())
-        q = stage_qos(depth, offline)
-        self.pub = self.create_publisher(WholeBodyPoseArray, "poses", q)
-        self.det_pub = None
+        self._make_output()
         try:
             from vision_msgs.msg import Detection2DArray
 
-            self.det_pub = self.create_publisher(Detection2DArray, "tracked_detections", q)
+            self.det_pub = self._make_publisher(Detection2DArray, "tracked_detections")
         except ImportError:
             self.get_logger().warning("vision_msgs not installed: tracked_detections is not published")
-        self.sub = self.create_subscription(WholeBodyPoseArray, "poses_nms", self._on_poses, q)
-        self.monitor = StageMonitor(self, "tracking", "poses_nms", q, no_input_warn_s=declare_no_input_warning(self),
-                                    drops=lambda: self.skip.total)
-        self._last_t: float | None = None
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_cleanup(self, state) -> TransitionCallbackReturn:
+        self._next_id = self.tracker.next_id
+        self.det_pub = self.tracker = None
+        self._last_t = None
+        return super().on_cleanup(state)
+
+    def _on_reset(self, request, response):
+        """std_srvs/Trigger: forget every track; the next people get new IDs (never reused)."""
+        if self.tracker is None:
+            response.success, response.message = False, "not configured: no tracks to reset"
+            return response
+        self.tracker.reset()
+        self._last_t = None
+        response.success, response.message = True, f"tracks reset; the next new track gets ID {self.tracker.next_id}"
+        self.get_logger().info(response.message)
+        return response
 
     def _on_poses(self, msg: WholeBodyPoseArray) -> None:
         self.monitor.on_input()
