@@ -8,7 +8,6 @@ must be plain names: nothing may escape the cache directory.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import urllib.request
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from alphapose_ros.core.cache import cache_dir
+from alphapose_ros.core.cache import cache_dir, sha256_of
 
 
 class ModelZooError(RuntimeError):
@@ -82,14 +81,6 @@ def cached_file(name: str) -> Path | None:
     """The cached file of the manifest's entry `name`, when the user has put it there."""
     p = cached_path(load_manifest()[name])
     return p if p.is_file() else None
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def default_verifier(entry: ModelEntry) -> Callable[[Path], None]:

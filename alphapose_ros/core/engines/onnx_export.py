@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from alphapose_ros.core.cache import cache_dir
+from alphapose_ros.core.cache import cache_dir, sha256_of
 from alphapose_ros.core.crop import PIXEL_MEAN_RGB
 from alphapose_ros.core.models.config import PoseModelConfig
 
@@ -57,7 +57,7 @@ def write_detector_sidecar(onnx_path: str | Path, name: str, input_hw: tuple[int
                            weights_sha256: str) -> Path:
     """The sidecar of an exported detector network: its head outputs are decoded by the package's
     detector code, which the sidecar names."""
-    meta = {"version": SIDECAR_VERSION, "onnx_sha256": file_sha256(onnx_path), "kind": "detector",
+    meta = {"version": SIDECAR_VERSION, "onnx_sha256": sha256_of(onnx_path), "kind": "detector",
             "detector": name, "input": {"name": INPUT, "shape": ["batch", 3, *input_hw], "layout": "NCHW",
                                         "dtype": "float32", "preprocess": preprocess},
             "output": "raw head outputs per level, decoded by alphapose_ros.core.detectors." + name.split("-")[0],
@@ -84,7 +84,7 @@ def write_sidecar(onnx_path: str | Path, cfg: PoseModelConfig, *, precision: str
     meta = {
         "version": SIDECAR_VERSION,
         "kind": "pose",
-        "onnx_sha256": file_sha256(onnx_path),
+        "onnx_sha256": sha256_of(onnx_path),
         "precision": precision,
         "input": {"name": INPUT, "shape": ["batch", 3, h, w], "layout": "NCHW", "dtype": "float32",
                   "colour": "RGB", "normalisation": "x = rgb / 255 - mean (no std division)",
@@ -113,7 +113,7 @@ def read_sidecar(onnx_path: str | Path) -> dict:
         raise ValueError(f"{side}: unreadable sidecar ({e})") from None
     if not isinstance(meta, dict) or meta.get("version") != SIDECAR_VERSION:
         raise ValueError(f"{side}: not an alphapose-export sidecar (version {SIDECAR_VERSION})")
-    if meta.get("onnx_sha256") != file_sha256(onnx_path):
+    if meta.get("onnx_sha256") != sha256_of(onnx_path):
         raise ValueError(f"{side} describes another file than {onnx_path} (its sha256 differs): re-export")
     return meta
 
@@ -124,14 +124,6 @@ def _decode_text(cfg: PoseModelConfig) -> str:
     if cfg.head == "integral":
         return f"SIKR: {cfg.norm_type} normalised maps, integral (soft-argmax) coordinates"
     return f"combined: heatmap for the first {cfg.num_joints - cfg.num_integral}, SIKR for the last {cfg.num_integral}"
-
-
-def file_sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def state_sha256(model: torch.nn.Module) -> str:
