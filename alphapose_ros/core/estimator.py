@@ -67,12 +67,10 @@ def script_model(model: torch.nn.Module, input_hw: tuple[int, int], device: torc
 
 def exported_model(model: torch.nn.Module, cfg: PoseModelConfig, cache: Path | None = None) -> Path:
     """The ONNX export of `model` (with its sidecar) in the engine cache, made on first use."""
-    from alphapose_ros.core.engines.onnx_export import cached_export, sidecar_path, write_sidecar
+    from alphapose_ros.core.engines.onnx_export import cached_export, write_sidecar
 
-    path, digest = cached_export(model, cfg.input_hw, "pose", cache=cache)
-    if not sidecar_path(path).is_file():
-        write_sidecar(path, cfg, precision="fp32", checkpoint_sha256=digest)
-    return path
+    return cached_export(model, cfg.input_hw, "pose", cache=cache, write_sidecar=lambda path, digest: write_sidecar(
+        path, cfg, precision="fp32", checkpoint_sha256=digest))
 
 
 class PoseEstimator:

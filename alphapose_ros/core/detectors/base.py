@@ -44,14 +44,17 @@ def input_dtype(half: bool) -> torch.dtype:
     return torch.float16 if half else torch.float32
 
 
-def engine_forward(net: torch.nn.Module, input_hw: tuple[int, int], name: str, outputs: int, preprocess: str,
-                   engine: str, device: str = "cpu", half: bool = False):
-    """The detector network's forward on `engine` (onnxruntime | openvino): a session on its export, made on
-    first use in the engine cache with a sidecar naming the detector and its pre-processing."""
-    from alphapose_ros.core.engines.onnx_export import cached_export, sidecar_path, write_detector_sidecar
+def prepare_network(net: torch.nn.Module, device: torch.device, half: bool, engine: str, input_hw: tuple[int, int],
+                    name: str, outputs: int, preprocess: str) -> tuple[torch.nn.Module, bool, object | None]:
+    """A detector network made ready to run: (net, whether its input is fp16, runtime). With torch the
+    network in eval mode on `device` (fp16 on CUDA when asked) and no runtime; with onnxruntime | openvino
+    a session on its export (made on first use in the engine cache, with a sidecar naming the detector and
+    its pre-processing), which takes float32 input (TensorRT's fp16 is its own business)."""
+    if engine == "torch":
+        return (*to_device(net, device, half), None)
+    from alphapose_ros.core.engines.onnx_export import cached_export, write_detector_sidecar
     from alphapose_ros.core.engines.runtimes import load_runtime
 
-    path, digest = cached_export(net, input_hw, name, outputs=outputs)
-    if not sidecar_path(path).is_file():
-        write_detector_sidecar(path, name, input_hw, preprocess, digest)
-    return load_runtime(engine, path, device, fp16=half)
+    path = cached_export(net.eval(), input_hw, name, outputs=outputs, write_sidecar=lambda p, digest:
+                         write_detector_sidecar(p, name, input_hw, preprocess, digest))
+    return net.eval(), False, load_runtime(engine, path, str(device), fp16=half)

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import torch
 
-from alphapose_ros.core.detectors.base import Detections, engine_forward, input_dtype, to_device
+from alphapose_ros.core.detectors.base import Detections, input_dtype, prepare_network
 from alphapose_ros.core.detectors.darknet import Darknet, decode_yolo_output, parse_cfg
 from alphapose_ros.core.detectors.nms import box_nms
 
@@ -91,13 +91,9 @@ class YoloV3Detector:
         self.net = Darknet(parse_cfg(Path(cfg_path).read_text()))
         if weights_path is not None:
             self.net.load_weights(weights_path)
-        self.runtime = None  # torch runs self.net; an engine runs its export (float32 in; fp16 is its business)
-        if engine == "torch":
-            self.net, self.half = to_device(self.net, self.device, half)
-        else:
-            self.half = False
-            self.runtime = engine_forward(self.net.eval(), (settings.inp_dim,) * 2, self.name, len(self.net.yolo),
-                                          "RGB 0-1 letterboxed into a grey-128 square", engine, device, half)
+        self.net, self.half, self.runtime = prepare_network(  # torch runs self.net; an engine its export
+            self.net, self.device, half, engine, (settings.inp_dim,) * 2, self.name, len(self.net.yolo),
+            "RGB 0-1 letterboxed into a grey-128 square")
 
     @torch.inference_mode()
     def predictions(self, batch: torch.Tensor) -> torch.Tensor:

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from alphapose_ros.core.checkpoints import load_state_dict_strict, read_state_dict
-from alphapose_ros.core.detectors.base import Detections, engine_forward, input_dtype, to_device
+from alphapose_ros.core.detectors.base import Detections, input_dtype, prepare_network
 from alphapose_ros.core.detectors.nms import box_nms
 from alphapose_ros.core.detectors.yolox_net import VARIANTS, YoloxNet
 
@@ -104,13 +104,9 @@ class YoloxDetector:
             except Exception as e:
                 hint = f" - the file is {fits}" if fits else ""
                 raise type(e)(f"{e}\n  (building {variant}{hint})") from e
-        self.runtime = None  # torch runs self.net; an engine runs its export (float32 in; fp16 is its business)
-        if engine == "torch":
-            self.net, self.half = to_device(self.net, self.device, half)
-        else:
-            self.half = False
-            self.runtime = engine_forward(self.net.eval(), (settings.inp_dim,) * 2, variant, len(YoloxNet.strides),
-                                          "BGR 0-255 resized into a grey-114 square, top-left", engine, device, half)
+        self.net, self.half, self.runtime = prepare_network(  # torch runs self.net; an engine its export
+            self.net, self.device, half, engine, (settings.inp_dim,) * 2, variant, len(YoloxNet.strides),
+            "BGR 0-255 resized into a grey-114 square, top-left")
 
     @torch.inference_mode()
     def predictions(self, batch: torch.Tensor) -> torch.Tensor:

@@ -7,6 +7,7 @@ import dataclasses
 import hashlib
 import json
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -41,16 +42,18 @@ def export_onnx(model: torch.nn.Module, input_hw: tuple[int, int], path: str | P
     return path
 
 
-def cached_export(model: torch.nn.Module, input_hw: tuple[int, int], prefix: str, outputs: int = 1,
-                  cache: Path | None = None) -> tuple[Path, str]:
+def cached_export(model: torch.nn.Module, input_hw: tuple[int, int], prefix: str,
+                  write_sidecar: Callable[[Path, str], object], outputs: int = 1, cache: Path | None = None) -> Path:
     """The ONNX export of `model` in the engine cache, made on first use and named by a digest of its
-    weights (another checkpoint gets another file); returns the path and the digest."""
+    weights (another checkpoint gets another file), with the sidecar `write_sidecar(path, digest)` writes."""
     digest = state_sha256(model)
     path = (cache or cache_dir() / "engines") / f"{prefix}_{digest[:16]}_{input_hw[0]}x{input_hw[1]}.onnx"
     if not path.is_file():
         tmp = export_onnx(model, input_hw, path.with_name(path.stem + ".partial.onnx"), outputs=outputs)
         tmp.replace(path)
-    return path, digest
+    if not sidecar_path(path).is_file():
+        write_sidecar(path, digest)
+    return path
 
 
 def write_detector_sidecar(onnx_path: str | Path, name: str, input_hw: tuple[int, int], preprocess: str,
