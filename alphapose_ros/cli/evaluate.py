@@ -7,9 +7,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from pathlib import Path
+
+from alphapose_ros.core.io.results import unwritable_reason
 
 log = logging.getLogger("alphapose-eval")
 
@@ -27,8 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     from alphapose_ros.core.training.evaluate import keypoint_stats
 
     try:
-        if a.out and (a.out.is_dir() or not a.out.parent.is_dir() or not os.access(a.out.parent, os.W_OK)):
-            raise ValueError(f"cannot write the figures to {a.out}")  # found out before evaluating
+        why = a.out and unwritable_reason(a.out)
+        if why:  # found out before evaluating
+            raise ValueError(f"cannot write the figures to {a.out}: {why}")
         sigmas = get_format(a.format).oks_sigmas
         if sigmas is None:
             raise ValueError(f"format {a.format} has no OKS sigmas to evaluate with")

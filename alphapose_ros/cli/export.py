@@ -16,6 +16,8 @@ import logging
 import sys
 from pathlib import Path
 
+from alphapose_ros.core.io.results import unwritable_reason
+
 log = logging.getLogger("alphapose-export")
 
 
@@ -120,8 +122,9 @@ def export_pose(a) -> int:
 
 
 def _check_target(path: Path) -> None:
-    if path.is_dir() or not path.parent.is_dir():
-        raise ValueError(f"cannot write {path}: {'a folder' if path.is_dir() else 'its folder does not exist'}")
+    why = unwritable_reason(path)
+    if why:
+        raise ValueError(f"cannot write {path}: {why}")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import shutil
 import sys
 import time
@@ -28,6 +27,7 @@ import cv2
 
 from alphapose_ros.core.detectors.factory import DETECTORS, make_detector
 from alphapose_ros.core.engines.runtimes import ENGINES
+from alphapose_ros.core.io.results import unwritable_reason
 from alphapose_ros.core.tracking.trackers import TRACKERS
 
 log = logging.getLogger("alphapose-bag")
@@ -103,10 +103,9 @@ def _check_output(a) -> bool:
     """Check the output bag and video targets before anything is computed; True when --out is an existing
     bag that --overwrite may replace (only a bag folder is ever removed, never the input)."""
     out = Path(a.out)
-    if a.save_video:
-        video = Path(a.save_video)
-        if video.is_dir() or not video.parent.is_dir() or not os.access(video.parent, os.W_OK):
-            raise ValueError(f"--save-video {video}: cannot write a video there")
+    why = a.save_video and unwritable_reason(a.save_video)
+    if why:
+        raise ValueError(f"--save-video {a.save_video}: cannot write a video there ({why})")
     if not out.exists():
         if not out.parent.is_dir():
             raise ValueError(f"--out {out}: its folder {out.parent} does not exist")

@@ -77,6 +77,8 @@ def test_bad_export_requests_and_files_are_one_line(tmp_path, caplog):
     assert main(["pose", *MODEL, "--out", str(tmp_path / "q.onnx"), "--int8"]) == 2
     assert "--int8 needs --calibration" in caplog.text
     assert main(["pose", *MODEL, "--out", str(tmp_path / "q.onnx")]) == 2 and "pass --check" in caplog.text
+    assert main(["pose", *MODEL, "--out", str(tmp_path / "nowhere" / "q.onnx"), "--check", "c.npz"]) == 2
+    assert "cannot write" in caplog.text and "does not exist" in caplog.text  # refused before the model loads
     (tmp_path / "m.onnx").write_bytes(b"not onnx")
     args = ["--input", "x.png", "--outdir", str(tmp_path / "o"), "--exported", str(tmp_path / "m.onnx")]
     assert infer(args + ["--engine", "onnxruntime"]) == 2 and "no sidecar m.json" in caplog.text

@@ -1,7 +1,9 @@
-"""Writers for AlphaPose's results JSON (COCO results format) and the OpenPose format."""
+"""Writers for AlphaPose's results JSON (COCO results format) and the OpenPose format, and the check that an
+output file can be written before a run computes it."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +58,18 @@ def openpose_people(poses: PoseSet) -> list[dict]:
         joints = np.stack([neck if j < 0 else kp[j] for j in _OPENPOSE_FROM_COCO])
         people.append({"pose_keypoints_2d": [float(v) for v in joints.reshape(-1)]})
     return people
+
+
+def unwritable_reason(path: str | Path) -> str | None:
+    """Why a file cannot be written at `path` (checked before a long run computes it), or None."""
+    path = Path(path)
+    if path.is_dir():
+        return "it is a folder"
+    if not path.parent.is_dir():
+        return f"its folder {path.parent} does not exist"
+    if not os.access(path.parent, os.W_OK):
+        return f"its folder {path.parent} is not writable"
+    return None
 
 
 def write_json(path: str | Path, data: object) -> None:
