@@ -107,8 +107,7 @@ class _Similarity:
         p, t = self.p, self.tanh[pick] * self.tanh[rows]
         if p.formula == "paper":  # eqs. 17-18, the same for every keypoint of any format
             half = np.array([box[2] - box[0], box[3] - box[1]]) / 20.0  # a box 1/10 of the person's, centred
-            inside = (np.abs(diff) <= half).all(-1)
-            return (t * inside).sum(1) + p.mu * np.exp(-(d ** 2) / p.delta2).sum(1)
+            return paper_similarity(diff, half, t, p.mu, p.delta2)
         if not p.whole_body:
             return (t * (d <= 1.0)).sum(1) + p.mu * np.exp(-d / p.delta2).sum(1)
         # as AlphaPose computes it: the matching term counts joints within 1 px whose
@@ -130,6 +129,14 @@ class _Similarity:
             return np.zeros(len(d))
         pool = 1 if p.fixed_match_norm else len(d)
         return n / (valid * 2 * pool * 2 / d.shape[1])
+
+
+def paper_similarity(diff: np.ndarray, half: np.ndarray, t: np.ndarray, mu: float, delta2: float) -> np.ndarray:
+    """Eq. 19 = eq. 17 + mu x eq. 18 between poses whose keypoint offsets are diff (...,K,2): the soft count
+    of keypoints inside the +-half match box (t (...,K) the product of both scores' tanh) plus the sum of
+    exp(-squared offset / delta2). Pose NMS and MSIM's pose distance both use it."""
+    inside = (np.abs(diff) <= half).all(-1)
+    return (t * inside).sum(-1) + mu * np.exp(-(diff ** 2).sum(-1) / delta2).sum(-1)
 
 
 def _parts(k: int) -> tuple[slice, slice, slice]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from alphapose_ros.core.pose_nms import paper_similarity
 from alphapose_ros.core.tracking.kalman import CHI2INV95, KalmanFilter
 
 INF_COST = 1e5
@@ -73,12 +74,9 @@ def normalised_pose_distance(track_kp: np.ndarray, track_boxes: np.ndarray, det_
     tb = np.asarray(track_boxes, np.float64)
     aspect = (tb[:, 2] - tb[:, 0]) / np.maximum(tb[:, 3] - tb[:, 1], 1e-6)
     half = np.stack([aspect / 20, np.full(len(tb), 1 / 20)], 1)[:, None, None]  # the match box, normalised
-    inside = (np.abs(diff) <= half).all(-1)
     t = np.tanh(np.asarray(track_scores, np.float64) / sigma1)[:, None] * np.tanh(
         np.asarray(det_scores, np.float64) / sigma1)[None]
-    k_sim = (t * inside).sum(-1)
-    h_sim = np.exp(-(diff ** 2).sum(-1) / sigma2).sum(-1)
-    return 1.0 - (k_sim + lam * h_sim) / (a.shape[1] * (1.0 + lam))
+    return 1.0 - paper_similarity(diff, half, t, lam, sigma2) / (a.shape[1] * (1.0 + lam))
 
 
 def linear_assignment(cost: np.ndarray, thresh: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
