@@ -10,12 +10,17 @@ from alphapose_ros.core.tracking.kalman import CHI2INV95, KalmanFilter
 INF_COST = 1e5
 
 
-def aligned_iou(a: np.ndarray, b: np.ndarray, plus_one: bool = False) -> np.ndarray:
-    """Element-wise IoU of broadcastable tlbr boxes (..., 4); `plus_one`: whole-pixel areas."""
+def aligned_iou(a: np.ndarray, b: np.ndarray, plus_one: bool = False, gaps_stay_gaps: bool = False) -> np.ndarray:
+    """Element-wise IoU of broadcastable tlbr boxes (..., 4); `plus_one`: whole-pixel areas, where by
+    default boxes less than a pixel apart still share one (AlphaPose's tracker), and with `gaps_stay_gaps`
+    only overlapping boxes intersect (AlphaPose's PoseFlow)."""
     o = 1.0 if plus_one else 0.0
-    iw = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]) + o, 0, None)
-    ih = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]) + o, 0, None)
-    inter = iw * ih
+    iw = np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0])
+    ih = np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1])
+    if gaps_stay_gaps:
+        inter = np.where((iw >= 0) & (ih >= 0), (iw + o) * (ih + o), 0.0)
+    else:
+        inter = np.clip(iw + o, 0, None) * np.clip(ih + o, 0, None)
     area_a = (a[..., 2] - a[..., 0] + o) * (a[..., 3] - a[..., 1] + o)
     area_b = (b[..., 2] - b[..., 0] + o) * (b[..., 3] - b[..., 1] + o)
     return inter / np.maximum(area_a + area_b - inter, 1e-12)

@@ -178,8 +178,9 @@ def poseflow_costs(prev_boxes: np.ndarray, prev_poses: np.ndarray, prev_from_las
     nb, nk = np.asarray(boxes, np.float64).reshape(-1, 4), np.asarray(poses, np.float64)
     if pk.shape[1] != nk.shape[1]:
         raise ValueError(f"keypoint count changed from {pk.shape[1]} to {nk.shape[1]}")
-    box_iou = whole_pixel_iou(pb[:, None], nb[None])
-    joint_iou = _best_mean(whole_pixel_iou(*_squares(pk, nk, p.joint_half_size)), p.best_joints)
+    box_iou = aligned_iou(pb[:, None], nb[None], plus_one=True, gaps_stay_gaps=True)
+    joint_iou = _best_mean(aligned_iou(*_squares(pk, nk, p.joint_half_size), plus_one=True, gaps_stay_gaps=True),
+                           p.best_joints)
     if correspondences is None:  # identity correspondence: through-correspondence IoU is the whole-pixel IoU
         corr_box = box_iou
         corr_joint = _best_mean(_joint_iou(pk, nk, p.joint_half_size, None), p.best_joints)
@@ -205,18 +206,6 @@ def poseflow_matches(cost: np.ndarray, accept: float = PoseFlowParams.accept) ->
     rows, cols = linear_sum_assignment(-cost)
     ok = cost[rows, cols] > accept
     return np.stack([rows[ok], cols[ok]], 1).astype(np.int64)
-
-
-def whole_pixel_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Element-wise IoU of broadcastable x1,y1,x2,y2 boxes in AlphaPose's PoseFlow convention: areas
-    count whole pixels (+1 per side), and boxes that do not overlap have no intersection (the +1 is not
-    applied to a gap)."""
-    iw = np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0])
-    ih = np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1])
-    inter = np.where((iw >= 0) & (ih >= 0), (iw + 1) * (ih + 1), 0.0)
-    area_a = (a[..., 2] - a[..., 0] + 1) * (a[..., 3] - a[..., 1] + 1)
-    area_b = (b[..., 2] - b[..., 0] + 1) * (b[..., 3] - b[..., 1] + 1)
-    return inter / np.maximum(area_a + area_b - inter, 1e-12)
 
 
 def _squares(ka: np.ndarray, kb: np.ndarray, half: float) -> tuple[np.ndarray, np.ndarray]:
