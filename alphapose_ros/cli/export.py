@@ -93,14 +93,16 @@ def export_pose(a) -> int:
     _check_target(a.out)
     cfg = load_config(a.cfg)
     model = load_checkpoint(build_model(cfg), a.checkpoint, cfg).float().eval()
-    crops = torch.from_numpy(calibration_crops(check, cfg.input_hw, limit=a.crops))
+    calibration = calibration_crops(a.calibration, cfg.input_hw) if a.int8 else None
+    crops = torch.from_numpy(calibration[:a.crops] if calibration is not None and check == a.calibration
+                             else calibration_crops(check, cfg.input_hw, limit=a.crops))
     digest = state_sha256(model)
     fp32 = export_onnx(model, cfg.input_hw, a.out.with_name(a.out.stem + ".fp32.partial.onnx"))
     with torch.inference_mode():
         want = model(crops)
     out = a.out
     if a.int8:
-        quantize_int8(fp32, out, calibration_crops(a.calibration, cfg.input_hw))
+        quantize_int8(fp32, out, calibration)
         fp32.unlink()
     else:
         fp32.replace(out)

@@ -46,6 +46,8 @@ def calibration_crops(path: str | Path, input_hw: tuple[int, int], limit: int = 
         raise ValueError(f"{path}: not a calibration set recorded by alphapose-export calibration ({e})") from None
     crops, start, b0 = [], 0, 0
     for size, n in zip(sizes, counts):
+        if limit and b0 >= limit:  # enough crops: the rest of the frames need not be decoded
+            break
         img = cv2.imdecode(jpeg[start:start + size], cv2.IMREAD_COLOR)
         start += int(size)
         if img is None:
