@@ -10,6 +10,7 @@ TRACK_NONE, TRACK_NEW, TRACK_CONFIRMED = 0, 1, 2
 # WholeBodyPoseArray.HEAD_* by the estimator's head name (msg/WholeBodyPoseArray.msg; a test keeps them
 # equal); any other decoder (the MediaPipe backend) is HEAD_OTHER, an unknown one 0
 HEAD_IDS = {"heatmap": 1, "integral": 2, "combined": 3, "mediapipe": 4}
+_HEAD_NAMES = {v: k for k, v in HEAD_IDS.items()}
 
 
 def head_id(head: str) -> int:
@@ -19,7 +20,7 @@ def head_id(head: str) -> int:
 
 def head_name(head_id: int) -> str:
     """The head name of a WholeBodyPoseArray.head value ("" when unknown)."""
-    return {v: k for k, v in HEAD_IDS.items()}.get(int(head_id), "")
+    return _HEAD_NAMES.get(int(head_id), "")
 
 
 @dataclass
