@@ -74,6 +74,7 @@ def run_nodes(factories, args=None, threads: int | None = None) -> None:
     raise in the middle of it; the process exits 0 without the interpreter's final teardown (seconds of
     garbage collection of torch and DDS objects on a loaded machine), inside launch's grace period."""
     import rclpy
+    from rclpy.exceptions import InvalidHandle
     from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
     from rclpy.signals import SignalHandlerOptions
 
@@ -89,7 +90,13 @@ def run_nodes(factories, args=None, threads: int | None = None) -> None:
         for n in nodes:
             ex.add_node(n)
         while not stop.is_set() and rclpy.ok():
-            ex.spin_once(timeout_sec=0.1)
+            try:
+                ex.spin_once(timeout_sec=0.1)
+            except InvalidHandle:
+                # a callback on another executor thread destroyed a subscription (a camera subscription
+                # re-made to match its publishers' reliability) while this thread was building the wait set;
+                # the next wait set no longer holds it
+                continue
     except ExternalShutdownException:
         pass
     except ValueError as e:  # a parameter out of range: one line, not a traceback
