@@ -61,6 +61,9 @@ ROWS = [
     Attack("silent-or-mismatched-input", "a silent camera, nodes disagreeing on the keypoint format",
            "named once in the log and in /diagnostics"),
     # stamps and pairing
+    Attack("depth-unusable", "a depth image in an unknown encoding or truncated, no or an uncalibrated "
+           "camera_info, no depth image within the slop",
+           "poses still published on poses_3d, without 3D, the reason logged once; 2D output unaffected"),
     Attack("offline-stamp-order", "offline: stamps going backwards, frames sharing a stamp, images far ahead",
            "every frame paired with its own boxes"),
     Attack("live-duplicate-stamps", "live: a stamp seen twice", "never mis-paired: dropped and counted"),

@@ -2,6 +2,7 @@
 
     alphapose-bag --bag in_bag --out poses_bag [--cfg <AlphaPose yaml> --checkpoint <pth>] [--detector hog]
     alphapose-bag --video vtest.avi --make-bag camera_bag      (turn a video into a camera bag)
+    alphapose-bag --bag rgbd_bag --out poses_bag --depth-topic /camera/aligned_depth_to_color/image_raw
 
 The output bag holds every topic of the input (copied as recorded; --no-copy leaves them
 out) plus the poses: every image message yields exactly one WholeBodyPoseArray on
@@ -66,6 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-frames", type=int, default=0)
     ap.add_argument("--qsize", type=int, default=4, help="frames each queue between stages holds")
     ap.add_argument("--sequential", action="store_true", help="run the stages one after another")
+    ap.add_argument("--depth-topic", help="a depth image registered to the camera (16UC1 mm or 32FC1 m): the poses "
+                    "get 3D keypoints and positions, as the keypoints_3d node gives them")
+    ap.add_argument("--camera-info-topic", help="the camera's camera_info (default: camera_info beside the image "
+                    "topic)")
+    ap.add_argument("--depth-slop", type=float, default=0.02,
+                    help="pair each image with the depth image nearest in stamp within this (s)")
     ap.add_argument("--video", help="with --make-bag: the video to convert")
     ap.add_argument("--make-bag", help="write the video's frames into this new bag and exit")
     a = ap.parse_args(argv)
@@ -86,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
         topic = a.image_topic or _only_image_topic(topics)
         if topic not in topics:
             raise ValueError(f"{a.bag}: no image topic {topic!r}; its image topics: {topics}")
+        intrinsics = None
+        if a.depth_topic:
+            info = a.camera_info_topic or f"{topic.rpartition('/')[0]}/camera_info"
+            intrinsics = bags.camera_info(a.bag, info)
+            bags.DepthStream(a.bag, a.depth_topic).close()  # the topic exists
         pipe = _build_pipeline(a)
     except Exception as e:  # config, checkpoint, weights or bag problems: one clear line
         log.error("%s", e)
@@ -93,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     if replace:
         shutil.rmtree(a.out)
         log.info("replacing %s (--overwrite)", a.out)
-    return _run(a, pipe, topic)
+    return _run(a, pipe, topic, intrinsics)
 
 
 BAG_FILES = (".mcap", ".db3", ".db3-shm", ".db3-wal", ".yaml")
@@ -148,7 +160,7 @@ def _build_pipeline(a):
     return FramePipeline(est, det, PoseNMSConfig("parametric", params), None if a.no_tracking else make_tracker(a.tracker))
 
 
-def _run(a, pipe, topic: str) -> int:
+def _run(a, pipe, topic: str, intrinsics=None) -> int:
     from rosbags.rosbag2 import Writer
 
     from alphapose_ros.core.io import bags
@@ -180,6 +192,7 @@ def _run(a, pipe, topic: str) -> int:
                 continue
             yield Frame(str(i), bags.stamp_ns(header) * 1e-9, img, meta=(header, reason))
 
+    depth = bags.DepthStream(a.bag, a.depth_topic, a.depth_slop) if intrinsics is not None else None
     # rosbags aborts a bag (no metadata.yaml: unreadable) when an exception leaves its context, so a
     # failure or Ctrl-C is caught inside it: the bag is closed with every message written so far
     with Writer(a.out, version=9) as w:
@@ -199,6 +212,8 @@ def _run(a, pipe, topic: str) -> int:
                 else:
                     poses = item.data["poses"]
                     ht, wd = img.shape[:2]
+                    if depth is not None:
+                        _lift(poses, depth, t_ns, intrinsics, (wd, ht), skip)
                     if a.save_video:
                         vis = draw_poses(img, poses)
                         if video is None:
@@ -216,6 +231,8 @@ def _run(a, pipe, topic: str) -> int:
         except Exception as e:  # noqa: BLE001 - whatever broke, keep the bag readable with what it has
             stopped = f"stopped by {type(e).__name__}: {e}"
     bar.close()
+    if depth is not None:
+        depth.close()
     if video is not None:
         video.release()
     dt = time.perf_counter() - t0
@@ -227,6 +244,18 @@ def _run(a, pipe, topic: str) -> int:
     log.info("%d frames (%d not processed) in %.1f s (%.2f frames/s), %d input messages copied -> %s",
              n, sum(skipped.values()), dt, n / max(dt, 1e-9), copied, a.out)
     return 0
+
+
+def _lift(poses, depth, t_ns: int, intrinsics, size: tuple[int, int], skip) -> None:
+    """Fill the poses' 3D keypoints and positions from the depth image nearest the frame (skip: why not)."""
+    from alphapose_ros.core.keypoints_3d import lift
+
+    depth_m, why = depth.nearest(t_ns)
+    if depth_m is None:
+        skip(why, "its poses are written without 3D")
+        return
+    poses.keypoints_3d, poses.positions = lift(poses.keypoints, poses.keypoint_scores, depth_m, intrinsics, size,
+                                               poses.format_name)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,8 @@ class PoseSet:
     boxes (N,4) x1,y1,x2,y2 px; box_scores (N,); keypoints (N,K,2) px;
     keypoint_scores (N,K); scores (N,) pose (proposal) score;
     track_ids (N,) int64, -1 when untracked; track_states (N,) uint8; track_ages (N,) s;
-    embeddings (N,D) or None.
+    embeddings (N,D) or None; keypoints_3d (N,K,3) metres in the camera's optical frame, NaN where no
+    valid depth, and positions (N,3) metres (NaN when unknown), or None without depth (core/keypoints_3d.py).
     """
 
     format_name: str
@@ -44,6 +45,8 @@ class PoseSet:
     track_ages: np.ndarray = field(default=None)  # type: ignore[assignment]
     embeddings: np.ndarray | None = None
     head: str = ""  # the decoder of the keypoints: heatmap | integral | combined | mediapipe ("" unknown)
+    keypoints_3d: np.ndarray | None = None
+    positions: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.boxes)
@@ -68,6 +71,10 @@ class PoseSet:
             self.embeddings = np.asarray(self.embeddings, np.float32)
             if self.embeddings.ndim != 2:
                 self.embeddings = self.embeddings.reshape(n, -1)
+        if self.keypoints_3d is not None:
+            self.keypoints_3d = np.asarray(self.keypoints_3d, np.float32).reshape(n, k, 3)
+            self.positions = (np.full((n, 3), np.nan, np.float32) if self.positions is None
+                              else np.asarray(self.positions, np.float32).reshape(n, 3))
 
     def __len__(self) -> int:
         return len(self.boxes)
@@ -84,8 +91,10 @@ class PoseSet:
     def select(self, index: np.ndarray) -> "PoseSet":
         """A PoseSet of the rows `index` (bool mask or integer indices)."""
         emb = None if self.embeddings is None else self.embeddings[index]
+        xyz = None if self.keypoints_3d is None else self.keypoints_3d[index]
+        pos = None if self.positions is None else self.positions[index]
         return replace(self, boxes=self.boxes[index], box_scores=self.box_scores[index],
                        keypoints=self.keypoints[index], keypoint_scores=self.keypoint_scores[index],
                        scores=self.scores[index], track_ids=self.track_ids[index],
                        track_states=self.track_states[index], track_ages=self.track_ages[index],
-                       embeddings=emb)
+                       embeddings=emb, keypoints_3d=xyz, positions=pos)

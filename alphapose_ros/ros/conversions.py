@@ -24,6 +24,14 @@ def header_at(seconds: float, frame_id: str):
     return Header(stamp=Time(sec=sec, nanosec=int(round((seconds - sec) * 1e9))), frame_id=frame_id)
 
 
+_NAN3 = np.full(3, np.nan, np.float32)
+
+
+def stamp_seconds(header) -> float:
+    """A header's stamp in seconds (image time)."""
+    return header.stamp.sec + header.stamp.nanosec * 1e-9
+
+
 def _f32(a: np.ndarray) -> array:
     return array("f", np.ascontiguousarray(a, dtype=np.float32).tobytes())
 
@@ -56,6 +64,11 @@ def poses_to_msg(poses: PoseSet, header, image_width: int, image_height: int) ->
         p.keypoint_scores = _f32(ks[i])
         if poses.embeddings is not None:
             p.embedding = _f32(poses.embeddings[i])
+        if poses.keypoints_3d is not None:
+            p.x3d, p.y3d, p.z3d = (_f32(poses.keypoints_3d[i, :, c]) for c in range(3))
+            p.position = poses.positions[i]
+        else:
+            p.position = _NAN3
         items.append(p)
     out.poses = items
     return out
@@ -79,6 +92,13 @@ def msg_to_poses(msg: WholeBodyPoseArray) -> PoseSet:
     emb = None
     if all(len(p.embedding) for p in msg.poses):
         emb = np.stack([np.frombuffer(p.embedding.tobytes(), np.float32) for p in msg.poses])
+    xyz = pos = None
+    if all(len(p.x3d) for p in msg.poses):
+        if any(len(a) != k for p in msg.poses for a in (p.x3d, p.y3d, p.z3d)):
+            raise ValueError(f"pose with 3D arrays not of {k} keypoints in a {fmt.name} message")
+        xyz = np.stack([np.stack([np.frombuffer(a.tobytes(), np.float32) for a in (p.x3d, p.y3d, p.z3d)], 1)
+                        for p in msg.poses])
+        pos = np.stack([np.asarray(p.position, np.float32) for p in msg.poses])
     return PoseSet(
         fmt.name,
         boxes=np.stack([np.asarray(p.box, np.float32) for p in msg.poses]),
@@ -91,6 +111,8 @@ def msg_to_poses(msg: WholeBodyPoseArray) -> PoseSet:
         track_ages=np.array([p.track_age for p in msg.poses]),
         embeddings=emb,
         head=head,
+        keypoints_3d=xyz,
+        positions=pos,
     )
 
 

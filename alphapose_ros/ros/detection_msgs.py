@@ -53,3 +53,32 @@ def msg_to_detections(msg) -> Detections:
             scores[i] = h.hypothesis.score
             classes[i] = 0 if person else -1
     return Detections(boxes, scores, classes)
+
+
+def people_to_detection3d(poses, header):
+    """vision_msgs/Detection3DArray of the people with a 3D position (PoseSet with keypoints_3d): the box
+    centre is the position, its size the extent of the valid 3D keypoints (m), id the track ID."""
+    from vision_msgs.msg import Detection3D, Detection3DArray, ObjectHypothesisWithPose
+
+    out = Detection3DArray()
+    out.header = header
+    items = []
+    for i in np.flatnonzero(np.all(np.isfinite(poses.positions), axis=1)):
+        pts = poses.keypoints_3d[i][np.isfinite(poses.keypoints_3d[i, :, 2])]
+        d = Detection3D()
+        d.header = header
+        x, y, z = (float(v) for v in poses.positions[i])
+        d.bbox.center.position.x, d.bbox.center.position.y, d.bbox.center.position.z = x, y, z
+        d.bbox.center.orientation.w = 1.0
+        size = pts.max(0) - pts.min(0) if len(pts) else np.zeros(3)
+        d.bbox.size.x, d.bbox.size.y, d.bbox.size.z = (float(v) for v in size)
+        h = ObjectHypothesisWithPose()
+        h.hypothesis.class_id = PERSON
+        h.hypothesis.score = float(poses.box_scores[i])
+        h.pose.pose = d.bbox.center
+        d.results = [h]
+        if poses.track_ids[i] >= 0:
+            d.id = str(int(poses.track_ids[i]))
+        items.append(d)
+    out.detections = items
+    return out

@@ -93,6 +93,59 @@ class StampPairer:
         self._b.clear()
 
 
+class NearestStamp:
+    """Pairs each message of a main stream (poses) with the side-stream message (a depth image) whose stamp
+    is nearest, within `slop` seconds (0: the same stamp only). A main message whose partner has not come
+    yet waits (at most `capacity` of them); one that can no longer pair (the side stream has moved past
+    it, or it waited longest when the queue is full) goes to `on_unpaired` with the reason, never lost.
+    The last `capacity` side messages are kept."""
+
+    def __init__(self, on_pair: Callable[[object, object], None], on_unpaired: Callable[[object, str], None],
+                 slop: float = 0.0, capacity: int = 10):
+        self.on_pair, self.on_unpaired = on_pair, on_unpaired
+        self.slop = max(0.0, float(slop))
+        self.capacity = max(1, int(capacity))
+        self._side: deque = deque(maxlen=self.capacity)  # (t, msg), in arrival order
+        self._main: deque = deque()
+
+    def _partner(self, t: float):
+        best = None
+        for ts, msg in self._side:
+            d = abs(ts - t)
+            if d <= self.slop + 1e-9 and (best is None or d < best[0]):
+                best = (d, msg)
+        return None if best is None else best[1]
+
+    def _passed(self, t: float) -> bool:
+        return bool(self._side) and max(ts for ts, _ in self._side) > t + self.slop + 1e-9
+
+    def _settle(self, msg, t: float) -> bool:
+        """Pair `msg` or give it up; False when it must wait for a side message still to come."""
+        partner = self._partner(t)
+        if partner is not None:
+            self.on_pair(msg, partner)
+        elif self._passed(t):
+            self.on_unpaired(msg, f"no depth image within {self.slop:g} s of its stamp")
+        else:
+            return False
+        return True
+
+    def add_main(self, msg, t: float) -> None:
+        if not self._settle(msg, t):
+            self._main.append((t, msg))
+            if len(self._main) > self.capacity:
+                self.on_unpaired(self._main.popleft()[1], "waited too long for its depth image (queue full)")
+
+    def add_side(self, msg, t: float) -> None:
+        self._side.append((t, msg))
+        waiting, self._main = self._main, deque()
+        self._main.extend((tm, m) for tm, m in waiting if not self._settle(m, tm))
+
+    def clear(self) -> None:
+        self._side.clear()
+        self._main.clear()
+
+
 def guarded_time_synchronizer(message_filters, inputs: list, capacity: int, on_pair: Callable[..., None],
                               on_drop: Callable[[str], None]):
     """message_filters' TimeSynchronizer over `inputs` (its Subscribers), behind guards that apply the live

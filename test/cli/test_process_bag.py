@@ -139,3 +139,80 @@ def test_wrong_topic_or_existing_output_is_refused_before_anything_is_written(fo
     assert main(["--bag", str(bag), "--out", str(tmp_path / "new"), "--cfg", str(FIXTURE), "--allow-untrained",
                  "--save-video", str(tmp_path / "vis.avi")]) == 2
     assert "cannot write a video there" in caplog.text and not (tmp_path / "new").exists()
+
+
+def _rgbd_bag(footage, tmp_path, frames: int = 5, missing_depth: int = 3):
+    """A camera bag (vtest frames) plus a 32FC1 depth image 3 m away everywhere but a NaN left half, on every
+    frame but `missing_depth`, and a camera_info beside the image topic."""
+    import numpy as np
+    from rosbags.rosbag2 import Reader, Writer
+
+    from alphapose_ros.core.io import bags
+
+    cam = tmp_path / "camera_bag"
+    assert main(["--video", str(footage / "vtest.avi"), "--make-bag", str(cam), "--max-frames", str(frames)]) == 0
+    ts = bags.typestore()
+    T = ts.types
+    rgbd = tmp_path / "rgbd_bag"
+    with Reader(cam) as r, Writer(rgbd, version=9) as w:
+        conns = {c.id: w.add_connection(c.topic, c.msgtype, typestore=ts) for c in r.connections}
+        c_depth = w.add_connection("/camera/depth", "sensor_msgs/msg/Image", typestore=ts)
+        c_info = w.add_connection("/camera/camera_info", "sensor_msgs/msg/CameraInfo", typestore=ts)
+        for i, (c, t, raw) in enumerate(r.messages()):
+            w.write(conns[c.id], t, raw)
+            header = ts.deserialize_cdr(raw, c.msgtype).header
+            info = T["sensor_msgs/msg/CameraInfo"](
+                header=header, height=576, width=768, distortion_model="plumb_bob", d=np.zeros(5),
+                k=np.array([600.0, 0, 383.5, 0, 600.0, 287.5, 0, 0, 1]), r=np.eye(3).reshape(-1), p=np.zeros(12),
+                binning_x=0, binning_y=0, roi=T["sensor_msgs/msg/RegionOfInterest"](
+                    x_offset=0, y_offset=0, height=0, width=0, do_rectify=False))
+            w.write(c_info, t, ts.serialize_cdr(info, "sensor_msgs/msg/CameraInfo"))
+            if i != missing_depth:
+                d = np.full((576, 768), 3.0, np.float32)
+                d[:, :384] = np.nan
+                img = T["sensor_msgs/msg/Image"](header=header, height=576, width=768, encoding="32FC1",
+                                                  is_bigendian=0, step=768 * 4, data=d.view(np.uint8).reshape(-1))
+                w.write(c_depth, t, ts.serialize_cdr(img, "sensor_msgs/msg/Image"))
+    return rgbd
+
+
+def test_a_depth_topic_gives_3d_keypoints_and_frames_without_depth_keep_their_2d_poses(footage, tmp_path, caplog):
+    import numpy as np
+    from rosbags.rosbag2 import Reader
+
+    from alphapose_ros.core.io import bags
+    from alphapose_ros.core.keypoints_3d import Intrinsics, back_project
+
+    rgbd = _rgbd_bag(footage, tmp_path)
+    out = tmp_path / "poses_bag"
+    assert main(["--bag", str(rgbd), "--out", str(out), "--image-topic", "/camera/image_raw", "--depth-topic",
+                 "/camera/depth", "--no-copy"]) == 0
+    ts = bags.typestore()
+    with Reader(out) as r:
+        msgs = [ts.deserialize_cdr(raw, c.msgtype) for c, _, raw in r.messages()
+                if c.topic == "/alphapose/poses"]
+    assert len(msgs) == 5 and sum(len(m.poses) for m in msgs) > 0
+    intr = Intrinsics(600.0, 600.0, 383.5, 287.5, 768, 576)
+    for i, m in enumerate(msgs):
+        for p in m.poses:
+            if i == 3:  # no depth image for this frame: 2D poses as always, no 3D
+                assert len(p.x3d) == 0 and len(p.x) == 26 and np.isnan(p.position).all()
+                continue
+            xyz = np.stack([p.x3d, p.y3d, p.z3d], 1)
+            right = (np.asarray(p.x) >= 384 + 4) & (np.asarray(p.keypoint_scores) >= 0.05)
+            left = np.asarray(p.x) < 384 - 4
+            assert np.allclose(xyz[right, 2], 3.0) and np.isnan(xyz[left]).all()
+            want = back_project(np.stack([p.x, p.y], 1)[right], np.full(right.sum(), 3.0), intr)
+            assert np.allclose(xyz[right], want, atol=1e-4)
+    assert "no depth image within 0.02 s" in caplog.text
+
+
+def test_a_missing_depth_or_camera_info_topic_is_refused_before_anything_runs(footage, tmp_path, caplog):
+    rgbd = _rgbd_bag(footage, tmp_path)
+    assert main(["--bag", str(rgbd), "--out", str(tmp_path / "o1"), "--image-topic", "/camera/image_raw",
+                 "--depth-topic", "/nope"]) == 2
+    assert "no depth topic '/nope'" in caplog.text
+    assert main(["--bag", str(rgbd), "--out", str(tmp_path / "o2"), "--image-topic", "/camera/image_raw",
+                 "--depth-topic", "/camera/depth", "--camera-info-topic", "/camera/other_info"]) == 2
+    assert "no topic '/camera/other_info'" in caplog.text
+    assert not (tmp_path / "o1").exists() and not (tmp_path / "o2").exists()

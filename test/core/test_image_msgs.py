@@ -91,3 +91,32 @@ def test_huge_images_are_refused_before_any_pixel_is_allocated(ext):
     raw = SimpleNamespace(encoding="bgr8", height=20000, width=20000, step=60000, is_bigendian=0, data=b"\0" * 100)
     with pytest.raises(ImageError, match="too large"):
         image_to_bgr(raw)
+
+
+@pytest.mark.fault("depth-unusable")
+def test_depth_images_in_either_byte_order_with_padded_rows_and_bad_ones_refused(ros_msgs):
+    from alphapose_ros.core.io.image_msgs import ImageError, depth_image_to_array
+
+    mm = np.array([[1000, 2000, 65535], [0, 1, 4500]], np.uint16)
+    assert np.array_equal(depth_image_to_array(_img(ros_msgs, mm, "16UC1")), mm)
+    assert np.array_equal(depth_image_to_array(_padded(ros_msgs, mm, 8)), mm)
+    big = _img(ros_msgs, mm.astype(">u2").view(np.uint8).reshape(2, 6), "16UC1")
+    big.width, big.is_bigendian = 3, 1
+    assert np.array_equal(depth_image_to_array(big), mm)
+    m = np.array([[1.5, np.nan]], np.float32)
+    assert np.array_equal(depth_image_to_array(_img(ros_msgs, m, "32FC1")), m, equal_nan=True)
+    with pytest.raises(ImageError, match="unsupported depth encoding 'bgr8'"):
+        depth_image_to_array(_img(ros_msgs, np.zeros((2, 2, 3), np.uint8), "bgr8"))
+    short = _img(ros_msgs, mm, "16UC1")
+    short.data = short.data[:5]
+    with pytest.raises(ImageError, match="truncated depth image data"):
+        depth_image_to_array(short)
+
+
+def _padded(ros_msgs, mm, step):
+    """A 16UC1 message of `mm` whose rows are padded to `step` bytes."""
+    buf = np.zeros((mm.shape[0], step), np.uint8)
+    buf[:, :mm.shape[1] * 2] = mm.view(np.uint8)
+    m = _img(ros_msgs, buf, "16UC1", step=step)
+    m.width = mm.shape[1]
+    return m

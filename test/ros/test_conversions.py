@@ -86,3 +86,24 @@ def test_the_head_travels_with_the_poses_and_its_ids_are_the_message_constants(r
         assert msg.head == want and msg_to_poses(msg).head == head
     empty = poses_to_msg(replace(synthetic_poses(0, "halpe_136"), head="integral"), Header(), 320, 240)
     assert msg_to_poses(empty).head == "integral"
+
+
+def test_3d_keypoints_and_positions_travel_and_2d_only_messages_carry_none(ros_msgs):
+    from alphapose_ros.ros.conversions import msg_to_poses, poses_to_msg
+    from alphapose_ros.ros.smoke import synthetic_poses
+    from std_msgs.msg import Header
+
+    p = synthetic_poses(3, "halpe_26", seed=2)
+    m = poses_to_msg(p, Header(), 640, 480)
+    assert len(m.poses[0].x3d) == 0 and np.isnan(m.poses[0].position).all()  # no depth: no 3D, position NaN
+    assert msg_to_poses(m).keypoints_3d is None
+    xyz = np.random.default_rng(0).normal(size=(3, 26, 3)).astype(np.float32)
+    xyz[1, 4] = np.nan
+    p.keypoints_3d, p.positions = xyz, xyz[:, 0]
+    back = msg_to_poses(poses_to_msg(p, Header(), 640, 480))
+    assert np.array_equal(back.keypoints_3d, xyz, equal_nan=True) and np.array_equal(back.positions, xyz[:, 0])
+    assert np.array_equal(back.select(np.array([2, 0])).keypoints_3d, xyz[[2, 0]])
+    bad = poses_to_msg(p, Header(), 640, 480)
+    bad.poses[1].z3d = bad.poses[1].z3d[:5]
+    with pytest.raises(ValueError, match="3D arrays"):
+        msg_to_poses(bad)

@@ -49,3 +49,36 @@ def test_live_never_pairs_a_stamp_seen_twice():
     p.add_second("det6", (6, 0))
     p.add_first("img6again", (6, 0))  # after it paired
     assert pairs == [("img6", "det6")] and p.dropped == 4 and len(reasons) == 4
+
+
+def test_nearest_stamp_pairs_within_the_slop_and_never_loses_a_pose_message():
+    from alphapose_ros.ros.sync import NearestStamp
+
+    pairs, alone = [], []
+    p = NearestStamp(lambda m, s: pairs.append((m, s)), lambda m, why: alone.append((m, why)), slop=0.02,
+                     capacity=2)
+    p.add_side("d1", 1.000)
+    p.add_main("p1", 1.015)          # within 20 ms of d1
+    p.add_main("p2", 1.100)          # waits: its depth is not there yet
+    p.add_side("d2", 1.090)
+    p.add_side("d3", 1.105)          # nearer to p2 than d2, but p2 paired on d2's arrival already
+    p.add_main("p3", 1.050)          # depth has moved past it with nothing within 20 ms
+    p.add_main("p4", 2.0)
+    p.add_main("p5", 2.1)
+    p.add_main("p6", 2.2)            # the queue holds 2: p4 gives up waiting
+    assert pairs == [("p1", "d1"), ("p2", "d2")]
+    assert [m for m, _ in alone] == ["p3", "p4"]
+    assert "within 0.02 s" in alone[0][1] and "queue full" in alone[1][1]
+
+
+def test_nearest_stamp_with_zero_slop_pairs_the_same_stamp_only():
+    from alphapose_ros.ros.sync import NearestStamp
+
+    pairs, alone = [], []
+    p = NearestStamp(lambda m, s: pairs.append((m, s)), lambda m, why: alone.append(m), slop=0.0)
+    p.add_side("d1", 5.0)
+    p.add_main("p0", 5.001)          # waits: a depth image stamped 5.001 may come
+    p.add_main("p1", 5.0)
+    assert pairs == [("p1", "d1")] and alone == []
+    p.add_side("d2", 5.002)          # it did not: p0 goes on without depth
+    assert alone == ["p0"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from alphapose_ros.core.io.image_msgs import ImageError, compressed_to_bgr, image_to_bgr
+from alphapose_ros.core.io.image_msgs import ImageError, compressed_to_bgr, depth_image_to_array, image_to_bgr
 from alphapose_ros.core.poses import PoseSet, head_id
 from alphapose_ros.core.skeletons import KeypointFormat, get_format
 
@@ -57,8 +57,11 @@ def _header(ts, t_ns: int, frame_id: str):
 
 def video_to_bag(video: str | Path, out: str | Path, topic: str = "/camera/image_raw",
                  frame_id: str = "camera_optical_frame", fps: float | None = None, max_frames: int = 0,
-                 start_ns: int = 1_700_000_000_000_000_000) -> int:
-    """Write a video's frames as bgr8 Images into a new bag; returns the frame count."""
+                 start_ns: int = 1_700_000_000_000_000_000, compressed: str = "",
+                 size: tuple[int, int] | None = None) -> int:
+    """Write a video's frames (resized to `size` = w, h if given) into a new bag as bgr8 Images on `topic`,
+    or, with compressed = "png" or "jpeg", as CompressedImages on `topic`/compressed (image_transport's
+    name); returns the frame count."""
     from rosbags.rosbag2 import Writer
 
     ts = typestore()
@@ -67,18 +70,28 @@ def video_to_bag(video: str | Path, out: str | Path, topic: str = "/camera/image
         raise OSError(f"cannot open video {video}")
     rate = fps or cap.get(cv2.CAP_PROP_FPS) or 30.0
     n = 0
-    Image = ts.types["sensor_msgs/msg/Image"]
+    if compressed not in ("", "png", "jpeg"):
+        raise ValueError(f"compressed must be png or jpeg, not {compressed!r}")
+    msgtype = "sensor_msgs/msg/CompressedImage" if compressed else "sensor_msgs/msg/Image"
+    Msg = ts.types[msgtype]
     with Writer(out, version=9) as w:
-        conn = w.add_connection(topic, "sensor_msgs/msg/Image", typestore=ts)
+        conn = w.add_connection(f"{topic}/compressed" if compressed else topic, msgtype, typestore=ts)
         while not max_frames or n < max_frames:
             ok, frame = cap.read()
             if not ok:
                 break
+            if size:
+                frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
             t = start_ns + int(round(n * 1e9 / rate))
-            msg = Image(header=_header(ts, t, frame_id), height=frame.shape[0], width=frame.shape[1],
-                        encoding="bgr8", is_bigendian=0, step=frame.shape[1] * 3,
-                        data=np.ascontiguousarray(frame).reshape(-1))
-            w.write(conn, t, ts.serialize_cdr(msg, "sensor_msgs/msg/Image"))
+            if compressed:
+                ok, buf = cv2.imencode(".png" if compressed == "png" else ".jpg", frame)
+                msg = Msg(header=_header(ts, t, frame_id), format=f"bgr8; {compressed} compressed bgr8",
+                          data=buf.reshape(-1))
+            else:
+                msg = Msg(header=_header(ts, t, frame_id), height=frame.shape[0], width=frame.shape[1],
+                          encoding="bgr8", is_bigendian=0, step=frame.shape[1] * 3,
+                          data=np.ascontiguousarray(frame).reshape(-1))
+            w.write(conn, t, ts.serialize_cdr(msg, msgtype))
             n += 1
     cap.release()
     return n
@@ -155,11 +168,102 @@ def pose_array(poses: PoseSet, header, width: int, height: int):
                x=poses.keypoints[i, :, 0].astype(np.float32), y=poses.keypoints[i, :, 1].astype(np.float32),
                keypoint_scores=poses.keypoint_scores[i].astype(np.float32),
                embedding=(np.zeros(0, np.float32) if poses.embeddings is None
-                          else poses.embeddings[i].astype(np.float32)))
+                          else poses.embeddings[i].astype(np.float32)),
+               **_fields_3d(poses, i))
              for i in range(len(poses))]
     return ts.types[POSE_TYPE](header=header, keypoint_format=fmt.id, num_keypoints=fmt.num_keypoints,
                                head=head_id(poses.head),
                                image_width=int(width), image_height=int(height), poses=items)
+
+
+def _fields_3d(poses: PoseSet, i: int) -> dict:
+    """x3d/y3d/z3d and position of pose i (empty and NaN without depth), as WholeBodyPose.msg defines them."""
+    if poses.keypoints_3d is None:
+        empty = np.zeros(0, np.float32)
+        return {"x3d": empty, "y3d": empty, "z3d": empty, "position": np.full(3, np.nan, np.float32)}
+    xyz = poses.keypoints_3d[i].astype(np.float32)
+    return {"x3d": xyz[:, 0].copy(), "y3d": xyz[:, 1].copy(), "z3d": xyz[:, 2].copy(),
+            "position": poses.positions[i].astype(np.float32)}
+
+
+def camera_info(bag: str | Path, topic: str):
+    """Intrinsics from the first usable sensor_msgs/CameraInfo on `topic` (they are static); ValueError if none."""
+    from rosbags.rosbag2 import Reader
+
+    from alphapose_ros.core.keypoints_3d import DepthError, Intrinsics
+
+    ts = typestore()
+    last = f"{bag}: no camera_info messages on {topic!r}"
+    with Reader(bag) as r:
+        conns = [c for c in r.connections if c.topic == topic]
+        if not conns:
+            raise ValueError(f"{bag}: no topic {topic!r}")
+        for conn, _, raw in r.messages(connections=conns):
+            try:
+                m = ts.deserialize_cdr(raw, conn.msgtype)
+                return Intrinsics.from_camera_info(m.k, m.d, m.width, m.height, m.distortion_model)
+            except DepthError as e:
+                last = f"{bag}: camera_info on {topic!r} unusable: {e}"
+            except Exception as e:  # a corrupt message: try the next one
+                last = f"{bag}: corrupt camera_info on {topic!r} ({type(e).__name__})"
+    raise ValueError(last)
+
+
+class DepthStream:
+    """The depth images of `topic` in bag order, looked up by stamp: `nearest(t_ns)` gives the depth image
+    (metres, float32) nearest to t within `slop` seconds, or (None, reason). Lookups must come in stamp
+    order (the images' order in a bag); only a few depth frames are held at a time."""
+
+    def __init__(self, bag: str | Path, topic: str, slop: float = 0.02, window: int = 8):
+        from rosbags.rosbag2 import Reader
+
+        self._reader = Reader(bag)
+        self._reader.open()
+        conns = [c for c in self._reader.connections if c.topic == topic]
+        if not conns:
+            self._reader.close()
+            raise ValueError(f"{bag}: no depth topic {topic!r}; image topics: {image_topics(bag)}")
+        self._ts = typestore()
+        self._it = self._reader.messages(connections=conns)
+        self.slop_ns = int(round(slop * 1e9))
+        self._held: list = []  # (stamp ns, msg or None, reason)
+        self.window = window
+        self._done = False
+
+    def _next(self) -> bool:
+        if self._done:
+            return False
+        try:
+            conn, _, raw = next(self._it)
+        except StopIteration:
+            self._done = True
+            return False
+        try:
+            msg = self._ts.deserialize_cdr(raw, conn.msgtype)
+            self._held.append((stamp_ns(msg.header), msg, ""))
+        except Exception as e:
+            self._held.append((-1, None, f"corrupt depth message ({type(e).__name__})"))
+        self._held = self._held[-self.window:]
+        return True
+
+    def nearest(self, t_ns: int):
+        """(depth image in metres, "") or (None, why not)."""
+        from alphapose_ros.core.keypoints_3d import DepthError, depth_in_metres
+
+        while not self._held or max(s for s, _, _ in self._held) <= t_ns + self.slop_ns:
+            if not self._next():
+                break
+        near = [(abs(s - t_ns), m) for s, m, _ in self._held if m is not None and abs(s - t_ns) <= self.slop_ns]
+        if not near:
+            return None, f"no depth image within {self.slop_ns / 1e9:g} s of its stamp"
+        msg = min(near, key=lambda x: x[0])[1]
+        try:
+            return depth_in_metres(depth_image_to_array(msg), msg.encoding), ""
+        except (ImageError, DepthError) as e:
+            return None, f"depth image unusable: {e}"
+
+    def close(self) -> None:
+        self._reader.close()
 
 
 def layout_message(fmt: KeypointFormat, header):

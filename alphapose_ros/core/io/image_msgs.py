@@ -33,32 +33,54 @@ class UnsupportedEncoding(ImageError):
     """An encoding the built-in conversion does not know (cv_bridge may)."""
 
 
+def _pixel_rows(msg, bytes_per_pixel: int, what: str) -> np.ndarray:
+    """(H, W x bytes_per_pixel) uint8 view of an Image message's pixel rows (row padding cut off), after
+    checking its size against MAX_PIXELS and its buffer against height x step."""
+    h, w, step = int(msg.height), int(msg.width), int(msg.step)
+    if h == 0 or w == 0:
+        raise ImageError(f"empty {what} ({w}x{h})")
+    if h * w > MAX_PIXELS:
+        raise ImageError(f"{what} too large ({w}x{h})")
+    row = w * bytes_per_pixel
+    if step < row:
+        raise ImageError(f"step {step} shorter than a row of {row} bytes ({w} px {msg.encoding})")
+    buf = msg.data
+    if isinstance(buf, np.ndarray):
+        buf = buf.reshape(-1).view(np.uint8)
+    if len(buf) < h * step:
+        raise ImageError(f"truncated {what} data: {len(buf)} bytes, expected {h * step}")
+    return np.frombuffer(buf, dtype=np.uint8, count=h * step).reshape(h, step)[:, :row]
+
+
 def image_to_bgr(msg) -> np.ndarray:
     """BGR uint8 (H,W,3) from a sensor_msgs/Image."""
     enc = msg.encoding
     if enc not in _ENCODINGS:
         raise UnsupportedEncoding(f"unsupported image encoding {enc!r} (supported: {', '.join(_ENCODINGS)})")
     ch, dtype, conv = _ENCODINGS[enc]
-    h, w, step = int(msg.height), int(msg.width), int(msg.step)
-    if h == 0 or w == 0:
-        raise ImageError(f"empty image ({w}x{h})")
-    if h * w > MAX_PIXELS:
-        raise ImageError(f"image too large ({w}x{h})")
-    row = w * ch * np.dtype(dtype).itemsize
-    if step < row:
-        raise ImageError(f"step {step} shorter than a row of {row} bytes ({w} px {enc})")
-    buf = msg.data
-    if isinstance(buf, np.ndarray):
-        buf = buf.reshape(-1).view(np.uint8)
-    if len(buf) < h * step:
-        raise ImageError(f"truncated image data: {len(buf)} bytes, expected {h * step}")
     if getattr(msg, "is_bigendian", 0) and np.dtype(dtype).itemsize > 1:
         raise ImageError("big-endian multi-byte images are not supported")
-    flat = np.frombuffer(buf, dtype=np.uint8, count=h * step)  # a view of the message buffer
-    img = flat.reshape(h, step)[:, :row].reshape(h, w, ch) if ch > 1 else flat.reshape(h, step)[:, :row]
+    rows = _pixel_rows(msg, ch * np.dtype(dtype).itemsize, "image")  # a view of the message buffer
+    h, w = rows.shape[0], int(msg.width)
+    img = rows.reshape(h, w, ch) if ch > 1 else rows
     if conv is None:
         return img
     return cv2.cvtColor(np.ascontiguousarray(img), conv)
+
+
+_DEPTH_DTYPES = {"16UC1": np.uint16, "mono16": np.uint16, "32FC1": np.float32}
+
+
+def depth_image_to_array(msg) -> np.ndarray:
+    """(H,W) uint16 (16UC1/mono16, millimetres) or float32 (32FC1, metres) from a sensor_msgs/Image,
+    either byte order; ImageError for other encodings or a malformed buffer."""
+    enc = msg.encoding
+    if enc not in _DEPTH_DTYPES:
+        raise UnsupportedEncoding(f"unsupported depth encoding {enc!r} (supported: {', '.join(_DEPTH_DTYPES)})")
+    dtype = np.dtype(_DEPTH_DTYPES[enc]).newbyteorder(">" if getattr(msg, "is_bigendian", 0) else "<")
+    rows = _pixel_rows(msg, dtype.itemsize, "depth image")
+    return np.ascontiguousarray(rows).view(dtype).reshape(rows.shape[0], -1).astype(dtype.newbyteorder("="),
+                                                                                     copy=False)
 
 
 def compressed_size(data: bytes) -> tuple[int, int] | None:

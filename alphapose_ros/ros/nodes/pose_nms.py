@@ -11,7 +11,7 @@ from alphapose_ros.core.pipeline import apply_pose_nms
 from alphapose_ros.core.pose_nms import PoseNMSParams
 from alphapose_ros.core.poses import PoseSet
 from alphapose_ros.msg import WholeBodyPoseArray
-from alphapose_ros.ros.conversions import msg_to_poses, poses_to_msg
+from alphapose_ros.ros.conversions import poses_to_msg
 from alphapose_ros.ros.node_utils import declare, declare_path
 from alphapose_ros.ros.nodes.pose_stage import PoseStageNode
 
@@ -69,11 +69,8 @@ class PoseNMSNode(PoseStageNode):
         return TransitionCallbackReturn.SUCCESS
 
     def _on_poses(self, msg: WholeBodyPoseArray) -> None:
-        self.monitor.on_input()
-        try:
-            poses = msg_to_poses(msg)
-        except (KeyError, ValueError) as e:
-            self.skip(f"malformed pose message: {e}")
+        poses = self._unpack(msg)
+        if poses is None:
             return
         self.pub.publish(poses_to_msg(self.suppress(poses), msg.header, msg.image_width, msg.image_height))
         self.monitor.on_output(msg.header)

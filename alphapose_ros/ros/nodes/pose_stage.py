@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
 
+from alphapose_ros.core.poses import PoseSet
 from alphapose_ros.msg import WholeBodyPoseArray
+from alphapose_ros.ros.conversions import msg_to_poses
 from alphapose_ros.ros.diagnostics import StageMonitor, declare_no_input_warning
 from alphapose_ros.ros.node_utils import SkipLog, declare
 from alphapose_ros.ros.qos import stage_qos
@@ -56,6 +58,15 @@ class PoseStageNode(LifecycleNode):
         self.publishers_made = []
         self.pub = None
         return TransitionCallbackReturn.SUCCESS
+
+    def _unpack(self, msg: WholeBodyPoseArray) -> PoseSet | None:
+        """Count the input and unpack it; None (skipped, the reason logged once) when it is malformed."""
+        self.monitor.on_input()
+        try:
+            return msg_to_poses(msg)
+        except (KeyError, ValueError) as e:
+            self.skip(f"malformed pose message: {e}")
+            return None
 
     def _on_poses(self, msg: WholeBodyPoseArray) -> None:
         raise NotImplementedError

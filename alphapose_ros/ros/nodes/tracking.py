@@ -14,7 +14,7 @@ from alphapose_ros.core.tracking.msim import MSIMParams
 from alphapose_ros.core.tracking.poseflow import PoseFlowParams
 from alphapose_ros.core.tracking.trackers import TRACKERS, make_tracker, track_poses
 from alphapose_ros.msg import WholeBodyPoseArray
-from alphapose_ros.ros.conversions import msg_to_poses, poses_to_msg
+from alphapose_ros.ros.conversions import poses_to_msg, stamp_seconds
 from alphapose_ros.ros.node_utils import declare
 from alphapose_ros.ros.nodes.pose_stage import PoseStageNode
 
@@ -87,13 +87,10 @@ class TrackingNode(PoseStageNode):
         return response
 
     def _on_poses(self, msg: WholeBodyPoseArray) -> None:
-        self.monitor.on_input()
-        try:
-            p = msg_to_poses(msg)
-        except (KeyError, ValueError) as e:
-            self.skip(f"malformed pose message: {e}")
+        p = self._unpack(msg)
+        if p is None:
             return
-        t = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+        t = stamp_seconds(msg.header)
         if self._last_t is not None and t < self._last_t:
             self.get_logger().warning(f"image time went back {self._last_t - t:.3f} s: tracks reset")
         self._last_t = t

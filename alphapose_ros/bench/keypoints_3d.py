@@ -1,0 +1,241 @@
+"""3D keypoint error of the keypoints_3d node, measured over DDS on synthetic RGB-D scenes of known
+geometry (core/rgbd_scenes.py).
+
+    python -m alphapose_ros.bench.keypoints_3d [--frames 12] [--json out.json]
+
+The node runs in its own process; this process is the camera and the pose pipeline: for each frame it
+publishes camera_info, a 16UC1 depth image and the people's true 2D keypoints (optionally with pose-network
+noise) as tracked poses, and collects `poses_3d` and `people_3d`. Per distance (1-5 m): median and 95th
+percentile of the 3D error of the keypoints the depth camera can see, the share of those that got a 3D
+point, and the person-position error; then the same with holes over each person's right arm (keypoints
+there must come out invalid, not wrong) and with lens distortion.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+
+import numpy as np
+
+from alphapose_ros.core.keypoints_3d import person_positions
+from alphapose_ros.core.rgbd_scenes import camera, person, render
+
+DISTANCES = (1.0, 2.0, 3.0, 4.0, 5.0)
+CASES = {  # name -> (lens distortion, 2D keypoint noise in px, holes over the right arm)
+    "exact 2D": (False, 0.0, False),
+    "2D noise 2 px": (False, 2.0, False),
+    "distorted lens": (True, 0.0, False),
+    "holes": (False, 0.0, True),
+}
+
+
+class Driver:
+    """Camera, depth and pose publishers and the 3D output subscribers, in a private rclpy context."""
+
+    def __init__(self, domain: int):
+        import rclpy
+        from rclpy.executors import SingleThreadedExecutor
+        from rclpy.qos import QoSProfile, ReliabilityPolicy
+        from sensor_msgs.msg import CameraInfo, Image
+        from vision_msgs.msg import Detection3DArray
+
+        from alphapose_ros.msg import WholeBodyPoseArray
+        from alphapose_ros.ros.qos import stage_qos
+
+        self.ctx = rclpy.Context()
+        rclpy.init(context=self.ctx, domain_id=domain)
+        self.node = rclpy.create_node("rgbd_camera", context=self.ctx)
+        reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+        self.info_pub = self.node.create_publisher(CameraInfo, "camera_info", reliable)
+        self.depth_pub = self.node.create_publisher(Image, "depth", reliable)
+        self.poses_pub = self.node.create_publisher(WholeBodyPoseArray, "poses", stage_qos(10, True))
+        self.got: dict = {}
+        self.people: dict = {}
+        self.lock = threading.Lock()
+        self.node.create_subscription(WholeBodyPoseArray, "poses_3d", lambda m: self._put(self.got, m),
+                                      stage_qos(10, True))
+        self.node.create_subscription(Detection3DArray, "people_3d", lambda m: self._put(self.people, m),
+                                      stage_qos(10, True))
+        self.ex = SingleThreadedExecutor(context=self.ctx)
+        self.ex.add_node(self.node)
+        self.spinner = threading.Thread(target=self.ex.spin, daemon=True)
+        self.spinner.start()
+
+    def _put(self, store: dict, msg) -> None:
+        with self.lock:
+            store[(msg.header.stamp.sec, msg.header.stamp.nanosec)] = msg
+
+    def wait_for_node(self, proc: subprocess.Popen, timeout: float = 60.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while (self.depth_pub.get_subscription_count() < 1 or self.info_pub.get_subscription_count() < 1
+               or self.poses_pub.get_subscription_count() < 1 or self.node.count_publishers("poses_3d") < 1):
+            if time.monotonic() > deadline or proc.poll() is not None:
+                return False
+            time.sleep(0.1)
+        time.sleep(1.5)  # the node re-subscribes to match our reliable publishers (checked every 0.5 s)
+        return True
+
+    def send(self, header, info, depth, poses, timeout: float = 20.0, want_people: bool = True):
+        """Publish one frame (info or depth None: not published); return its (poses_3d, people_3d) messages
+        (None where none came)."""
+        key = (header.stamp.sec, header.stamp.nanosec)
+        for pub, msg in ((self.info_pub, info), (self.depth_pub, depth), (self.poses_pub, poses)):
+            if msg is not None:
+                pub.publish(msg)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if key in self.got and (key in self.people or not want_people):
+                    return self.got[key], self.people.get(key)
+            time.sleep(0.01)
+        with self.lock:
+            return self.got.get(key), self.people.get(key)
+
+    def close(self) -> None:
+        import rclpy
+
+        self.ex.shutdown()
+        self.spinner.join(5)
+        self.node.destroy_node()
+        rclpy.try_shutdown(context=self.ctx)
+
+
+def camera_info_msg(intr, header):
+    from sensor_msgs.msg import CameraInfo
+
+    m = CameraInfo(header=header, width=intr.width, height=intr.height, distortion_model="plumb_bob")
+    m.k = [intr.fx, 0.0, intr.cx, 0.0, intr.fy, intr.cy, 0.0, 0.0, 1.0]
+    m.d = list(intr.dist) or [0.0] * 5
+    m.p = [intr.fx, 0.0, intr.cx, 0.0, 0.0, intr.fy, intr.cy, 0.0, 0.0, 0.0, 1.0, 0.0]
+    return m
+
+
+def depth_msg(depth_mm: np.ndarray, header):
+    from sensor_msgs.msg import Image
+
+    h, w = depth_mm.shape
+    return Image(header=header, height=h, width=w, encoding="16UC1", is_bigendian=0, step=2 * w,
+                 data=depth_mm.tobytes())
+
+
+def node_command() -> list[str]:
+    from alphapose_ros.ros.runner import executables_dir
+
+    return [sys.executable, str(executables_dir() / "keypoints_3d_node"), "--ros-args", "-p", "offline:=true",
+            "-p", "depth_slop:=0.0"]
+
+
+@contextmanager
+def node_and_driver(domain: int, log_path: str = os.devnull):
+    """A keypoints_3d node process (its output to `log_path`) and a Driver beside it on `domain`."""
+    env = dict(os.environ, ROS_DOMAIN_ID=str(domain))
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(node_command(), env=env, stdout=log, stderr=subprocess.STDOUT)
+    driver = Driver(domain)
+    try:
+        if not driver.wait_for_node(proc):
+            raise RuntimeError(f"the keypoints_3d node did not come up (exit code {proc.poll()})")
+        yield driver
+    finally:
+        driver.close()
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def frame_poses(keypoints: np.ndarray, intr):
+    """Confirmed tracks 1..N with these (N,17,2) keypoints, as the tracking stage would publish them."""
+    from alphapose_ros.core.poses import TRACK_CONFIRMED, PoseSet
+
+    n = len(keypoints)
+    return PoseSet("coco_17", np.tile([0, 0, intr.width, intr.height], (n, 1)), np.full(n, 0.9), keypoints,
+                   np.full((n, 17), 0.9), np.full(n, 2.0), track_ids=np.arange(1, n + 1),
+                   track_states=np.full(n, TRACK_CONFIRMED))
+
+
+def measure(frames: int = 12, domain: int = 77, seed: int = 0, cases: dict = CASES) -> dict:
+    """{case: {distance: figures}}: every case's frames through one keypoints_3d node process over DDS."""
+    from alphapose_ros.ros.conversions import header_at, msg_to_poses, poses_to_msg
+
+    rng = np.random.default_rng(seed)
+    out: dict = {}
+    with node_and_driver(domain) as driver:
+        t = 1000.0
+        for case, (distorted, noise_px, holes) in cases.items():
+            intr = camera(distorted)
+            out[case] = {}
+            for d in DISTANCES:
+                err, pos_err, valid, seen, hole_valid, hole_n, lost = [], [], 0, 0, 0, 0, 0
+                for _ in range(frames):
+                    t += 0.1
+                    header = header_at(t, "camera_color_optical_frame")
+                    fr = render([person(d + rng.uniform(-0.25, 0.25), rng, intr)], intr, rng, holes=holes)
+                    kp = fr.keypoints + rng.normal(0.0, noise_px, fr.keypoints.shape).astype(np.float32)
+                    poses = frame_poses(kp, intr)
+                    m3, people = driver.send(header, camera_info_msg(intr, header), depth_msg(fr.depth_mm, header),
+                                             poses_to_msg(poses, header, intr.width, intr.height))
+                    if m3 is None or people is None:
+                        lost += 1
+                        continue
+                    got = msg_to_poses(m3)
+                    xyz = got.keypoints_3d
+                    look = fr.visible & ~fr.in_hole
+                    e = np.linalg.norm(xyz - fr.truth, axis=-1)
+                    ok = look & np.isfinite(e)
+                    err += list(e[ok])
+                    valid += int(ok.sum())
+                    seen += int(look.sum())
+                    hole_n += int(fr.in_hole.sum())
+                    hole_valid += int(np.isfinite(xyz[..., 2][fr.in_hole]).sum())
+                    truth_pos = person_positions(fr.truth, "coco_17")  # the true torso centre
+                    pe = np.linalg.norm(got.positions - truth_pos, axis=-1)
+                    pos_err += list(pe[np.isfinite(pe)])
+                    located = np.all(np.isfinite(got.positions), axis=1)
+                    if [dd.id for dd in people.detections] != [str(i) for i in got.track_ids[located]]:
+                        raise AssertionError("people_3d does not hold the located people by track ID")
+                e = np.array(err) * 100
+                out[case][d] = {
+                    "median_cm": float(np.median(e)) if len(e) else float("nan"),
+                    "p95_cm": float(np.percentile(e, 95)) if len(e) else float("nan"),
+                    "valid": valid / max(seen, 1), "keypoints": seen,
+                    "position_median_cm": float(np.median(pos_err) * 100) if pos_err else float("nan"),
+                    "hole_keypoints": hole_n, "hole_keypoints_with_3d": hole_valid, "frames_lost": lost}
+    return out
+
+
+def table(res: dict) -> str:
+    lines = ["| case | distance | median error | 95th pct | keypoints with 3D | position error (median) "
+             "| in holes with 3D | frames lost |", "|---|---|---|---|---|---|---|---|"]
+    for case, by_d in res.items():
+        for d, r in by_d.items():
+            holes = f"{r['hole_keypoints_with_3d']}/{r['hole_keypoints']}" if r["hole_keypoints"] else "-"
+            lines.append(f"| {case} | {d:.0f} m | {r['median_cm']:.2f} cm | {r['p95_cm']:.2f} cm | "
+                         f"{100 * r['valid']:.1f}% of {r['keypoints']} | {r['position_median_cm']:.2f} cm | {holes} | "
+                         f"{r['frames_lost']} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--frames", type=int, default=12, help="frames per distance and case")
+    ap.add_argument("--domain", type=int, default=77, help="ROS_DOMAIN_ID of the measurement")
+    ap.add_argument("--json", help="also write the figures here")
+    a = ap.parse_args(argv)
+    res = measure(a.frames, a.domain)
+    print(table(res))
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(res, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
