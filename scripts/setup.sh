@@ -76,32 +76,33 @@ if [ ! -f "$FOOTAGE/vtest.avi" ] && command -v apt-get >/dev/null 2>&1 && [ "$(i
     || log "could not install opencv-doc; footage tests will say so"
 fi
 
-# 4. vision_msgs: every full ROS 2 system has it (rosdep installs it in a workspace). Where none is
-#    installed (the PyPI wheels), build the repository's own field-identical copy (interfaces/), so the
-#    detection and tracking topics exist with the type hashes a robot's vision_msgs has.
+# 4. vision_msgs and hri_msgs: a full ROS 2 system has them (rosdep installs them in a workspace). Where
+#    one is not installed (the PyPI wheels), build the repository's own field-identical copy (interfaces/),
+#    so the detection, 3D and ROS4HRI topics exist with the type hashes a robot's packages have.
 build_paths=("$ROOT")
-have_vision_msgs() {
+have_package() {
   local d
   IFS=: read -r -a _prefixes <<< "${AMENT_PREFIX_PATH:-}"
   for d in "${_prefixes[@]}" "$VENV"; do
     case "$d" in "$WS"/*|"") continue ;; esac
-    [ -e "$d/share/ament_index/resource_index/packages/vision_msgs" ] && return 0
+    [ -e "$d/share/ament_index/resource_index/packages/$1" ] && return 0
   done
   return 1
 }
-if have_vision_msgs; then
-  rm -rf "$WS/src/vision_msgs"
-else
-  rm -rf "$WS/src/vision_msgs"; mkdir -p "$WS/src"
-  cp -r "$ROOT/interfaces/vision_msgs" "$WS/src/vision_msgs"
-  rm -f "$WS/src/vision_msgs/COLCON_IGNORE"
-  build_paths+=("$WS/src/vision_msgs")
-fi
+for pkg in vision_msgs hri_msgs; do
+  rm -rf "${WS:?}/src/$pkg"
+  if ! have_package "$pkg"; then
+    mkdir -p "$WS/src"
+    cp -r "$ROOT/interfaces/$pkg" "$WS/src/$pkg"
+    rm -f "$WS/src/$pkg/COLCON_IGNORE"
+    build_paths+=("$WS/src/$pkg")
+  fi
+done
 # The build folder is not a package source: a workspace's colcon build must not crawl into it.
 mkdir -p "$WS"; touch "$WS/COLCON_IGNORE"
 
 # 5. colcon build of this package (messages, Python package, launch/config) into .ws/.
-build_inputs=("$ROOT/package.xml" "$ROOT/CMakeLists.txt" "$ROOT"/msg/*.msg "$ROOT"/interfaces/vision_msgs/* "$ROOT"/interfaces/vision_msgs/msg/*)
+build_inputs=("$ROOT/package.xml" "$ROOT/CMakeLists.txt" "$ROOT"/msg/*.msg "$ROOT"/interfaces/*/* "$ROOT"/interfaces/*/msg/*)
 build_stamp="$(hash_of "${build_inputs[@]}")-$(cd "$ROOT" && ls -R scripts/nodes launch config models alphapose_ros 2>/dev/null | sha256sum | cut -c1-16)-$ROS_MODE-${#build_paths[@]}"
 if [ "$(cat "$WS/.build-stamp" 2>/dev/null)" != "$build_stamp" ] || [ ! -f "$WS/install/setup.bash" ]; then
   log "colcon build (messages + package) into .ws/"

@@ -113,3 +113,27 @@ def format_by_id(format_id: int) -> KeypointFormat:
 
 def all_formats() -> tuple[KeypointFormat, ...]:
     return tuple(_load().values())
+
+
+# ROS4HRI's hri_msgs/Skeleton2D point order (OpenPose's 18-point COCO layout); "neck" is the format's own neck
+# keypoint where it has one, else the middle of the shoulders
+OPENPOSE_18 = ("nose", "neck", "right_shoulder", "right_elbow", "right_wrist", "left_shoulder", "left_elbow",
+               "left_wrist", "right_hip", "right_knee", "right_ankle", "left_hip", "left_knee", "left_ankle",
+               "left_eye", "right_eye", "left_ear", "right_ear")
+
+
+def to_openpose_18(keypoints: np.ndarray, scores: np.ndarray, format_name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(N,K,2) keypoints and (N,K) scores of a format -> (N,18,2) and (N,18) in OPENPOSE_18 order, by name;
+    KeyError for a format without the body keypoints (hand_21)."""
+    names = get_format(format_name).names
+    missing = [n for n in OPENPOSE_18 if n not in names and n != "neck"]
+    if missing:
+        raise KeyError(f"format {format_name!r} has no {', '.join(missing[:3])}...: no body skeleton")
+    idx = [names.index(n) if n in names else -1 for n in OPENPOSE_18]
+    xy = keypoints[:, idx].astype(np.float32)
+    sc = scores[:, idx].astype(np.float32)
+    if "neck" not in names:
+        sh = [names.index("left_shoulder"), names.index("right_shoulder")]
+        xy[:, 1] = keypoints[:, sh].mean(axis=1)
+        sc[:, 1] = scores[:, sh].min(axis=1)
+    return xy, sc

@@ -1,9 +1,11 @@
-"""The repository's vision_msgs copy (interfaces/vision_msgs) is wire-compatible with vision_msgs 4.x:
-its interface type hashes (RIHS01, what DDS matching in Jazzy and later compares) equal upstream's."""
+"""The repository's vision_msgs and hri_msgs copies (interfaces/) are wire-compatible with vision_msgs 4.x and
+ROS4HRI's hri_msgs: their interface type hashes (RIHS01, what DDS matching in Jazzy and later compares) equal
+upstream's."""
 import contextlib
 import io
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,18 @@ UPSTREAM_RIHS01 = {
     "BoundingBox2D": "RIHS01_008eacbb0cf8f26e83795547bed013eec3675485ef386ec056d80eaaf1c1ce2f",
     "Pose2D": "RIHS01_b0b5d1d7b4c20dd4fcde3ed1d4b289a919290572007d67a97043814db25d3648",
     "Point2D": "RIHS01_eab0e83f44ab4de92ceaf76dd7d0e7638f2bdd1d16ffbe16c7a136c48e407247",
+    "Detection3DArray": "RIHS01_793f5eab9595ac1c0da07873cc859db42eae51f0ee76056db8562515d830e018",
+    "Detection3D": "RIHS01_ddd703be132ab0b69d33121f1bb034132bfbb3b0ac5f9fb1516005ba1c8a265b",
+    "BoundingBox3D": "RIHS01_bbb73a65c163d7f9bb29009c7bde9f7faa576bd2d23299c4511d19230dab4698",
 }
+# Computed from the upstream hri_msgs definitions (ROS4HRI) in the same way.
+HRI_RIHS01 = {
+    "IdsList": "RIHS01_7e0812d1ac945c98fd3e393568d581ad0ab567f37b24eff633eab778c1bfe62d",
+    "NormalizedRegionOfInterest2D": "RIHS01_2e50c93f1ca166ee77af9a5424dc951ae4e452b740162a7f83c082d917dcaff5",
+    "Skeleton2D": "RIHS01_1318f65254b604e7ea57fe9cb8fc318904076f56d29b61a34c88ee564a92ee00",
+    "NormalizedPointOfInterest2D": "RIHS01_cc1d2f720c82afeb850ff1dbf66f41ecb7caf19f842987f1247e66160cf03953",
+}
+DEPENDENCIES = {"vision_msgs": ("std_msgs", "geometry_msgs"), "hri_msgs": ("std_msgs",)}
 
 
 def _prefix_share(package: str) -> Path:
@@ -31,22 +44,25 @@ def _prefix_share(package: str) -> Path:
     pytest.skip(f"{package} is not installed (run `source scripts/env.sh`)")
 
 
-def type_hashes(msg_dir: Path, out: Path) -> dict[str, str]:
-    """RIHS01 hash of every vision_msgs message in `msg_dir` (.msg files), as rosidl computes it at build time."""
+def type_hashes(msg_dir: Path, out: Path, package: str = "vision_msgs", only=None) -> dict[str, str]:
+    """RIHS01 hash of every `package` message in `msg_dir` (.msg files; those named in `only`, when given), as
+    rosidl computes it at build time."""
     from rosidl_adapter.msg import convert_msg_to_idl
     from rosidl_generator_type_description import generate_type_hash
 
-    pkg = out / "vision_msgs"
+    pkg = out / package
     (pkg / "msg").mkdir(parents=True)
     idl = []
-    for f in sorted(msg_dir.glob("*.msg")):
-        (pkg / "msg" / f.name).write_text(f.read_text())
+    for f in sorted(f for f in msg_dir.glob("*.msg") if only is None or f.stem in only):
+        # the reference hri_msgs spells the header ROS 1's way (`Header`); its ROS 2 releases say std_msgs/Header
+        text = re.sub(r"^Header(\s)", r"std_msgs/Header\1", f.read_text(), flags=re.M)
+        (pkg / "msg" / f.name).write_text(text)
         with contextlib.redirect_stdout(io.StringIO()):  # it prints each file it converts
-            convert_msg_to_idl(pkg, "vision_msgs", Path("msg") / f.name, pkg / "msg")
+            convert_msg_to_idl(pkg, package, Path("msg") / f.name, pkg / "msg")
         idl.append(f"{pkg}:msg/{f.stem}.idl")
     args = out / "args.json"
-    args.write_text(json.dumps({"package_name": "vision_msgs", "output_dir": str(out / "hashes"), "idl_tuples": idl,
-                                "include_paths": [f"{p}:{_prefix_share(p)}" for p in ("std_msgs", "geometry_msgs")]}))
+    args.write_text(json.dumps({"package_name": package, "output_dir": str(out / "hashes"), "idl_tuples": idl,
+                                "include_paths": [f"{p}:{_prefix_share(p)}" for p in DEPENDENCIES[package]]}))
     hashes = {}
     for path in generate_type_hash(str(args)):
         top = json.loads(path.read_text())["type_hashes"][0]
@@ -58,21 +74,31 @@ def test_repository_definitions_hash_as_upstream_vision_msgs(tmp_path):
     assert type_hashes(REPO / "interfaces/vision_msgs/msg", tmp_path) == UPSTREAM_RIHS01
 
 
-def test_pinned_hash_is_upstreams(tmp_path):
-    upstream = SHARED / "interfaces/vision_msgs/msg"
+def test_repository_definitions_hash_as_upstream_hri_msgs(tmp_path):
+    assert type_hashes(REPO / "interfaces/hri_msgs/msg", tmp_path, "hri_msgs") == HRI_RIHS01
+
+
+PINNED = [("vision_msgs", UPSTREAM_RIHS01), ("hri_msgs", HRI_RIHS01)]
+
+
+@pytest.mark.parametrize("package, pinned", PINNED)
+def test_pinned_hash_is_upstreams(tmp_path, package, pinned):
+    upstream = SHARED / f"interfaces/{package}/msg"
     if not upstream.is_dir():
-        skip_without_shared("the upstream vision_msgs definitions (interfaces/vision_msgs)")
-    theirs = type_hashes(upstream, tmp_path)
-    assert {t: theirs[t] for t in UPSTREAM_RIHS01} == UPSTREAM_RIHS01
+        skip_without_shared(f"the upstream {package} definitions (interfaces/{package})")
+    theirs = type_hashes(upstream, tmp_path, package, only=set(pinned))
+    assert {t: theirs[t] for t in pinned} == pinned
 
 
-def test_built_messages_carry_the_upstream_hash(vision_msgs):
-    """The generated type support in use (the system's vision_msgs, or the copy set-up built) has that hash."""
-    for name, want in UPSTREAM_RIHS01.items():
-        built = json.loads((_prefix_share("vision_msgs") / f"msg/{name}.json").read_text())
+@pytest.mark.parametrize("package, pinned", PINNED)
+def test_built_messages_carry_the_upstream_hash(vision_msgs, package, pinned):
+    """The generated type support in use (the system's package, or the copy set-up built) has that hash."""
+    for name, want in pinned.items():
+        built = json.loads((_prefix_share(package) / f"msg/{name}.json").read_text())
         assert built["type_hashes"][0]["hash_string"] == want, name
 
 
-def test_copy_is_never_built_by_a_workspace_colcon_build():
-    """COLCON_IGNORE: in a workspace holding this repository, colcon must find the real vision_msgs only."""
-    assert (REPO / "interfaces/vision_msgs/COLCON_IGNORE").is_file()
+@pytest.mark.parametrize("package", ["vision_msgs", "hri_msgs"])
+def test_copy_is_never_built_by_a_workspace_colcon_build(package):
+    """COLCON_IGNORE: in a workspace holding this repository, colcon must find the real package only."""
+    assert (REPO / f"interfaces/{package}/COLCON_IGNORE").is_file()
