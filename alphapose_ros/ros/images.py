@@ -1,11 +1,12 @@
 """Image messages to BGR arrays in the nodes: the built-in conversion (core/io/image_msgs.py: a
 view of the message buffer for bgr8, checks on size and truncation) for the common encodings,
-and cv_bridge, where it is installed, for any other encoding it knows (Bayer, YUV, ...)."""
+and cv_bridge, where it is installed, for any other encoding it knows (Bayer, YUV, ...); and which
+camera input a node reads (raw `image` or `image/compressed`)."""
 from __future__ import annotations
 
 import numpy as np
 
-from alphapose_ros.core.io.image_msgs import ImageError, UnsupportedEncoding, image_to_bgr
+from alphapose_ros.core.io.image_msgs import ImageError, UnsupportedEncoding, compressed_to_bgr, image_to_bgr
 
 _bridge = None
 
@@ -38,3 +39,18 @@ def to_bgr(msg) -> np.ndarray:
         if img is None or img.size == 0 or img.ndim != 3:
             raise ImageError(f"cv_bridge gave no usable image for encoding {msg.encoding!r}")
         return img
+
+
+def declare_compressed(node) -> bool:
+    """The `compressed` parameter of every node that reads the camera (the launch's image_transport)."""
+    from alphapose_ros.ros.node_utils import declare
+
+    return declare(node, "compressed", False, "read image/compressed (sensor_msgs/CompressedImage, jpeg or png) "
+                   "instead of image, as image_transport's compressed transport names it")
+
+
+def image_input(compressed: bool):
+    """(message type, topic, converter to BGR) of the camera input, raw or compressed."""
+    from sensor_msgs.msg import CompressedImage, Image
+
+    return (CompressedImage, "image/compressed", compressed_to_bgr) if compressed else (Image, "image", to_bgr)

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
-from sensor_msgs.msg import CompressedImage, Image
 from vision_msgs.msg import Detection2DArray
 
 from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
 from alphapose_ros.core.detectors.factory import make_detector
 from alphapose_ros.ros.detection_msgs import detections_to_msg, msg_to_detections
 from alphapose_ros.ros.diagnostics import StageMonitor, counting_losses, declare_no_input_warning
-from alphapose_ros.core.io.image_msgs import ImageError, compressed_to_bgr
-from alphapose_ros.ros.images import to_bgr
+from alphapose_ros.core.io.image_msgs import ImageError
+from alphapose_ros.ros.images import declare_compressed, image_input
 from alphapose_ros.ros.node_utils import SkipLog, declare, declare_path
 from alphapose_ros.ros.qos import CameraSubscription, declare_camera_reliable, stage_qos
 
@@ -40,7 +39,7 @@ class DetectionNode(LifecycleNode):
             "fp16": declare(self, "fp16", False, "half precision on CUDA"),
             "engine": declare(self, "engine", "torch", "what runs the YOLO network: torch | onnxruntime | openvino "
                               "(an export made on first use)"),
-            "compressed": declare(self, "compressed", False, "subscribe to image/compressed (CompressedImage)"),
+            "compressed": declare_compressed(self),
             "queue_depth": declare(self, "queue_depth", 2, "output queue depth (bounds latency)", range=(1, 1000)),
             "offline": declare(self, "offline", False, "reliable input, deep queues: process every frame"),
             "autostart": declare(self, "autostart", True, "configure and activate on start-up"),
@@ -76,10 +75,9 @@ class DetectionNode(LifecycleNode):
         p = self.p
         if p["detector"] == "external":
             topic, msg_type, callback = "detections_in", Detection2DArray, self._on_external
-        elif p["compressed"]:
-            topic, msg_type, callback = "image/compressed", CompressedImage, self._on_compressed
         else:
-            topic, msg_type, callback = "image", Image, self._on_image
+            msg_type, topic, self.convert = image_input(p["compressed"])
+            callback = self._on_image
 
         def subscribe(qos) -> None:
             if self.sub is not None:
@@ -117,19 +115,10 @@ class DetectionNode(LifecycleNode):
             self.pub = None
         return TransitionCallbackReturn.SUCCESS
 
-    def _on_image(self, msg: Image) -> None:
+    def _on_image(self, msg) -> None:
         self.monitor.on_input()
         try:
-            img = to_bgr(msg)
-        except ImageError as e:
-            self.skip(str(e))
-            return
-        self._detect(img, msg.header)
-
-    def _on_compressed(self, msg: CompressedImage) -> None:
-        self.monitor.on_input()
-        try:
-            img = compressed_to_bgr(msg)
+            img = self.convert(msg)
         except ImageError as e:
             self.skip(str(e))
             return

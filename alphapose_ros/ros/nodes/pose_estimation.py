@@ -16,7 +16,6 @@ import threading
 from collections import deque
 
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
-from sensor_msgs.msg import Image
 from vision_msgs.msg import Detection2DArray
 
 from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
@@ -30,7 +29,7 @@ from alphapose_ros.ros.conversions import layout_msg, poses_to_msg
 from alphapose_ros.ros.detection_msgs import msg_to_detections
 from alphapose_ros.ros.diagnostics import StageMonitor, counting_losses, declare_no_input_warning
 from alphapose_ros.core.io.image_msgs import ImageError
-from alphapose_ros.ros.images import to_bgr
+from alphapose_ros.ros.images import declare_compressed, image_input
 from alphapose_ros.ros.node_utils import SkipLog, declare, declare_path
 from alphapose_ros.ros.qos import (OFFLINE_DEPTH, CameraSubscription, declare_camera_reliable, latched_qos,
                                   stage_qos)
@@ -75,7 +74,9 @@ class PoseEstimationNode(LifecycleNode):
             "autostart": declare(self, "autostart", True, "configure and activate on start-up"),
             "no_input_warn_s": declare_no_input_warning(self),
             "camera_reliable": declare_camera_reliable(self),
+            "compressed": declare_compressed(self),
         }
+        self.image_type, self.image_topic, self.convert = image_input(self.p["compressed"])
         self.skip = SkipLog(self.get_logger())
         self.pair_drops = SkipLog(self.get_logger())  # frames the pairing gave up on, by reason
         self.monitor: StageMonitor | None = None
@@ -139,10 +140,11 @@ class PoseEstimationNode(LifecycleNode):
             image_qos = stage_qos(1, True)
             subscribe(image_qos)
         else:  # a camera: match its publishers' reliability
-            self.camera = CameraSubscription(self, "image", self.p["sync_queue"], self.p["camera_reliable"], subscribe)
+            self.camera = CameraSubscription(self, self.image_topic, self.p["sync_queue"], self.p["camera_reliable"],
+                                             subscribe)
             image_qos = self.camera.qos
         if self.monitor is None:
-            self.monitor = StageMonitor(self, "pose estimation", "image", image_qos,
+            self.monitor = StageMonitor(self, "pose estimation", self.image_topic, image_qos,
                                         no_input_warn_s=self.p["no_input_warn_s"],
                                         drops=lambda: self.dropped_pairs + self.pair_drops.total + self.skip.total)
         self.monitor.restart()
@@ -160,12 +162,14 @@ class PoseEstimationNode(LifecycleNode):
                 pass
         if message_filters is None:
             def image_sub(**kw):
-                return self.create_subscription(Image, "image", lambda m: self._add(m, True), image_qos, **kw)
+                return self.create_subscription(self.image_type, self.image_topic, lambda m: self._add(m, True),
+                                                image_qos, **kw)
 
             return [counting_losses(image_sub, lambda: self.monitor),
                     self.create_subscription(Detection2DArray, "detections", lambda m: self._add(m, False), det_qos)]
         img = counting_losses(
-            lambda **kw: message_filters.Subscriber(self, Image, "image", qos_profile=image_qos, **kw),
+            lambda **kw: message_filters.Subscriber(self, self.image_type, self.image_topic, qos_profile=image_qos,
+                                                    **kw),
             lambda: self.monitor)
         det = message_filters.Subscriber(self, Detection2DArray, "detections", qos_profile=det_qos)
         img.registerCallback(lambda m: self.monitor.on_input())
@@ -173,7 +177,7 @@ class PoseEstimationNode(LifecycleNode):
                                                self.pair_drops)
         return [img.sub, det.sub]
 
-    def _on_synced(self, image: Image, dets: Detection2DArray) -> None:
+    def _on_synced(self, image, dets: Detection2DArray) -> None:
         with self._cv:
             self._enqueue(image, dets)
 
@@ -205,7 +209,7 @@ class PoseEstimationNode(LifecycleNode):
         with self._cv:  # the pairer is shared by both subscriptions
             (self.pairer.add_first if is_image else self.pairer.add_second)(msg, stamp_key(msg.header))
 
-    def _enqueue(self, image: Image, dets: Detection2DArray) -> None:
+    def _enqueue(self, image, dets: Detection2DArray) -> None:
         # called with self._cv held
         if self._pending.maxlen is not None and len(self._pending) == self._pending.maxlen:
             self.dropped_pairs += 1  # live: the newest pair replaces the one not yet started
@@ -229,9 +233,9 @@ class PoseEstimationNode(LifecycleNode):
         self.estimator = None
         return TransitionCallbackReturn.SUCCESS
 
-    def _on_pair(self, image: Image, dets: Detection2DArray) -> None:
+    def _on_pair(self, image, dets: Detection2DArray) -> None:
         try:
-            bgr = to_bgr(image)
+            bgr = self.convert(image)
         except ImageError as e:
             self.skip(str(e))
             return

@@ -15,7 +15,7 @@ from alphapose_ros.core.skeletons import get_format
 from alphapose_ros.msg import WholeBodyPoseArray
 from alphapose_ros.ros.conversions import msg_to_poses
 from alphapose_ros.core.io.image_msgs import ImageError, bgr_to_image
-from alphapose_ros.ros.images import to_bgr
+from alphapose_ros.ros.images import declare_compressed, image_input
 from alphapose_ros.ros.node_utils import SkipLog, declare
 from alphapose_ros.ros.qos import CameraSubscription, declare_camera_reliable, stage_qos
 from alphapose_ros.ros.sync import StampPairer, stamp_key
@@ -38,10 +38,11 @@ class VisualizerNode(Node):
         self.marker_pub = self.create_publisher(MarkerArray, "markers", q)
         self.image_sub = None
         reliable = declare_camera_reliable(self)
+        self.image_type, self.image_topic, self.convert = image_input(declare_compressed(self))
         if offline:
             self._subscribe_image(stage_qos(1, True))
         else:  # a camera: match its publishers' reliability
-            self.camera = CameraSubscription(self, "image", 10, reliable, self._subscribe_image)
+            self.camera = CameraSubscription(self, self.image_topic, 10, reliable, self._subscribe_image)
         self.create_subscription(WholeBodyPoseArray, "poses", lambda m: self.pairer.add_second(m, stamp_key(m.header)),
                                  q)
 
@@ -49,11 +50,11 @@ class VisualizerNode(Node):
         if self.image_sub is not None:
             self.destroy_subscription(self.image_sub)
         self.image_sub = self.create_subscription(
-            Image, "image", lambda m: self.pairer.add_first(m, stamp_key(m.header)), qos)
+            self.image_type, self.image_topic, lambda m: self.pairer.add_first(m, stamp_key(m.header)), qos)
 
-    def _on_pair(self, image: Image, poses_msg: WholeBodyPoseArray) -> None:
+    def _on_pair(self, image, poses_msg: WholeBodyPoseArray) -> None:
         try:
-            bgr = to_bgr(image)
+            bgr = self.convert(image)
             poses = msg_to_poses(poses_msg)
         except (ImageError, KeyError, ValueError) as e:
             self.skip(str(e))
