@@ -1,11 +1,12 @@
 """ros2 launch alphapose_ros pipeline.launch.py [image:=/camera/image_raw] [preset:=cpu|gpu_halpe136|gpu_coco17|none]
     [device:=cuda] [use_composition:=true|false] [tracking:=true|false] [visualization:=true|false]
     [namespace:=...] [use_sim_time:=true] [params_file:=...] [autostart:=true|false] [camera_reliable:=false]
-    [log_level:=info]
+    [log_level:=info] [image_transport:=raw|compressed] [depth:=/camera/aligned_depth_to_color/image_raw]
+    [camera_info:=/camera/color/camera_info] [hri:=true] [fall_detection:=true]
 
 Parameters: config/pipeline.yaml (or params_file), then the preset's overlay from
 config/presets/, then device / use_sim_time / autostart. Starts detection -> pose estimation
--> pose NMS -> tracking (-> visualiser), in one process (use_composition, the default: the
+-> pose NMS -> tracking (-> visualiser, keypoints 3D, ROS4HRI bodies, fall detection), in one process (use_composition, the default: the
 `pipeline` container) or one process per node. The nodes, files and remappings come from
 alphapose_ros/ros/graph.py, which the package's own runner (python -m alphapose_ros.ros.runner)
 uses too, so both start the same graph.

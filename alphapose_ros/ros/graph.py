@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 
 PRESETS = ("cpu", "gpu_halpe136", "gpu_coco17", "none")  # none: the parameter file alone
 # the `pipeline` container's flag that leaves out the stages a NodeSpec.needs names
-LEAVE_OUT_FLAGS = {"tracking": "--no-tracking", "visualization": "--no-visualizer"}
+LEAVE_OUT_FLAGS = {"tracking": "--no-tracking", "visualization": "--no-visualizer", "depth": "--no-keypoints-3d",
+                   "hri": "--no-hri", "fall_detection": "--no-fall-detection"}
+TRANSPORTS = ("raw", "compressed")  # image_transport names the nodes that read images understand
 
 
 @dataclass(frozen=True)
@@ -19,7 +21,7 @@ class NodeSpec:
     executable: str  # ros2 run alphapose_ros <executable>
     module: str      # where the node class lives (the composed container imports it)
     cls: str
-    needs: str = ""  # "tracking" / "visualization": left out when that is turned off
+    needs: str = ""  # a LEAVE_OUT_FLAGS key: left out when that option is off
 
 
 GRAPH = (
@@ -30,6 +32,11 @@ GRAPH = (
     NodeSpec("tracking", "tracking_node", "alphapose_ros.ros.nodes.tracking", "TrackingNode", needs="tracking"),
     NodeSpec("visualizer", "visualizer_node", "alphapose_ros.ros.nodes.visualizer", "VisualizerNode",
              needs="visualization"),
+    NodeSpec("keypoints_3d", "keypoints_3d_node", "alphapose_ros.ros.nodes.keypoints_3d", "Keypoints3DNode",
+             needs="depth"),
+    NodeSpec("hri_bodies", "hri_bodies_node", "alphapose_ros.ros.nodes.hri_bodies", "HriBodiesNode", needs="hri"),
+    NodeSpec("fall_detection", "fall_detection_node", "alphapose_ros.ros.nodes.fall_detection", "FallDetectionNode",
+             needs="fall_detection"),
 )
 
 
@@ -47,6 +54,23 @@ class GraphOptions:
     autostart: bool = True
     camera_reliable: bool = False  # subscribe to the camera reliably (large images from a reliable camera)
     namespace: str = ""
+    image_transport: str = "raw"   # or compressed: every node reading images takes <image>/compressed
+    depth: str = ""                # registered depth image topic: adds the keypoints_3d stage
+    camera_info: str = ""          # the colour camera's camera_info (empty: camera_info beside the image topic)
+    hri: bool = False              # the ROS4HRI (REP-155) bodies adapter
+    fall_detection: bool = False   # the fall-detection consumer
+
+    def enabled(self, needs: str) -> bool:
+        """Whether the stages a NodeSpec.needs names run with these options."""
+        return {"": True, "tracking": self.tracking, "visualization": self.visualization, "depth": bool(self.depth),
+                "hri": self.hri, "fall_detection": self.fall_detection}[needs]
+
+    def camera_info_topic(self) -> str:
+        """camera_info, else the topic beside the image's (/cam/color/image_raw -> /cam/color/camera_info)."""
+        if self.camera_info:
+            return self.camera_info
+        head, sep, _ = self.image.rpartition("/")
+        return f"{head}{sep}camera_info"
 
 
 # The launch file's arguments (name, default, description); each maps to one GraphOptions field (or, for
@@ -64,6 +88,11 @@ LAUNCH_ARGUMENTS = (
     ("autostart", "true", "configure and activate the managed nodes on start-up"),
     ("camera_reliable", "false", "always subscribe to the camera reliably (default: match the camera's publishers)"),
     ("log_level", "info", "logging level of every node"),
+    ("image_transport", "raw", "raw or compressed: every node reading images subscribes to <image>/compressed"),
+    ("depth", "", "depth image registered to the colour camera (16UC1 mm or 32FC1 m): adds 3D keypoints"),
+    ("camera_info", "", "the colour camera's camera_info (default: camera_info beside the image topic)"),
+    ("hri", "false", "publish ROS4HRI (REP-155) bodies under /humans/bodies"),
+    ("fall_detection", "false", "run the fall-detection node on the tracked poses"),
 )
 
 
@@ -75,7 +104,9 @@ def launch_options(arg) -> GraphOptions:
     return GraphOptions(image=arg("image"), preset=arg("preset"), params_file=arg("params_file"), device=arg("device"),
                         tracking=flag("tracking"), visualization=flag("visualization"),
                         use_sim_time=flag("use_sim_time"), autostart=flag("autostart"), namespace=arg("namespace"),
-                        camera_reliable=flag("camera_reliable"))
+                        camera_reliable=flag("camera_reliable"), image_transport=arg("image_transport"),
+                        depth=arg("depth"), camera_info=arg("camera_info"), hri=flag("hri"),
+                        fall_detection=flag("fall_detection"))
 
 
 @dataclass(frozen=True)
@@ -90,7 +121,9 @@ def plan(o: GraphOptions, share_dir: str) -> GraphPlan:
     """The nodes, parameter files, parameter overrides and remappings for these options."""
     if o.preset not in PRESETS:
         raise ValueError(f"unknown preset {o.preset!r}: choose one of {', '.join(PRESETS)}")
-    nodes = tuple(s for s in GRAPH if not s.needs or (o.tracking if s.needs == "tracking" else o.visualization))
+    if o.image_transport not in TRANSPORTS:
+        raise ValueError(f"unknown image_transport {o.image_transport!r}: choose one of {', '.join(TRANSPORTS)}")
+    nodes = tuple(s for s in GRAPH if o.enabled(s.needs))
     files = (o.params_file or os.path.join(share_dir, "config", "pipeline.yaml"),)
     if o.preset != "none":
         files += (os.path.join(share_dir, "config", "presets", f"{o.preset}.yaml"),)
@@ -99,7 +132,14 @@ def plan(o: GraphOptions, share_dir: str) -> GraphPlan:
         params["device"] = o.device
     if o.camera_reliable:
         params["camera_reliable"] = True
+    if o.image_transport == "compressed":
+        params["compressed"] = True
     remaps = [("image", o.image)] if o.image != "image" else []
+    if o.image != "image" and o.image_transport == "compressed":  # image_transport's name for the compressed twin
+        remaps.append(("image/compressed", f"{o.image}/compressed"))
+    if o.depth:
+        remaps += [("depth", o.depth), ("camera_info", o.camera_info_topic())]
+        params["poses_topic"] = "poses_3d"  # the ROS4HRI and fall-detection consumers read the 3D poses
     if not o.tracking:  # pose NMS output becomes the final poses topic
         remaps.append(("poses_nms", "poses"))
     return GraphPlan(nodes, files, params, tuple(remaps))

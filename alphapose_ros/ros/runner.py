@@ -3,6 +3,8 @@ same nodes, parameter files and remappings as launch/pipeline.launch.py, from ro
 
     alphapose-pipeline [--image /camera/image_raw] [--preset cpu] [--separate] [--no-tracking]
         [--no-visualization] [--device cuda] [--use-sim-time] [--namespace ns] [--log-level info]
+        [--image-transport compressed] [--depth /cam/depth] [--camera-info /cam/camera_info] [--hri]
+        [--fall-detection]
 
 Composed (default): the `pipeline` container in this process. --separate: one process per
 node (the `ros2 run` executables), stopped together on Ctrl-C or when one of them exits.
@@ -16,7 +18,7 @@ import sys
 import threading
 from pathlib import Path
 
-from alphapose_ros.ros.graph import PRESETS, GraphOptions, GraphPlan, container_flags, plan, ros_arguments
+from alphapose_ros.ros.graph import PRESETS, TRANSPORTS, GraphOptions, GraphPlan, container_flags, plan, ros_arguments
 
 
 def share_dir() -> str:
@@ -53,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--namespace", default="", help="namespace of every node and topic")
     ap.add_argument("--respawn", action="store_true",
                     help="with --separate: restart a node that ends by itself (else the runner stops and exits 1)")
+    ap.add_argument("--image-transport", default="raw", choices=TRANSPORTS,
+                    help="compressed: every node reading images subscribes to <image>/compressed")
+    ap.add_argument("--depth", default="", help="registered depth image topic (16UC1 mm / 32FC1 m): 3D keypoints")
+    ap.add_argument("--camera-info", default="", help="colour camera_info topic (default: beside the image topic)")
+    ap.add_argument("--hri", action="store_true", help="publish ROS4HRI (REP-155) bodies under /humans/bodies")
+    ap.add_argument("--fall-detection", action="store_true", help="run the fall-detection node")
     ap.add_argument("--log-level", default="info", choices=("debug", "info", "warn", "error", "fatal"),
                     help="logging level of every node")
     return ap
@@ -62,7 +70,8 @@ def options(a: argparse.Namespace) -> GraphOptions:
     return GraphOptions(image=a.image, preset=a.preset, params_file=a.params_file, device=a.device,
                         tracking=not a.no_tracking, visualization=not a.no_visualization,
                         use_sim_time=a.use_sim_time, autostart=not a.no_autostart, namespace=a.namespace,
-                        camera_reliable=a.camera_reliable)
+                        camera_reliable=a.camera_reliable, image_transport=a.image_transport, depth=a.depth,
+                        camera_info=a.camera_info, hri=a.hri, fall_detection=a.fall_detection)
 
 
 def commands(p: GraphPlan, separate: bool, namespace: str = "", log_level: str = "info") -> list[list[str]]:
