@@ -172,6 +172,9 @@ def measure(frames: int = 12, domain: int = 77, seed: int = 0, cases: dict = CAS
         for case, (distorted, noise_px, holes) in cases.items():
             intr = camera(distorted)
             out[case] = {}
+            # a camera streams camera_info beside its images: the node has this camera's before its first frame
+            driver.info_pub.publish(camera_info_msg(intr, header_at(t, "camera_color_optical_frame")))
+            time.sleep(0.5)
             for d in DISTANCES:
                 err, pos_err, valid, seen, hole_valid, hole_n, lost = [], [], 0, 0, 0, 0, 0
                 for _ in range(frames):

@@ -2,6 +2,7 @@
 within 2 cm (median) at 1-5 m, keypoints in depth holes come out invalid rather than wrong, people_3d carries
 the track IDs, and unusable depth or camera_info leaves the poses flowing without 3D, the reason logged once."""
 import os
+import time
 
 import numpy as np
 import pytest
@@ -47,7 +48,10 @@ def test_unusable_depth_or_camera_info_leaves_the_poses_flowing_without_3d(visio
     with bench.node_and_driver(10 + os.getpid() % 40, str(log)) as drv:
         def send(t, info, depth):
             h = header_at(t, "cam")
-            got, _ = drv.send(h, info and bench.camera_info_msg(intr, h), depth and depth(h),
+            if info:  # camera_info streams beside the images; a first one must not race the frame it serves
+                drv.info_pub.publish(bench.camera_info_msg(intr, h))
+                time.sleep(0.5)
+            got, _ = drv.send(h, None, depth and depth(h),
                               poses_to_msg(bench.frame_poses(fr.keypoints, intr), h, intr.width, intr.height),
                               timeout=10, want_people=False)
             return got
