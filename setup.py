@@ -27,6 +27,7 @@ setup(
             "alphapose-eval-model=alphapose_ros.cli.eval_model:main",
             "alphapose-pipeline=alphapose_ros.ros.runner:main",
             "alphapose-export=alphapose_ros.cli.export:main",
+            "alphapose-fit-proposals=alphapose_ros.cli.fit_proposals:main",
         ],
     },
 )

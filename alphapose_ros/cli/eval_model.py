@@ -1,6 +1,6 @@
 """alphapose-eval-model: keypoint AP of a pose checkpoint on COCO-format dataset folders,
 through the whole pose pipeline (crop, network, decode, pose NMS) with jittered ground-truth
-boxes as detections.
+boxes as detections, or a detector's boxes (--detector).
 
     alphapose-eval-model --cfg models/local/fastpose_small_halpe26.yaml \
         --checkpoint models/local/fastpose_small_halpe26_sikr.pth --data data/synthetic_val data/teacher_val
@@ -24,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--checkpoint", type=Path, required=True)
     ap.add_argument("--data", type=Path, nargs="+", required=True, help="dataset folders (annotations.json)")
     ap.add_argument("--jitter", type=float, default=0.05, help="box corner noise, fraction of the box size")
+    ap.add_argument("--detector", help="take the boxes from this detector (hog, blazepose, ...) instead of the "
+                                      "jittered true boxes")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     ap.add_argument("--engine", default="torch", help="torch | onnxruntime | openvino (runs --exported, or an "
                                                      "export of the checkpoint made on first use)")
@@ -40,8 +42,14 @@ def main(argv: list[str] | None = None) -> int:
         cfg = load_config(a.cfg)
         est = make_pose_estimator(cfg=a.cfg, checkpoint=a.checkpoint, batch_size=64, reid="none",
                                   engine=a.engine, exported=a.exported)
+        detector = None
+        if a.detector:
+            from alphapose_ros.core.detectors.factory import make_detector
+
+            detector = make_detector(a.detector)
         for folder in a.data:
-            stats = evaluate_model(est, cfg, KeypointDataset(folder, cfg.keypoint_format), jitter=a.jitter)
+            stats = evaluate_model(est, cfg, KeypointDataset(folder, cfg.keypoint_format), jitter=a.jitter,
+                                   detector=detector)
             out[str(folder)] = stats
             print(f"{folder}: AP {stats['AP']:.3f}  AP50 {stats['AP50']:.3f}  AP75 {stats['AP75']:.3f}  "
                   f"AR {stats['AR']:.3f}")

@@ -10,7 +10,7 @@ import numpy as np
 
 from alphapose_ros.core.crop import box_to_center_scale, normalise_crop
 from alphapose_ros.core.skeletons import KeypointFormat
-from alphapose_ros.core.training.pgpg import ProposalModel, part_of
+from alphapose_ros.core.training.pgpg import ProposalModel, part_box, part_of
 
 UPPER_NAMES = ("nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",
                "left_elbow", "right_elbow", "left_wrist", "right_wrist", "head", "neck")
@@ -64,7 +64,9 @@ def training_sample(image_rgb: np.ndarray, keypoints: np.ndarray, box: np.ndarra
     kps = np.asarray(keypoints, np.float32).copy()
     box = np.asarray(box, np.float32)
     if proposals is not None:
-        box = proposals.sample(box, part_of(kps[:, 2]), rng)
+        part = part_of(kps[:, 2], fmt)
+        tight = part_box(kps, fmt, part) if part in ("face", "hand") else None
+        box = proposals.sample(box if tight is None else tight, part, rng, kps)
     scale_mult = 1.25
     if aug.prob_half_body > 0 and (kps[:, 2] > 0).sum() > aug.num_joints_half_body and rng.random() < aug.prob_half_body:
         hb = _half_body_box(kps, fmt, rng)

@@ -21,8 +21,9 @@ def jittered_boxes(boxes: np.ndarray, rng: np.random.Generator, jitter: float = 
 
 
 def pipeline_results(estimator, dataset: KeypointDataset, limit: int = 0, jitter: float = 0.05, seed: int = 0,
-                     nms: str = "parametric") -> list[dict]:
-    """AlphaPose-format results for the dataset's images (the first `limit`, 0 = all)."""
+                     nms: str = "parametric", detector=None) -> list[dict]:
+    """AlphaPose-format results for the dataset's images (the first `limit`, 0 = all); the boxes are the
+    detector's when one is given, else the jittered true ones."""
     by_image: dict[int, list] = {}
     for s in dataset.samples:
         by_image.setdefault(s.image_id, []).append(s)
@@ -30,11 +31,14 @@ def pipeline_results(estimator, dataset: KeypointDataset, limit: int = 0, jitter
     rng = np.random.default_rng(seed)
     frames = []
     for i in ids:
+        image = cv2.imread(str(by_image[i][0].image_path))
+        if detector is not None:
+            frames.append(Frame(str(i), 0.0, image))
+            continue
         boxes = jittered_boxes(np.stack([s.box for s in by_image[i]]), rng, jitter)
-        frames.append(Frame(str(i), 0.0, cv2.imread(str(by_image[i][0].image_path)), boxes,
-                            np.full(len(boxes), 0.9, np.float32)))
+        frames.append(Frame(str(i), 0.0, image, boxes, np.full(len(boxes), 0.9, np.float32)))
     params = nms_params_for(estimator, score_thresh=0.0)
-    pipe = FramePipeline(estimator, None, PoseNMSConfig(nms, params))
+    pipe = FramePipeline(estimator, detector, PoseNMSConfig(nms, params))
     out = []
     for item in pipe.run(frames, concurrent=False):
         if item.error is None:
@@ -43,12 +47,12 @@ def pipeline_results(estimator, dataset: KeypointDataset, limit: int = 0, jitter
 
 
 def evaluate_model(model: torch.nn.Module | PoseEstimator, cfg: PoseModelConfig, dataset: KeypointDataset,
-                   limit: int = 0, jitter: float = 0.05, seed: int = 0) -> dict[str, float]:
+                   limit: int = 0, jitter: float = 0.05, seed: int = 0, detector=None) -> dict[str, float]:
     """COCO keypoint AP/AR (the format's sigmas) of `model` (a network, or an estimator running it with any
-    engine) on `dataset` through the pipeline."""
+    engine) on `dataset` through the pipeline, on a detector's boxes when one is given."""
     est = model if isinstance(model, PoseEstimator) else PoseEstimator(cfg, model, batch_size=64)
     with torch.no_grad():
-        results = pipeline_results(est, dataset, limit, jitter, seed)
+        results = pipeline_results(est, dataset, limit, jitter, seed, detector=detector)
     gt = dataset.ground_truth()
     if limit:
         keep = set(sorted(im["id"] for im in gt["images"])[:limit])
