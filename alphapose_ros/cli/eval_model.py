@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jitter", type=float, default=0.05, help="box corner noise, fraction of the box size")
     ap.add_argument("--detector", help="take the boxes from this detector (hog, blazepose, ...) instead of the "
                                       "jittered true boxes")
+    ap.add_argument("--parts", action="store_true", help="also the AP of each body part (body, foot, face, hands)")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     ap.add_argument("--engine", default="torch", help="torch | onnxruntime | openvino (runs --exported, or an "
                                                      "export of the checkpoint made on first use)")
@@ -49,10 +50,11 @@ def main(argv: list[str] | None = None) -> int:
             detector = make_detector(a.detector)
         for folder in a.data:
             stats = evaluate_model(est, cfg, KeypointDataset(folder, cfg.keypoint_format), jitter=a.jitter,
-                                   detector=detector)
+                                   detector=detector, parts=a.parts)
             out[str(folder)] = stats
+            per_part = "".join(f"  {k[3:]} {v:.3f}" for k, v in stats.items() if k.startswith("AP_"))
             print(f"{folder}: AP {stats['AP']:.3f}  AP50 {stats['AP50']:.3f}  AP75 {stats['AP75']:.3f}  "
-                  f"AR {stats['AR']:.3f}")
+                  f"AR {stats['AR']:.3f}" + (f"  | AP by part:{per_part}" if per_part else ""))
     except (OSError, ValueError, KeyError, ImportError, ConfigError, CheckpointError) as e:
         log.error("%s", e)
         return 2

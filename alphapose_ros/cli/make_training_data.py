@@ -1,7 +1,7 @@
 """alphapose-make-data: training data made here, as COCO-format dataset folders.
 
-    alphapose-make-data synthetic --out data/synthetic --images 800 [--seed 0]
-        articulated Halpe-136 figures over OpenCV's sample photos, exact labels
+    alphapose-make-data synthetic --out data/synthetic --images 800 [--seed 0] [--only-part face]
+        articulated Halpe-136 figures over OpenCV's sample photos, exact labels (or one part's only)
     alphapose-make-data teacher --out data/teacher --video vtest.avi --frames 300 [--every 2] [--skip 0]
         real frames labelled by the no-download MediaPipe backend (Halpe-26) on its own detections
 """
@@ -15,23 +15,26 @@ from pathlib import Path
 log = logging.getLogger("alphapose-make-data")
 
 
-def synthetic(out: Path, images: int, seed: int, size: tuple[int, int]) -> int:
+def synthetic(out: Path, images: int, seed: int, size: tuple[int, int], only: str = "") -> int:
     import numpy as np
 
     from alphapose_ros.core.io.progress import Progress
     from alphapose_ros.core.skeletons import get_format
-    from alphapose_ros.core.training.datasets import DatasetWriter
+    from alphapose_ros.core.training.datasets import DatasetWriter, only_part
     from alphapose_ros.core.training.figures import background_images, make_image
 
     backgrounds = background_images()
     if not backgrounds:
         log.warning("no OpenCV sample photos found (Debian's opencv-doc): figures are drawn over noise")
-    writer = DatasetWriter(out, get_format("halpe_136"), f"synthetic figures, seed {seed}")
+    fmt = get_format("halpe_136")
+    writer = DatasetWriter(out, fmt, f"synthetic figures, seed {seed}" + (f", {only} labels only" if only else ""))
     rng = np.random.default_rng(seed)
     bar = Progress(images, "images")
     n = 0
     for _ in range(images):
         img, people = make_image(rng, backgrounds, size)
+        if only:
+            people = only_part(people, fmt, only)
         writer.add(img, people)
         n += len(people)
         bar.update()
@@ -80,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--images", type=int, default=800)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--size", type=int, nargs=2, default=(384, 288), metavar=("W", "H"))
+    s.add_argument("--only-part", choices=("body", "face", "hands"), default="",
+                   help="label one part only, as a part-only dataset does (face/hands: tight part boxes)")
     t = sub.add_parser("teacher")
     t.add_argument("--out", type=Path, required=True)
     t.add_argument("--video", type=Path, default=Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi"))
@@ -92,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         log.error("%s already holds a dataset; remove it or pass another --out", a.out)
         return 2
     try:
-        n = (synthetic(a.out, a.images, a.seed, tuple(a.size)) if a.kind == "synthetic"
+        n = (synthetic(a.out, a.images, a.seed, tuple(a.size), a.only_part) if a.kind == "synthetic"
              else teacher(a.out, a.video, a.frames, a.every, a.skip, a.det_tile))
     except (OSError, ValueError, RuntimeError) as e:
         log.error("%s", e)

@@ -42,6 +42,41 @@ def coco_document(images: list[dict], annotations: list[dict], fmt: KeypointForm
             "info": {"keypoint_format": fmt.name}}
 
 
+PART_ONLY = ("body", "face", "hands")  # what a part-only dataset (alphapose-make-data --only-part) labels
+
+
+def only_part(people: list[dict], fmt: KeypointFormat, part: str) -> list[dict]:
+    """The people as a dataset labelled for one part would have them (the paper's 300W faces, FreiHand
+    hands): "body" keeps the body and feet keypoints and the person box; "face" keeps the face keypoints
+    with their tight box; "hands" makes one annotation per hand with its tight box. Parts with fewer
+    than 5 labelled keypoints are left out."""
+    ranges = {name: (s, e) for name, s, e in fmt.parts}
+    if part == "body":
+        groups = [[r for n in ("body", "foot") if n in ranges for r in range(*ranges[n])]]
+    elif part == "face":
+        groups = [list(range(*ranges["face"]))]
+    elif part == "hands":
+        groups = [list(range(*ranges[h])) for h in ("left_hand", "right_hand")]
+    else:
+        raise ValueError(f"part {part!r}: one of {', '.join(PART_ONLY)}")
+    out = []
+    for p in people:
+        k = np.asarray(p["keypoints"], np.float64)
+        for idx in groups:
+            kept = np.zeros_like(k)
+            kept[idx] = k[idx]
+            lab = kept[kept[:, 2] > 0]
+            if len(lab) < 5:
+                continue
+            if part == "body":
+                box = list(p["bbox"])
+            else:
+                (x1, y1), (x2, y2) = lab[:, :2].min(0), lab[:, :2].max(0)
+                box = [float(x1), float(y1), float(x2 - x1), float(y2 - y1)]
+            out.append({"keypoints": kept, "bbox": box, "area": float(max(box[2] * box[3], 1.0))})
+    return out
+
+
 class DatasetWriter:
     """Write images and their people into a COCO-format dataset folder."""
 

@@ -63,6 +63,23 @@ def keypoint_stats(gt: dict, results: list[dict], sigmas: np.ndarray) -> dict[st
     return {n: float(v) for n, v in zip(STAT_NAMES, ev.stats)}
 
 
+def part_stats(gt: dict, results: list[dict], sigmas: np.ndarray, index: np.ndarray) -> dict[str, float]:
+    """keypoint_stats on the keypoints `index` only (one body part: its sigmas, the person's area as scale),
+    as COCO-WholeBody scores body, foot, face and hands apart; people with none of them labelled are not
+    counted."""
+    index = np.asarray(index)
+
+    def cut(flat):
+        return np.asarray(flat, np.float64).reshape(-1, 3)[index]
+
+    anns = []
+    for a in gt["annotations"]:
+        k = cut(a["keypoints"])
+        anns.append({**a, "keypoints": k.reshape(-1).tolist(), "num_keypoints": int((k[:, 2] > 0).sum())})
+    res = [{**r, "keypoints": cut(r["keypoints"]).reshape(-1).tolist()} for r in results]
+    return keypoint_stats({**gt, "annotations": anns}, res, np.asarray(sigmas)[index])
+
+
 def keypoint_ap(gt: dict, results: list[dict], sigmas: np.ndarray) -> float:
     """COCO keypoint AP (OKS 0.50:0.95)."""
     return keypoint_stats(gt, results, sigmas)["AP"]

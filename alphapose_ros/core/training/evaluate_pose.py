@@ -11,7 +11,7 @@ from alphapose_ros.core.io.results import alphapose_records
 from alphapose_ros.core.models.config import PoseModelConfig
 from alphapose_ros.core.pipeline import Frame, FramePipeline, PoseNMSConfig, nms_params_for
 from alphapose_ros.core.training.datasets import KeypointDataset
-from alphapose_ros.core.training.evaluate import keypoint_stats
+from alphapose_ros.core.training.evaluate import keypoint_stats, part_stats
 
 
 def jittered_boxes(boxes: np.ndarray, rng: np.random.Generator, jitter: float = 0.05) -> np.ndarray:
@@ -46,10 +46,20 @@ def pipeline_results(estimator, dataset: KeypointDataset, limit: int = 0, jitter
     return out
 
 
+def body_parts(fmt) -> dict[str, np.ndarray]:
+    """Keypoint indices of each part scored apart: the format's parts, the two hands together as "hands"."""
+    parts = {name: np.arange(s, e) for name, s, e in fmt.parts}
+    if "left_hand" in parts and "right_hand" in parts:
+        parts["hands"] = np.concatenate([parts.pop("left_hand"), parts.pop("right_hand")])
+    return parts
+
+
 def evaluate_model(model: torch.nn.Module | PoseEstimator, cfg: PoseModelConfig, dataset: KeypointDataset,
-                   limit: int = 0, jitter: float = 0.05, seed: int = 0, detector=None) -> dict[str, float]:
+                   limit: int = 0, jitter: float = 0.05, seed: int = 0, detector=None, parts: bool = False
+                   ) -> dict[str, float]:
     """COCO keypoint AP/AR (the format's sigmas) of `model` (a network, or an estimator running it with any
-    engine) on `dataset` through the pipeline, on a detector's boxes when one is given."""
+    engine) on `dataset` through the pipeline, on a detector's boxes when one is given; with `parts`, also
+    each body part's AP (keys "AP_<part>")."""
     est = model if isinstance(model, PoseEstimator) else PoseEstimator(cfg, model, batch_size=64)
     with torch.no_grad():
         results = pipeline_results(est, dataset, limit, jitter, seed, detector=detector)
@@ -58,4 +68,8 @@ def evaluate_model(model: torch.nn.Module | PoseEstimator, cfg: PoseModelConfig,
         keep = set(sorted(im["id"] for im in gt["images"])[:limit])
         gt = {**gt, "images": [im for im in gt["images"] if im["id"] in keep],
               "annotations": [a for a in gt["annotations"] if a["image_id"] in keep]}
-    return keypoint_stats(gt, results, dataset.target.oks_sigmas)
+    stats = keypoint_stats(gt, results, dataset.target.oks_sigmas)
+    if parts:
+        for name, index in body_parts(dataset.target).items():
+            stats[f"AP_{name}"] = part_stats(gt, results, dataset.target.oks_sigmas, index)["AP"]
+    return stats
