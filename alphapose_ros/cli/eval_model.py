@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
             stats = evaluate_model(est, cfg, KeypointDataset(folder, cfg.keypoint_format), jitter=a.jitter,
                                    detector=detector, parts=a.parts)
             out[str(folder)] = stats
-            per_part = "".join(f"  {k[3:]} {v:.3f}" for k, v in stats.items() if k.startswith("AP_"))
+            per_part = "".join(f"  {k[8:]} {v:.3f}" for k, v in stats.items() if k.startswith("part_AP_"))
             print(f"{folder}: AP {stats['AP']:.3f}  AP50 {stats['AP50']:.3f}  AP75 {stats['AP75']:.3f}  "
                   f"AR {stats['AR']:.3f}" + (f"  | AP by part:{per_part}" if per_part else ""))
     except (OSError, ValueError, KeyError, ImportError, ConfigError, CheckpointError) as e:

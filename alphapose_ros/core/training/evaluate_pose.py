@@ -59,7 +59,7 @@ def evaluate_model(model: torch.nn.Module | PoseEstimator, cfg: PoseModelConfig,
                    ) -> dict[str, float]:
     """COCO keypoint AP/AR (the format's sigmas) of `model` (a network, or an estimator running it with any
     engine) on `dataset` through the pipeline, on a detector's boxes when one is given; with `parts`, also
-    each body part's AP (keys "AP_<part>")."""
+    each body part's AP (keys "part_AP_<part>")."""
     est = model if isinstance(model, PoseEstimator) else PoseEstimator(cfg, model, batch_size=64)
     with torch.no_grad():
         results = pipeline_results(est, dataset, limit, jitter, seed, detector=detector)
@@ -71,5 +71,5 @@ def evaluate_model(model: torch.nn.Module | PoseEstimator, cfg: PoseModelConfig,
     stats = keypoint_stats(gt, results, dataset.target.oks_sigmas)
     if parts:
         for name, index in body_parts(dataset.target).items():
-            stats[f"AP_{name}"] = part_stats(gt, results, dataset.target.oks_sigmas, index)["AP"]
+            stats[f"part_AP_{name}"] = part_stats(gt, results, dataset.target.oks_sigmas, index)["AP"]
     return stats
