@@ -43,6 +43,9 @@ ROWS = [
     Attack("eval-wrong-structure", "dict results, list ground truth, wrong shapes, unknown image ids, "
            "another keypoint format", "one line naming the problem, exit 2"),
     Attack("eval-bad-files", "unreadable JSON, unwritable `--out`", "one line naming the file, before evaluating"),
+    Attack("fit-proposals-bad-input", "`alphapose-fit-proposals` on a folder that is no dataset, an unreadable "
+           "detection file, or detections that match too few people",
+           "one line naming the problem, exit 2, nothing written"),
     Attack("download-bad-paths", "missing `--from-file`, a file as `--cache`, names escaping the cache",
            "one line each, nothing written"),
     Attack("download-corrupt", "a corrupt, truncated or wrong-variant download",

@@ -88,6 +88,7 @@ def test_greedy_matching_is_one_to_one_by_overlap():
     assert sorted(match(det, gt, 0.5)) == [(0, 1), (2, 0)]
 
 
+@pytest.mark.fault("fit-proposals-bad-input")
 @pytest.mark.parametrize("args, message", [
     (["--data", "{tmp}/nope", "--detections", "{tmp}/dets.json"], "not a dataset folder"),
     (["--data", "{data}", "--detections", "{tmp}/bad.json"], "not a JSON detection file"),
