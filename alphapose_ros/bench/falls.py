@@ -11,12 +11,12 @@ with 2 px keypoint noise; durations, speeds and directions vary per sequence.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 import numpy as np
 
 from alphapose_ros.core.fall_detection import FallDetector, FallParams
+from alphapose_ros.core.io.results import write_json
 
 CLASSES = ("walking", "sitting down", "bending", "lying down slowly", "falling")
 FPS = 30.0
@@ -155,8 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     res = evaluate(a.per_class, a.seed)
     print(table(res))
     if a.json:
-        with open(a.json, "w") as f:
-            json.dump(res, f, indent=1)
+        write_json(a.json, res)
     return 0
 
 

@@ -13,7 +13,6 @@ there must come out invalid, not wrong) and with lens distortion.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from alphapose_ros.core.io.results import write_json
 from alphapose_ros.core.keypoints_3d import person_positions
 from alphapose_ros.core.rgbd_scenes import camera, person, render
 
@@ -235,8 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     res = measure(a.frames, a.domain)
     print(table(res))
     if a.json:
-        with open(a.json, "w") as f:
-            json.dump(res, f, indent=1)
+        write_json(a.json, res)
     return 0
 
 
