@@ -38,11 +38,11 @@ CASES = {  # name -> (lens distortion, 2D keypoint noise in px, holes over the r
 class Driver:
     """Camera, depth and pose publishers and the 3D output subscribers, in a private rclpy context."""
 
-    def __init__(self, domain: int):
+    def __init__(self, domain: int, compressed: bool = False):
         import rclpy
         from rclpy.executors import SingleThreadedExecutor
         from rclpy.qos import QoSProfile, ReliabilityPolicy
-        from sensor_msgs.msg import CameraInfo, Image
+        from sensor_msgs.msg import CameraInfo, CompressedImage, Image
         from vision_msgs.msg import Detection3DArray
 
         from alphapose_ros.msg import WholeBodyPoseArray
@@ -53,7 +53,8 @@ class Driver:
         self.node = rclpy.create_node("rgbd_camera", context=self.ctx)
         reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
         self.info_pub = self.node.create_publisher(CameraInfo, "camera_info", reliable)
-        self.depth_pub = self.node.create_publisher(Image, "depth", reliable)
+        self.depth_pub = self.node.create_publisher(*(((CompressedImage, "depth/compressedDepth") if compressed
+                                                       else (Image, "depth"))), reliable)
         self.poses_pub = self.node.create_publisher(WholeBodyPoseArray, "poses", stage_qos(10, True))
         self.got: dict = {}
         self.people: dict = {}
@@ -124,20 +125,23 @@ def depth_msg(depth_mm: np.ndarray, header):
                  data=depth_mm.tobytes())
 
 
-def node_command() -> list[str]:
+def node_command(*params: str) -> list[str]:
+    """The keypoints_3d node, offline, exact stamps, and these extra `name:=value` parameters."""
     from alphapose_ros.ros.runner import executables_dir
 
-    return [sys.executable, str(executables_dir() / "keypoints_3d_node"), "--ros-args", "-p", "offline:=true",
-            "-p", "depth_slop:=0.0"]
+    return [sys.executable, str(executables_dir() / "keypoints_3d_node"), "--ros-args",
+            *(a for p in ("offline:=true", "depth_slop:=0.0", *params) for a in ("-p", p))]
 
 
 @contextmanager
-def node_and_driver(domain: int, log_path: str = os.devnull):
-    """A keypoints_3d node process (its output to `log_path`) and a Driver beside it on `domain`."""
+def node_and_driver(domain: int, log_path: str = os.devnull, compressed: bool = False):
+    """A keypoints_3d node process (its output to `log_path`) and a Driver beside it on `domain`; with
+    `compressed`, depth goes as image_transport's compressedDepth."""
     env = dict(os.environ, ROS_DOMAIN_ID=str(domain))
     with open(log_path, "w") as log:
-        proc = subprocess.Popen(node_command(), env=env, stdout=log, stderr=subprocess.STDOUT)
-    driver = Driver(domain)
+        proc = subprocess.Popen(node_command(*(["compressed:=true"] if compressed else [])), env=env, stdout=log,
+                                stderr=subprocess.STDOUT)
+    driver = Driver(domain, compressed)
     try:
         if not driver.wait_for_node(proc):
             raise RuntimeError(f"the keypoints_3d node did not come up (exit code {proc.poll()})")
@@ -159,6 +163,16 @@ def frame_poses(keypoints: np.ndarray, intr):
     return PoseSet("coco_17", np.tile([0, 0, intr.width, intr.height], (n, 1)), np.full(n, 0.9), keypoints,
                    np.full((n, 17), 0.9), np.full(n, 2.0), track_ids=np.arange(1, n + 1),
                    track_states=np.full(n, TRACK_CONFIRMED))
+
+
+def compressed_depth_msg(depth_mm: np.ndarray, header):
+    """A 16UC1 depth image as image_transport's compressedDepth sends it: a 12-byte header, then a PNG."""
+    import cv2
+    from sensor_msgs.msg import CompressedImage
+
+    ok, png = cv2.imencode(".png", depth_mm)
+    head = np.zeros(3, "<i4").tobytes()  # format (0), quantisation A and B (unused for 16UC1)
+    return CompressedImage(header=header, format="16UC1; compressedDepth png", data=head + png.tobytes())
 
 
 def measure(frames: int = 12, domain: int = 77, seed: int = 0, cases: dict = CASES) -> dict:

@@ -139,6 +139,8 @@ def plan(o: GraphOptions, share_dir: str) -> GraphPlan:
         remaps.append(("image/compressed", f"{o.image}/compressed"))
     if o.depth:
         remaps += [("depth", o.depth), ("camera_info", o.camera_info_topic())]
+        if o.image_transport == "compressed":  # image_transport's name for a depth image's compressed twin
+            remaps.append(("depth/compressedDepth", f"{o.depth}/compressedDepth"))
         params["poses_topic"] = "poses_3d"  # the ROS4HRI and fall-detection consumers read the 3D poses
     if not o.tracking:  # pose NMS output becomes the final poses topic
         remaps.append(("poses_nms", "poses"))

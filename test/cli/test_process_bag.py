@@ -141,9 +141,10 @@ def test_wrong_topic_or_existing_output_is_refused_before_anything_is_written(fo
     assert "cannot write a video there" in caplog.text and not (tmp_path / "new").exists()
 
 
-def _rgbd_bag(footage, tmp_path, frames: int = 5, missing_depth: int = 3):
-    """A camera bag (vtest frames) plus a 32FC1 depth image 3 m away everywhere but a NaN left half, on every
-    frame but `missing_depth`, and a camera_info beside the image topic."""
+def _rgbd_bag(footage, tmp_path, frames: int = 5, missing_depth: int = 3, compressed_depth: bool = False):
+    """A camera bag (vtest frames) plus a 32FC1 depth image 3 m away everywhere but a NaN left half (with
+    compressed_depth: 16UC1 3000 mm and 0 on the left, as image_transport's compressedDepth on
+    /camera/depth/compressedDepth), on every frame but `missing_depth`, and a camera_info beside the image."""
     import numpy as np
     from rosbags.rosbag2 import Reader, Writer
 
@@ -156,7 +157,8 @@ def _rgbd_bag(footage, tmp_path, frames: int = 5, missing_depth: int = 3):
     rgbd = tmp_path / "rgbd_bag"
     with Reader(cam) as r, Writer(rgbd, version=9) as w:
         conns = {c.id: w.add_connection(c.topic, c.msgtype, typestore=ts) for c in r.connections}
-        c_depth = w.add_connection("/camera/depth", "sensor_msgs/msg/Image", typestore=ts)
+        c_depth = (w.add_connection("/camera/depth/compressedDepth", "sensor_msgs/msg/CompressedImage", typestore=ts)
+                   if compressed_depth else w.add_connection("/camera/depth", "sensor_msgs/msg/Image", typestore=ts))
         c_info = w.add_connection("/camera/camera_info", "sensor_msgs/msg/CameraInfo", typestore=ts)
         for i, (c, t, raw) in enumerate(r.messages()):
             w.write(conns[c.id], t, raw)
@@ -167,7 +169,16 @@ def _rgbd_bag(footage, tmp_path, frames: int = 5, missing_depth: int = 3):
                 binning_x=0, binning_y=0, roi=T["sensor_msgs/msg/RegionOfInterest"](
                     x_offset=0, y_offset=0, height=0, width=0, do_rectify=False))
             w.write(c_info, t, ts.serialize_cdr(info, "sensor_msgs/msg/CameraInfo"))
-            if i != missing_depth:
+            if i != missing_depth and compressed_depth:
+                import cv2
+
+                mm = np.full((576, 768), 3000, np.uint16)
+                mm[:, :384] = 0
+                png = cv2.imencode(".png", mm)[1].reshape(-1)
+                msg = T["sensor_msgs/msg/CompressedImage"](header=header, format="16UC1; compressedDepth png",
+                                                            data=np.concatenate([np.zeros(12, np.uint8), png]))
+                w.write(c_depth, t, ts.serialize_cdr(msg, "sensor_msgs/msg/CompressedImage"))
+            elif i != missing_depth:
                 d = np.full((576, 768), 3.0, np.float32)
                 d[:, :384] = np.nan
                 img = T["sensor_msgs/msg/Image"](header=header, height=576, width=768, encoding="32FC1",
@@ -176,17 +187,20 @@ def _rgbd_bag(footage, tmp_path, frames: int = 5, missing_depth: int = 3):
     return rgbd
 
 
-def test_a_depth_topic_gives_3d_keypoints_and_frames_without_depth_keep_their_2d_poses(footage, tmp_path, caplog):
+@pytest.mark.parametrize("compressed", [False, True], ids=["raw-32FC1", "compressedDepth-16UC1"])
+def test_a_depth_topic_gives_3d_keypoints_and_frames_without_depth_keep_their_2d_poses(footage, tmp_path, caplog,
+                                                                                       compressed):
     import numpy as np
     from rosbags.rosbag2 import Reader
 
     from alphapose_ros.core.io import bags
     from alphapose_ros.core.keypoints_3d import Intrinsics, back_project
 
-    rgbd = _rgbd_bag(footage, tmp_path)
+    rgbd = _rgbd_bag(footage, tmp_path, compressed_depth=compressed)
     out = tmp_path / "poses_bag"
+    topic = "/camera/depth/compressedDepth" if compressed else "/camera/depth"
     assert main(["--bag", str(rgbd), "--out", str(out), "--image-topic", "/camera/image_raw", "--depth-topic",
-                 "/camera/depth", "--no-copy"]) == 0
+                 topic, "--camera-info-topic", "/camera/camera_info", "--no-copy"]) == 0
     ts = bags.typestore()
     with Reader(out) as r:
         msgs = [ts.deserialize_cdr(raw, c.msgtype) for c, _, raw in r.messages()

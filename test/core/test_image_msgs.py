@@ -120,3 +120,29 @@ def _padded(ros_msgs, mm, step):
     m = _img(ros_msgs, buf, "16UC1", step=step)
     m.width = mm.shape[1]
     return m
+
+
+def test_compressed_depth_decodes_16_bit_depth_and_quantised_inverse_depth(ros_msgs):
+    from sensor_msgs.msg import CompressedImage
+
+    from alphapose_ros.core.io.image_msgs import ImageError, compressed_depth_to_array
+
+    mm = np.array([[0, 1000, 2500], [4000, 65535, 7]], np.uint16)
+    ok, png = cv2.imencode(".png", mm)
+    head16 = np.zeros(3, "<i4").tobytes()
+    got, enc = compressed_depth_to_array(CompressedImage(format="16UC1; compressedDepth png", data=head16 + png.tobytes()))
+    assert enc == "16UC1" and np.array_equal(got, mm)
+    # 32FC1: quantised inverse depth v = A / d + B with A = z0 (z0 + 1), B = 1 - A / d_max; v = 0: no depth
+    z0, d_max = 100.0, 10.0
+    a, b = z0 * (z0 + 1), 1 - z0 * (z0 + 1) / d_max
+    d = np.array([[0.5, 1.0, 2.0], [4.5, 9.0, np.nan]], np.float32)
+    v = np.where(np.isfinite(d), a / np.nan_to_num(d, nan=1.0) + b, 0).astype(np.uint16)
+    ok, png = cv2.imencode(".png", v)
+    head32 = np.array([0], "<i4").tobytes() + np.array([a, b], "<f4").tobytes()
+    got, enc = compressed_depth_to_array(CompressedImage(format="32FC1; compressedDepth png", data=head32 + png.tobytes()))
+    assert enc == "32FC1" and np.isnan(got[1, 2])
+    np.testing.assert_allclose(got[np.isfinite(d)], d[np.isfinite(d)], rtol=0.01)
+    with pytest.raises(ImageError, match="rvl"):
+        compressed_depth_to_array(CompressedImage(format="16UC1; compressedDepth rvl", data=head16 + png.tobytes()))
+    with pytest.raises(ImageError, match="cannot decode"):
+        compressed_depth_to_array(CompressedImage(format="16UC1; compressedDepth", data=head16 + b"not a png"))

@@ -79,3 +79,24 @@ def _retype(msg, encoding):
 def _truncated(msg):
     msg.data = msg.data[: len(msg.data) // 2]
     return msg
+
+
+def test_compressed_depth_gives_the_same_3d_keypoints_as_raw_depth(vision_msgs):
+    from alphapose_ros.core.rgbd_scenes import camera, person, render
+    from alphapose_ros.ros.conversions import header_at, msg_to_poses, poses_to_msg
+
+    rng = np.random.default_rng(5)
+    intr = camera()
+    fr = render([person(3.0, rng, intr)], intr, rng)
+    got = {}
+    for compressed in (False, True):
+        with bench.node_and_driver(5 + (os.getpid() + compressed) % 40, compressed=compressed) as drv:
+            h = header_at(7.0, "cam")
+            drv.info_pub.publish(bench.camera_info_msg(intr, h))
+            time.sleep(0.5)
+            depth = (bench.compressed_depth_msg if compressed else bench.depth_msg)(fr.depth_mm, h)
+            m, _ = drv.send(h, None, depth, poses_to_msg(bench.frame_poses(fr.keypoints, intr), h, intr.width,
+                                                         intr.height), timeout=10)
+        got[compressed] = msg_to_poses(m).keypoints_3d
+    assert np.isfinite(got[False]).sum() > 30
+    assert np.array_equal(got[False], got[True], equal_nan=True)

@@ -59,3 +59,16 @@ def test_leaving_tracking_out_makes_pose_nms_publish_the_final_poses():
     assert "tracking" not in [s.name for s in p.nodes] and ("poses_nms", "poses") in p.remappings
     with pytest.raises(ValueError, match="unknown preset"):
         plan(GraphOptions(preset="fast"), str(REPO))
+
+
+def test_depth_and_compressed_transport_remap_both_compressed_twins_and_feed_the_consumers_3d():
+    p = plan(GraphOptions(image="/cam/color/image_raw", depth="/cam/depth/image_raw", image_transport="compressed",
+                          hri=True, fall_detection=True), str(REPO))
+    remaps = dict(p.remappings)
+    assert remaps["image/compressed"] == "/cam/color/image_raw/compressed"
+    assert remaps["depth/compressedDepth"] == "/cam/depth/image_raw/compressedDepth"
+    assert remaps["camera_info"] == "/cam/color/camera_info" and remaps["depth"] == "/cam/depth/image_raw"
+    assert p.parameters["compressed"] is True and p.parameters["poses_topic"] == "poses_3d"
+    assert {"keypoints_3d", "hri_bodies", "fall_detection"} <= {s.name for s in p.nodes}
+    with pytest.raises(ValueError, match="image_transport"):
+        plan(GraphOptions(image_transport="theora"), str(REPO))

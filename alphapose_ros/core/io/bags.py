@@ -14,7 +14,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from alphapose_ros.core.io.image_msgs import ImageError, compressed_to_bgr, depth_image_to_array, image_to_bgr
+from alphapose_ros.core.io.image_msgs import (ImageError, compressed_depth_to_array, compressed_to_bgr,
+                                               depth_image_to_array, image_to_bgr)
 from alphapose_ros.core.poses import PoseSet, head_id
 from alphapose_ros.core.skeletons import KeypointFormat, get_format
 
@@ -258,6 +259,8 @@ class DepthStream:
             return None, f"no depth image within {self.slop_ns / 1e9:g} s of its stamp"
         msg = min(near, key=lambda x: x[0])[1]
         try:
+            if hasattr(msg, "format"):  # a CompressedImage: image_transport's compressedDepth
+                return depth_in_metres(*compressed_depth_to_array(msg)), ""
             return depth_in_metres(depth_image_to_array(msg), msg.encoding), ""
         except (ImageError, DepthError) as e:
             return None, f"depth image unusable: {e}"

@@ -83,6 +83,36 @@ def depth_image_to_array(msg) -> np.ndarray:
                                                                                      copy=False)
 
 
+def compressed_depth_to_array(msg) -> tuple[np.ndarray, str]:
+    """A sensor_msgs/CompressedImage of image_transport's compressedDepth transport (PNG) -> ((H,W) uint16
+    millimetres or float32 metres, the encoding "16UC1" / "32FC1"). Its data is a 12-byte header (int32
+    format, float32 quantisation parameters A, B) and a 16-bit PNG: the depth itself for 16UC1, for 32FC1
+    a quantised inverse depth v, depth = A / (v - B), v = 0 meaning no depth. ImageError otherwise."""
+    fmt = str(msg.format)
+    encoding, _, transport = fmt.partition(";")
+    encoding, transport = encoding.strip(), transport.strip()
+    if transport and transport not in ("compressedDepth", "compressedDepth png"):
+        raise UnsupportedEncoding(f"compressed depth format {fmt!r}: only compressedDepth png is supported")
+    if encoding not in _DEPTH_DTYPES:
+        raise UnsupportedEncoding(f"compressed depth encoding {encoding!r} (supported: 16UC1, 32FC1)")
+    data = np.frombuffer(bytes(msg.data), np.uint8)
+    if data.size <= 12:
+        raise ImageError(f"compressed depth image of {data.size} bytes: no header and PNG")
+    quant_a, quant_b = np.frombuffer(data[4:12].tobytes(), "<f4")
+    size = compressed_size(data[12:12 + 65536].tobytes())
+    if size is not None and size[0] * size[1] > MAX_PIXELS:
+        raise ImageError(f"compressed depth image too large ({size[0]}x{size[1]})")
+    png = cv2.imdecode(data[12:], cv2.IMREAD_UNCHANGED)
+    if png is None or png.ndim != 2 or png.dtype != np.uint16:
+        raise ImageError(f"cannot decode the compressedDepth PNG ({data.size - 12} bytes)")
+    if _DEPTH_DTYPES[encoding] is np.uint16:
+        return png, encoding
+    v = png.astype(np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        depth = np.where(png > 0, np.float32(quant_a) / (v - np.float32(quant_b)), np.nan).astype(np.float32)
+    return depth, "32FC1"
+
+
 def compressed_size(data: bytes) -> tuple[int, int] | None:
     """(width, height) from a PNG or JPEG header, without decoding; None if not found."""
     if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:

@@ -1,5 +1,6 @@
 """Keypoints 3D node: the tracked poses (`poses`) with a depth image registered to the colour camera
-(`depth`, 16UC1 mm or 32FC1 m) and the colour camera's `camera_info` in; out: `poses_3d` (the same
+(`depth`, 16UC1 mm or 32FC1 m, or `depth/compressedDepth` with `compressed`) and the colour camera's
+`camera_info` in; out: `poses_3d` (the same
 poses with x3d/y3d/z3d and position filled, metres in the image's optical frame), `people_3d`
 (vision_msgs/Detection3DArray, one per person with a position, id = track ID) and `markers_3d`
 (RViz skeletons in metres).
@@ -15,11 +16,11 @@ from __future__ import annotations
 import numpy as np
 from geometry_msgs.msg import Point
 from rclpy.lifecycle import TransitionCallbackReturn
-from sensor_msgs.msg import CameraInfo, Image
+from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 from std_msgs.msg import ColorRGBA
 from visualization_msgs.msg import Marker, MarkerArray
 
-from alphapose_ros.core.io.image_msgs import ImageError, depth_image_to_array
+from alphapose_ros.core.io.image_msgs import ImageError, compressed_depth_to_array, depth_image_to_array
 from alphapose_ros.core.keypoints_3d import DepthError, Intrinsics, LiftParams, depth_in_metres, lift
 from alphapose_ros.core.poses import PoseSet
 from alphapose_ros.core.skeletons import get_format
@@ -54,6 +55,8 @@ class Keypoints3DNode(PoseStageNode):
         self.sync_queue = declare(self, "sync_queue", 10, "depth images / pose messages kept while pairing",
                                   range=(1, 1000))
         self.camera_reliable = declare_camera_reliable(self)
+        self.compressed = declare(self, "compressed", False, "read depth/compressedDepth (image_transport's "
+                                  "compressedDepth, PNG) instead of depth (the launch's image_transport sets it)")
         self.camera_info: CameraInfo | None = None
         self.intrinsics: Intrinsics | None = None
         self.cameras: list[CameraSubscription] = []
@@ -70,7 +73,8 @@ class Keypoints3DNode(PoseStageNode):
         return TransitionCallbackReturn.SUCCESS
 
     def on_activate(self, state) -> TransitionCallbackReturn:
-        for topic, msg_type, cb in (("depth", Image, self._on_depth), ("camera_info", CameraInfo, self._on_info)):
+        depth_in = ("depth/compressedDepth", CompressedImage) if self.compressed else ("depth", Image)
+        for topic, msg_type, cb in ((*depth_in, self._on_depth), ("camera_info", CameraInfo, self._on_info)):
             def subscribe(qos, topic=topic, msg_type=msg_type, cb=cb) -> None:
                 if topic in self.side_subs:
                     self.destroy_subscription(self.side_subs[topic])
@@ -101,7 +105,7 @@ class Keypoints3DNode(PoseStageNode):
             self.skip(f"camera_info unusable: {e}")
         self.camera_info = msg
 
-    def _on_depth(self, msg: Image) -> None:
+    def _on_depth(self, msg) -> None:
         self.pairer.add_side(msg, stamp_seconds(msg.header))
 
     def _on_poses(self, msg: WholeBodyPoseArray) -> None:
@@ -113,13 +117,16 @@ class Keypoints3DNode(PoseStageNode):
         self.skip(f"poses published without 3D: {reason}")
         self._publish(msg, None)
 
-    def _on_pair(self, msg: WholeBodyPoseArray, depth: Image) -> None:
+    def _on_pair(self, msg: WholeBodyPoseArray, depth) -> None:
         if self.intrinsics is None:
             why = "camera_info unusable" if self.camera_info is not None else "no camera_info received yet"
             self._without_depth(msg, f"{why} on {self.resolve_topic_name('camera_info')}")
             return
         try:
-            depth_m = depth_in_metres(depth_image_to_array(depth), depth.encoding)
+            if self.compressed:
+                depth_m = depth_in_metres(*compressed_depth_to_array(depth))
+            else:
+                depth_m = depth_in_metres(depth_image_to_array(depth), depth.encoding)
         except (ImageError, DepthError) as e:
             self._without_depth(msg, f"depth image unusable: {e}")
             return
