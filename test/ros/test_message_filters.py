@@ -33,7 +33,12 @@ def _live_pairing(domain: int):
         while min(h.img_pub.get_subscription_count(), h.det_pub.get_subscription_count(),
                   h.pose.pub.get_subscription_count()) < 1 and time.monotonic() < deadline:
             time.sleep(0.05)
-        time.sleep(1.0)  # the camera subscription settles on the publisher's reliability
+        # the camera subscription settles on the publisher's reliability (re-made by a timer: a frame sent while
+        # it is re-made can be lost, and one of frame 3's two images lost would make frame 3 unambiguous)
+        while (h.pose.camera.qos.reliability != h.img_pub.qos_profile.reliability
+               and time.monotonic() < deadline + 30):
+            time.sleep(0.05)
+        time.sleep(1.0)
         for f in (0, 1, 2):
             img, det = messages(f)
             publish(*((det, img) if f % 2 else (img, det)))  # detections first on odd frames
