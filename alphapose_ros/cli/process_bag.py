@@ -87,25 +87,28 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not (a.bag and a.out):
         ap.error("--bag and --out are required")
+    depth = None
     try:  # everything that can be checked before the output is created and the model loaded
         replace = _check_output(a)
         topics = bags.image_topics(a.bag)
         topic = a.image_topic or _only_image_topic(topics)
         if topic not in topics:
             raise ValueError(f"{a.bag}: no image topic {topic!r}; its image topics: {topics}")
-        intrinsics = None
+        depth = None
         if a.depth_topic:
             info = a.camera_info_topic or f"{topic.rpartition('/')[0]}/camera_info"
             intrinsics = bags.camera_info(a.bag, info)
-            bags.DepthStream(a.bag, a.depth_topic).close()  # the topic exists
+            depth = bags.DepthStream(a.bag, a.depth_topic, a.depth_slop)
         pipe = _build_pipeline(a)
     except Exception as e:  # config, checkpoint, weights or bag problems: one clear line
+        if depth is not None:
+            depth.close()
         log.error("%s", e)
         return 2
     if replace:
         shutil.rmtree(a.out)
         log.info("replacing %s (--overwrite)", a.out)
-    return _run(a, pipe, topic, intrinsics)
+    return _run(a, pipe, topic, (depth, intrinsics) if depth is not None else None)
 
 
 BAG_FILES = (".mcap", ".db3", ".db3-shm", ".db3-wal", ".yaml")
@@ -160,7 +163,8 @@ def _build_pipeline(a):
     return FramePipeline(est, det, PoseNMSConfig("parametric", params), None if a.no_tracking else make_tracker(a.tracker))
 
 
-def _run(a, pipe, topic: str, intrinsics=None) -> int:
+def _run(a, pipe, topic: str, rgbd=None) -> int:
+    """rgbd: (the depth stream, the camera's intrinsics) when --depth-topic is given."""
     from rosbags.rosbag2 import Writer
 
     from alphapose_ros.core.io import bags
@@ -192,7 +196,7 @@ def _run(a, pipe, topic: str, intrinsics=None) -> int:
                 continue
             yield Frame(str(i), bags.stamp_ns(header) * 1e-9, img, meta=(header, reason))
 
-    depth = bags.DepthStream(a.bag, a.depth_topic, a.depth_slop) if intrinsics is not None else None
+    depth, intrinsics = rgbd if rgbd is not None else (None, None)
     # rosbags aborts a bag (no metadata.yaml: unreadable) when an exception leaves its context, so a
     # failure or Ctrl-C is caught inside it: the bag is closed with every message written so far
     with Writer(a.out, version=9) as w:

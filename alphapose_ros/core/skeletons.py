@@ -125,15 +125,22 @@ OPENPOSE_18 = ("nose", "neck", "right_shoulder", "right_elbow", "right_wrist", "
 def to_openpose_18(keypoints: np.ndarray, scores: np.ndarray, format_name: str) -> tuple[np.ndarray, np.ndarray]:
     """(N,K,2) keypoints and (N,K) scores of a format -> (N,18,2) and (N,18) in OPENPOSE_18 order, by name;
     KeyError for a format without the body keypoints (hand_21)."""
+    idx, shoulders = _openpose_18_index(format_name)
+    xy = keypoints[:, idx].astype(np.float32)
+    sc = scores[:, idx].astype(np.float32)
+    if shoulders:  # no neck keypoint: the middle of the shoulders
+        xy[:, 1] = keypoints[:, shoulders].mean(axis=1)
+        sc[:, 1] = scores[:, shoulders].min(axis=1)
+    return xy, sc
+
+
+@lru_cache(maxsize=None)
+def _openpose_18_index(format_name: str) -> tuple[list[int], list[int]]:
+    """Per format, once: the index of each OPENPOSE_18 point, and the shoulders' when the neck is derived."""
     names = get_format(format_name).names
     missing = [n for n in OPENPOSE_18 if n not in names and n != "neck"]
     if missing:
         raise KeyError(f"format {format_name!r} has no {', '.join(missing[:3])}...: no body skeleton")
     idx = [names.index(n) if n in names else -1 for n in OPENPOSE_18]
-    xy = keypoints[:, idx].astype(np.float32)
-    sc = scores[:, idx].astype(np.float32)
-    if "neck" not in names:
-        sh = [names.index("left_shoulder"), names.index("right_shoulder")]
-        xy[:, 1] = keypoints[:, sh].mean(axis=1)
-        sc[:, 1] = scores[:, sh].min(axis=1)
-    return xy, sc
+    shoulders = [] if "neck" in names else [names.index("left_shoulder"), names.index("right_shoulder")]
+    return idx, shoulders
