@@ -33,3 +33,15 @@ def test_make_data_train_and_evaluate_chain(tmp_path, caplog):
     assert eval_model(["--cfg", str(path), "--checkpoint", str(tmp_path / "run" / "model_2.pth"),
                        "--data", str(data)]) == 2
     assert train(["--cfg", str(tmp_path / "missing.yaml"), "--out", str(tmp_path / "r2")]) == 2
+
+
+def test_make_data_labels_identities_and_refuses_a_negative_count(tmp_path):
+    from alphapose_ros.cli.make_training_data import main as make_data
+
+    data = tmp_path / "ids"
+    assert make_data(["synthetic", "--out", str(data), "--images", "5", "--size", "160", "120",
+                      "--identities", "3"]) == 0
+    doc = json.loads((data / "annotations.json").read_text())
+    ids = [a["identity"] for a in doc["annotations"]]
+    assert ids and set(ids) <= {0, 1, 2} and "3 identities" in doc["info"]["description"]
+    assert make_data(["synthetic", "--out", str(tmp_path / "bad"), "--images", "2", "--identities", "-1"]) == 2

@@ -87,7 +87,7 @@ class DatasetWriter:
         self.annotations: list[dict] = []
 
     def add(self, image_bgr: np.ndarray, people: list[dict]) -> None:
-        """people: [{"keypoints": (K,3) x,y,v, "bbox": [x,y,w,h], "area": float}]."""
+        """people: [{"keypoints": (K,3) x,y,v, "bbox": [x,y,w,h], "area": float, "identity": int (optional)}]."""
         image_id = len(self.images) + 1
         name = f"{image_id:06d}.jpg"
         cv2.imwrite(str(self.folder / "images" / name), image_bgr, [cv2.IMWRITE_JPEG_QUALITY, 92])
@@ -100,7 +100,8 @@ class DatasetWriter:
                                      "keypoints": [round(float(v), 2) for v in kp.reshape(-1)],
                                      "num_keypoints": int((kp[:, 2] > 0).sum()),
                                      "bbox": [round(float(v), 2) for v in p["bbox"]],
-                                     "area": float(p["area"]), "iscrowd": 0})
+                                     "area": float(p["area"]), "iscrowd": 0,
+                                     **({"identity": int(p["identity"])} if "identity" in p else {})})
 
     def close(self) -> Path:
         doc = coco_document(self.images, self.annotations, self.fmt)
@@ -116,6 +117,7 @@ class Sample:
     keypoints: np.ndarray  # (K,3) in the target format
     box: np.ndarray        # (4,) x1,y1,x2,y2 ground-truth box
     image_id: int
+    identity: int = -1     # the person's identity across images (re-ID training), -1 when unknown
 
 
 class KeypointDataset:
@@ -138,10 +140,16 @@ class KeypointDataset:
                 continue
             x, y, w, h = a["bbox"]
             self.samples.append(Sample(self.folder / "images" / files[a["image_id"]], k,
-                                       np.array([x, y, x + w, y + h], np.float32), a["image_id"]))
+                                       np.array([x, y, x + w, y + h], np.float32), a["image_id"],
+                                       int(a.get("identity", -1))))
 
     def __len__(self) -> int:
         return len(self.samples)
+
+    @property
+    def num_identities(self) -> int:
+        """1 + the largest identity labelled (0: a pose-only dataset)."""
+        return max((s.identity for s in self.samples), default=-1) + 1
 
     def ground_truth(self) -> dict:
         """The dataset's COCO document with keypoints in the target format (for evaluation)."""

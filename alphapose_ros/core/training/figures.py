@@ -59,8 +59,9 @@ class Figure:
     limb_scale: float
 
 
-def pose_figure(rng: np.random.Generator, hip: np.ndarray, height: float) -> Figure:
-    """Sample one figure's 136 keypoints: joint angles, facing (yaw), lean, head roll."""
+def pose_figure(rng: np.random.Generator, hip: np.ndarray, height: float, look: dict | None = None) -> Figure:
+    """Sample one figure's 136 keypoints: joint angles, facing (yaw), lean, head roll; its colours
+    are `look` (an identity's, from identity_looks) or random."""
     H = height
     yaw = rng.uniform(-1.2, 1.2) if rng.random() < 0.8 else np.pi + rng.uniform(-1.0, 1.0)
     c, sy = np.cos(yaw), np.sin(yaw)
@@ -105,13 +106,47 @@ def pose_figure(rng: np.random.Generator, hip: np.ndarray, height: float) -> Fig
     kp[1], kp[2] = face[42:48].mean(0), face[36:42].mean(0)
     kp[3] = head + _rot(np.array([0.95 * r * c - 0.3 * r * sy, 0.0]), roll)
     kp[4] = head + _rot(np.array([-0.95 * r * c - 0.3 * r * sy, 0.0]), roll)
-    colours = {"skin": tuple(int(v) for v in rng.integers(60, 230, 3)),
-               "shirt": tuple(int(v) for v in rng.integers(0, 256, 3)),
-               "trousers": tuple(int(v) for v in rng.integers(0, 200, 3)),
-               "shoes": tuple(int(v) for v in rng.integers(0, 120, 3)),
-               "hair": tuple(int(v) for v in rng.integers(0, 120, 3)),
-               "long_sleeves": bool(rng.random() < 0.5)}
+    colours = random_colours(rng) if look is None else look
     return Figure(kp, c < 0, H, colours, float(rng.uniform(0.85, 1.15)))
+
+
+def random_colours(rng: np.random.Generator) -> dict:
+    """Skin, clothes and hair colours, and whether the sleeves are long."""
+    return {"skin": tuple(int(v) for v in rng.integers(60, 230, 3)),
+            "shirt": tuple(int(v) for v in rng.integers(0, 256, 3)),
+            "trousers": tuple(int(v) for v in rng.integers(0, 200, 3)),
+            "shoes": tuple(int(v) for v in rng.integers(0, 120, 3)),
+            "hair": tuple(int(v) for v in rng.integers(0, 120, 3)),
+            "long_sleeves": bool(rng.random() < 0.5)}
+
+
+def identity_looks(n: int, seed: int) -> list[dict]:
+    """`n` people's own appearance, kept across images: colours plus a shirt pattern (plain, or stripes
+    of a second colour at a given angle and period), so that a re-ID network has something to learn."""
+    rng = np.random.default_rng([seed, 7919])
+    looks = []
+    for _ in range(n):
+        look = random_colours(rng)
+        if rng.random() < 0.7:
+            look["pattern"] = {"colour": tuple(int(v) for v in rng.integers(0, 256, 3)),
+                               "angle": float(rng.uniform(0, np.pi)), "period": float(rng.uniform(0.03, 0.09))}
+        looks.append(look)
+    return looks
+
+
+def _shirt_pattern(canvas: np.ndarray, polygon: np.ndarray, pattern: dict, height: float) -> None:
+    """Stripes of pattern["colour"] over the shirt polygon, in the figure's own scale."""
+    x0, y0 = np.maximum(polygon.min(0), 0)
+    x1, y1 = np.minimum(polygon.max(0) + 1, [canvas.shape[1], canvas.shape[0]])
+    if x1 <= x0 or y1 <= y0:
+        return
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillConvexPoly(mask, polygon - [x0, y0], 1)
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    a = pattern["angle"]
+    phase = (xx * np.cos(a) + yy * np.sin(a)) / max(pattern["period"] * height, 2.0)
+    on = (mask > 0) & (np.floor(phase) % 2 == 0)
+    canvas[y0:y1, x0:x1][on] = pattern["colour"]
 
 
 def _hand(rng: np.random.Generator, wrist: np.ndarray, angle: float, H: float, side: float) -> np.ndarray:
@@ -161,6 +196,8 @@ def draw_figure(canvas: np.ndarray, fig: Figure, mask_value: int | None = None) 
     torso = np.array([_pt(kp[5]), _pt(kp[6]), _pt(kp[12] + (kp[12] - kp[11]) * 0.25),
                       _pt(kp[11] + (kp[11] - kp[12]) * 0.25)])
     cv2.fillConvexPoly(canvas, torso, c("shirt"), cv2.LINE_AA)
+    if mask_value is None and "pattern" in col:
+        _shirt_pattern(canvas, torso, col["pattern"], H)
     line(18, 17, c("skin"), 0.05)
     r = int(round(0.065 * H))
     head = (kp[17] + (kp[3] + kp[4]) / 2) / 2
@@ -195,8 +232,10 @@ def background_images(folder: str | Path = "/usr/share/doc/opencv-doc/examples/d
 
 
 def make_image(rng: np.random.Generator, backgrounds: list[np.ndarray], size: tuple[int, int] = (384, 288),
-               max_people: int = 4) -> tuple[np.ndarray, list[dict]]:
-    """One image (BGR) and its people: [{"keypoints": (136,3) x,y,v, "bbox": xywh, "area"}]."""
+               max_people: int = 4, looks: list[dict] | None = None) -> tuple[np.ndarray, list[dict]]:
+    """One image (BGR) and its people: [{"keypoints": (136,3) x,y,v, "bbox": xywh, "area"}]. With
+    `looks`, each figure is a different one of those identities (its index is the person's "identity")
+    and the image's brightness varies, as the light does between cameras."""
     w, h = size
     if backgrounds:
         bg = backgrounds[int(rng.integers(len(backgrounds)))]
@@ -207,12 +246,14 @@ def make_image(rng: np.random.Generator, backgrounds: list[np.ndarray], size: tu
     else:
         img = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
     n = int(rng.integers(1, max_people + 1))
+    who = [-1] * n if looks is None else [int(i) for i in rng.choice(len(looks), min(n, len(looks)), replace=False)]
     figs = []
-    for _ in range(n):
+    for i in who:
         height = rng.uniform(0.3, 0.9) * h
         hip = np.array([rng.uniform(0.1, 0.9) * w, rng.uniform(0.35, 0.75) * h])
-        figs.append(pose_figure(rng, hip, height))
-    figs.sort(key=lambda f: f.keypoints[[15, 16], 1].max())  # lower feet are nearer: drawn last
+        figs.append(pose_figure(rng, hip, height, None if i < 0 else looks[i]))
+    order = sorted(range(len(figs)), key=lambda j: figs[j].keypoints[[15, 16], 1].max())  # lower feet: nearer
+    figs, who = [figs[j] for j in order], [who[j] for j in order]
     masks = []
     for f in figs:
         draw_figure(img, f)
@@ -221,6 +262,8 @@ def make_image(rng: np.random.Generator, backgrounds: list[np.ndarray], size: tu
         masks.append(m)
     if rng.random() < 0.3:
         img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.5, 1.5))
+    if looks is not None:
+        img = cv2.convertScaleAbs(img, alpha=rng.uniform(0.7, 1.25), beta=rng.uniform(-20, 20))
     people = []
     for i, f in enumerate(figs):
         xy = f.keypoints
@@ -241,4 +284,6 @@ def make_image(rng: np.random.Generator, backgrounds: list[np.ndarray], size: tu
             continue  # (nearly) hidden or outside: not labelled, as COCO leaves such people out
         bbox = [float(xs.min()), float(ys.min()), float(xs.max() - xs.min() + 1), float(ys.max() - ys.min() + 1)]
         people.append({"keypoints": np.concatenate([xy, v[:, None]], 1), "bbox": bbox, "area": float(len(xs))})
+        if who[i] >= 0:
+            people[-1]["identity"] = who[i]
     return img, people

@@ -43,3 +43,37 @@ def test_figures_seen_from_behind_have_no_face_labels_and_overlaps_are_marked_co
                 assert v[:3].max() == 0
             covered += int((v == 1).sum())
     assert back > 0 and covered > 0
+
+
+def test_identity_looks_dress_each_figure_as_its_identity():
+    from alphapose_ros.core.training.figures import identity_looks, make_image, pose_figure
+
+    looks = identity_looks(6, 0)
+    assert looks == identity_looks(6, 0) and looks != identity_looks(6, 1)
+    assert any("pattern" in lk for lk in looks)
+    rng = np.random.default_rng(0)
+    fig = pose_figure(rng, np.array([100.0, 100.0]), 150.0, looks[2])
+    assert fig.colours is looks[2]
+    seen = set()
+    for seed in range(6):
+        _, people = make_image(np.random.default_rng(seed), [], (240, 180), max_people=3, looks=looks)
+        ids = [p["identity"] for p in people]
+        assert len(ids) == len(set(ids)) and all(0 <= i < 6 for i in ids)
+        seen.update(ids)
+    assert len(seen) >= 4
+
+
+def test_a_striped_shirt_shows_both_of_its_colours():
+    import cv2
+
+    from alphapose_ros.core.training.figures import draw_figure, identity_looks, pose_figure
+
+    look = next(lk for lk in identity_looks(20, 0) if "pattern" in lk)
+    canvas = np.zeros((300, 200, 3), np.uint8)
+    fig = pose_figure(np.random.default_rng(1), np.array([100.0, 160.0]), 260.0, look)
+    draw_figure(canvas, fig)
+    torso = np.zeros((300, 200), np.uint8)
+    cv2.fillConvexPoly(torso, np.round(fig.keypoints[[5, 6, 12, 11]]).astype(np.int32), 1)
+    px = canvas[torso > 0].astype(int)
+    for colour in (look["shirt"], look["pattern"]["colour"]):
+        assert (np.abs(px - colour).sum(1) <= 3).mean() > 0.1
