@@ -74,8 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--pose-flow", "--pose_flow", dest="tracker", action="store_const", const="poseflow",
                     help="AlphaPose's flag: same as --tracker poseflow")
     ap.add_argument("--reid-weights", default="auto",
-                    help="OSNet-AIN re-ID weights for --tracker msim embeddings (auto: the official file when "
-                         "cached; none: match by position and shape only)")
+                    help="re-ID weights for --tracker msim embeddings: OSNet-AIN, or the pose-guided branch "
+                         "alphapose-train wrote beside --checkpoint (reid_<step>.pth); auto: the official "
+                         "OSNet-AIN file when cached; none: match by position and shape only")
     ap.add_argument("--min-box-area", type=float, default=0.0, help="drop poses smaller than this (px^2)")
     ap.add_argument("--flip", action="store_true", help="flip test (averages a mirrored pass)")
     ap.add_argument("--posebatch", type=int, default=64, help="crops per network batch")

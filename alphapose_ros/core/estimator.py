@@ -86,6 +86,12 @@ class PoseEstimator:
         self.device = torch.device(device)
         self.half = half
         self.engine = engine
+        self._shared_reid = bool(getattr(embedder, "needs_features", False))
+        if self._shared_reid:  # pose-guided re-ID: embeddings from this network's own backbone pass
+            if engine != "torch" or torchscript:
+                raise ValueError("pose-guided re-ID embeddings need the pose network's backbone features: "
+                                 "run it with engine torch, without torchscript")
+            embedder.bind(model, self.format.num_keypoints, self.device, half)
         if engine != "torch" and isinstance(model, torch.nn.Module):  # export once, then run the engine
             from alphapose_ros.core.engines.runtimes import load_runtime
 
@@ -146,18 +152,31 @@ class PoseEstimator:
         else:
             crops_np, cropped = crop_batch(image_rgb, boxes, self.cfg.input_hw)
             crops = torch.from_numpy(crops_np)
-        maps = torch.cat([self._forward(crops[i:i + self.batch_size])
-                          for i in range(0, len(crops), self.batch_size)])
+        parts = [self._forward(crops[i:i + self.batch_size]) for i in range(0, len(crops), self.batch_size)]
+        maps = torch.cat([m for m, _ in parts])
         xy, scores = decode_to_image(maps, cropped, self.cfg.head, self.cfg.num_integral, self.cfg.norm_type)
-        emb = None if self.embedder is None else self.embedder(crops)
+        if self._shared_reid:
+            emb = np.concatenate([e for _, e in parts])
+        else:
+            emb = None if self.embedder is None else self.embedder(crops)
         return EstimatorOutput(xy, scores, cropped, emb)
 
-    def _forward(self, crops: torch.Tensor) -> torch.Tensor:
+    def _forward(self, crops: torch.Tensor) -> tuple[torch.Tensor, np.ndarray | None]:
+        """(keypoint maps, pose-guided embeddings of the unflipped crops or None) for one batch."""
         fp16_input = self.half and self.engine == "torch"
         x = crops.to(self.device, dtype=torch.float16 if fp16_input else torch.float32, non_blocking=True)
         x = x.contiguous(memory_format=torch.channels_last)
-        if not self.flip:
-            return self.model(x).float()
-        both = self.model(torch.cat([x, x.flip(-1)])).float()
         n = len(x)
-        return merge_flipped(both[:n], both[n:], self._flip_perm, self.flip_shift)
+        if self.flip:
+            x = torch.cat([x, x.flip(-1)])
+        emb = None
+        if self._shared_reid:
+            features = self.model.preact(x)
+            out = self.model.head(features)
+            emb = self.embedder.embed(features[:n], out[:n])
+        else:
+            out = self.model(x)
+        out = out.float()
+        if not self.flip:
+            return out, emb
+        return merge_flipped(out[:n], out[n:], self._flip_perm, self.flip_shift), emb

@@ -39,7 +39,8 @@ def make_pose_estimator(backend: str = "auto", *, cfg: str | Path | None = None,
 
     auto: AlphaPose when a config (or an exported file) is given (its checkpoint from the cache when not
     given), otherwise MediaPipe, saying so in the log. `reid`: OSNet-AIN weights for identity
-    embeddings -- a path, "auto" (the official file when it is in the cache) or "none". `engine` runs the
+    embeddings -- a path (OSNet-AIN, or a pose-guided branch trained with this checkpoint), "auto" (the
+    official OSNet-AIN file when it is in the cache) or "none". `engine` runs the
     AlphaPose network: torch, or onnxruntime / openvino on `exported` (an alphapose-export file, FP32 or
     INT8) or on an export of the checkpoint made on first use.
     """
@@ -81,6 +82,9 @@ def make_pose_estimator(backend: str = "auto", *, cfg: str | Path | None = None,
                                         torchscript=torchscript, embedder=embedder, engine=engine)
     from alphapose_ros.core.mediapipe.estimator import MediaPipePoseEstimator
 
+    if getattr(embedder, "needs_features", False):
+        raise ValueError(f"{reid}: pose-guided re-ID weights run inside the AlphaPose pose network they were "
+                         "trained with (pass its config and checkpoint), not beside MediaPipe")
     if device != "cpu" or half or flip or engine != "torch":
         log.warning("the MediaPipe backend runs on the CPU in fp32 without flip test (LiteRT); "
                     "ignoring device/fp16/flip/engine")
@@ -88,8 +92,9 @@ def make_pose_estimator(backend: str = "auto", *, cfg: str | Path | None = None,
 
 
 def make_embedder(reid: str = "auto", device: str = "cpu", half: bool = False):
-    """The OSNet-AIN re-ID embedder for `reid` (a weights path, "auto" or "none"), or None."""
-    from alphapose_ros.core.reid.embedder import ReidEmbedder
+    """The re-ID embedder for `reid` (a weights path, "auto" or "none"), or None: OSNet-AIN, or the
+    pose-guided branch (PoseGuidedEmbedder, which the pose estimator binds to its network)."""
+    from alphapose_ros.core.reid.embedder import load_reid_embedder
     from alphapose_ros.core.reid.osnet_ain import MANIFEST_NAME
 
     if reid in ("", "none"):
@@ -98,5 +103,6 @@ def make_embedder(reid: str = "auto", device: str = "cpu", half: bool = False):
     if path is None:
         log.info("no re-ID weights in the cache: tracking matches by position and shape only")
         return None
-    log.info("re-ID embeddings: OSNet-AIN x1.0 from %s", path)
-    return ReidEmbedder.from_file(path, device=device, half=half and str(device).startswith("cuda"))
+    embedder = load_reid_embedder(path, device=device, half=half and str(device).startswith("cuda"))
+    log.info("re-ID embeddings: %s (%d-d) from %s", type(embedder).__name__, embedder.dim, path)
+    return embedder

@@ -111,12 +111,14 @@ def _transition(c: int) -> nn.Sequential:
 
 
 class OSNetAIN(nn.Module):
-    """OSNet-AIN x1.0. forward(x) -> (N, 512) embedding (eval), or (N, num_classes) identity
-    logits in training mode when a classifier is attached (num_classes > 0)."""
+    """OSNet-AIN (x1.0 by default; `width` scales every stage, as OSNet's x0.75/x0.5/x0.25 do).
+    forward(x) -> (N, embed_dim) embedding (eval), or (N, num_classes) identity logits in training
+    mode when a classifier is attached (num_classes > 0)."""
 
-    def __init__(self, num_classes: int = 0):
+    def __init__(self, num_classes: int = 0, width: float = 1.0, embed_dim: int = EMBEDDING_DIM):
         super().__init__()
-        c = CHANNELS
+        c = tuple(max(16, int(round(ch * width))) for ch in CHANNELS)
+        self.embed_dim = embed_dim
         self.conv1 = ConvNorm(3, c[0], 7, stride=2, norm="in")
         self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
         self.conv2 = nn.Sequential(*self._stage(c[0], c[1], BLOCK_IN[0]))
@@ -125,8 +127,8 @@ class OSNetAIN(nn.Module):
         self.pool3 = _transition(c[2])
         self.conv4 = nn.Sequential(*self._stage(c[2], c[3], BLOCK_IN[2]))
         self.conv5 = ConvNorm(c[3], c[3])
-        self.fc = nn.Sequential(nn.Linear(c[3], EMBEDDING_DIM), nn.BatchNorm1d(EMBEDDING_DIM), nn.ReLU())
-        self.classifier = nn.Linear(EMBEDDING_DIM, num_classes) if num_classes > 0 else None
+        self.fc = nn.Sequential(nn.Linear(c[3], embed_dim), nn.BatchNorm1d(embed_dim), nn.ReLU())
+        self.classifier = nn.Linear(embed_dim, num_classes) if num_classes > 0 else None
 
     @staticmethod
     def _stage(cin: int, cout: int, instance_norm: tuple[bool, bool]) -> list[nn.Module]:
@@ -144,11 +146,14 @@ class OSNetAIN(nn.Module):
 MANIFEST_NAME = "osnet_ain_x1_0_msmt17"  # its entry in models/manifest.yaml (file name, links)
 
 
-def load_osnet_ain(path: str | Path) -> "OSNetAIN":
-    """OSNet-AIN x1.0 with the weights of `path` (tensor-only load, strict, classifier dropped)."""
-    state = read_state_dict(path)
+def load_osnet_ain(path: str | Path, state: dict | None = None) -> "OSNetAIN":
+    """OSNet-AIN with the weights of `path` (tensor-only load, strict, classifier dropped): x1.0 for the
+    released file, or the width and embedding size an alphapose-train run gave it (read from the shapes)."""
+    state = read_state_dict(path) if state is None else state
     state = {k: v for k, v in state.items() if not k.startswith("classifier.")}
-    model = OSNetAIN()
+    stem, fc = state.get("conv1.conv.weight"), state.get("fc.0.weight")
+    width = 1.0 if stem is None else stem.shape[0] / CHANNELS[0]
+    model = OSNetAIN(width=width, embed_dim=EMBEDDING_DIM if fc is None else fc.shape[0])
     load_state_dict_strict(model, state, source=str(path),
                            advice="expected the OSNet-AIN x1.0 re-ID weights AlphaPose's tracker uses "
                                   f"(alphapose-download --list: {MANIFEST_NAME})")

@@ -48,7 +48,7 @@ class PoseWithReID(nn.Module):
         if not (hasattr(pose_model, "preact") and hasattr(pose_model, "head")):
             raise ValueError(f"the re-ID branch attaches to FastPose or SimplePose, not {type(pose_model).__name__}")
         self.pose = pose_model
-        self.reid = PoseGuidedReID(_backbone_channels(pose_model), num_keypoints, **reid_kwargs)
+        self.reid = PoseGuidedReID(backbone_channels(pose_model), num_keypoints, **reid_kwargs)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """(keypoint maps (N,K,64,48), embeddings (N,D), identity logits or None)."""
@@ -58,7 +58,7 @@ class PoseWithReID(nn.Module):
         return maps, emb, logits
 
 
-def _backbone_channels(pose_model: nn.Module) -> int:
+def backbone_channels(pose_model: nn.Module) -> int:
     """Output channels of the ResNet backbone (2048 for ResNet-50 and deeper)."""
     last = [m for m in pose_model.preact.modules() if isinstance(m, nn.BatchNorm2d)][-1]
     return last.num_features

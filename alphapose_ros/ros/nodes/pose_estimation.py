@@ -51,8 +51,9 @@ class PoseEstimationNode(LifecycleNode):
             "allow_untrained": declare(self, "allow_untrained", False,
                                        "run with untrained weights when checkpoint is empty (tests, benchmarks)"),
             "reid_weights": declare(self, "reid_weights", "auto",
-                                    "OSNet-AIN re-ID weights for tracking embeddings: a path, auto (the official "
-                                    "file when it is in the model cache) or none"),
+                                    "re-ID weights for tracking embeddings: a path (OSNet-AIN, or a pose-guided "
+                                    "branch alphapose-train wrote beside this checkpoint), auto (the official "
+                                    "OSNet-AIN file when it is in the model cache) or none"),
             "device": declare(self, "device", "cpu", "cpu or cuda[:N]"),
             "fp16": declare(self, "fp16", False, "half precision on CUDA"),
             "flip": declare(self, "flip", False, "flip test (a mirrored second pass)"),

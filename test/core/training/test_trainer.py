@@ -9,6 +9,8 @@ from alphapose_ros.core.training.datasets import DatasetWriter
 from alphapose_ros.core.training.figures import make_image
 from alphapose_ros.core.training.teacher import teacher_people
 
+from .helpers import assert_resumes_bit_for_bit
+
 
 def _config(tmp_path, steps=4, **train):
     w = DatasetWriter(tmp_path / "syn", get_format("halpe_136"))
@@ -29,15 +31,7 @@ def _config(tmp_path, steps=4, **train):
 
 
 def test_resuming_from_a_checkpoint_is_bit_for_bit(tmp_path):
-    from alphapose_ros.cli.train import main
-
-    cfg = _config(tmp_path)
-    assert main(["--cfg", str(cfg), "--out", str(tmp_path / "straight"), "--no-progress"]) == 0
-    assert main(["--cfg", str(cfg), "--out", str(tmp_path / "split"), "--steps", "2", "--no-progress"]) == 0
-    assert main(["--cfg", str(cfg), "--out", str(tmp_path / "split"), "--no-progress"]) == 0
-    a = torch.load(tmp_path / "straight" / "model_4.pth", weights_only=True)
-    b = torch.load(tmp_path / "split" / "model_4.pth", weights_only=True)
-    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    a = assert_resumes_bit_for_bit(_config(tmp_path), tmp_path, ("model_4.pth",))
     first = torch.load(tmp_path / "split" / "model_2.pth", weights_only=True)
     assert not all(torch.equal(a[k], first[k]) for k in a)  # training did move the weights
 
