@@ -40,6 +40,7 @@ class PoseModelConfig:
     num_layers: int = 50
     conv_dim: int = 128
     width: int = 64  # MODEL.WIDTH (this package's field, not AlphaPose's): ResNet base width; 64 = standard
+    stn: bool = False  # MODEL.STN (this package's field): RMPE's SSTN + SDTN around FastPose (core.models.stn)
     stage_with_dcn: tuple[bool, bool, bool, bool] = (False, False, False, False)
     deconv_filters: tuple[int, ...] = (256, 256, 256)
     hrnet_stages: tuple = ()  # STAGE2..STAGE4 dicts for PoseHighResolutionNet
@@ -63,6 +64,7 @@ class PoseModelConfig:
         dcn = "-DCN" if self.uses_dcn else ""
         extra = f", CONV_DIM {self.conv_dim}" if self.model_type == "FastPose" else ""
         extra += f", WIDTH {self.width}" if self.width != 64 else ""
+        extra += ", SSTN + SDTN" if self.stn else ""
         if self.model_type == "PoseHighResolutionNet":
             width = self.hrnet_stages[0]["NUM_CHANNELS"][0] if self.hrnet_stages else "?"
             return f"HRNet-W{width}, {self.num_joints} keypoints ({self.keypoint_format}), {self.head} head"
@@ -94,6 +96,8 @@ def parse_config(raw: dict, source: str = "") -> PoseModelConfig:
     loss_type = loss.get("TYPE")
     if loss_type not in _HEADS:
         raise ConfigError(f"{source or 'config'}: LOSS.TYPE {loss_type!r} unknown (expected {list(_HEADS)})")
+    if model.get("STN") and mtype != "FastPose":
+        raise ConfigError(f"{source or 'config'}: MODEL.STN is an option of FastPose, not {mtype}")
     stage_dcn = (False,) * 4
     if model.get("DCN") is not None:
         if model["DCN"].get("MODULATED"):
@@ -103,7 +107,7 @@ def parse_config(raw: dict, source: str = "") -> PoseModelConfig:
         model_type=mtype, num_joints=k, keypoint_format=fmt, head=_HEADS[loss_type],
         norm_type=str(loss.get("NORM_TYPE", "sigmoid")),
         num_layers=int(model.get("NUM_LAYERS", 50)), conv_dim=int(model.get("CONV_DIM", 128)),
-        width=int(model.get("WIDTH", 64)),
+        width=int(model.get("WIDTH", 64)), stn=bool(model.get("STN", False)),
         stage_with_dcn=stage_dcn,  # type: ignore[arg-type]
         deconv_filters=tuple(int(f) for f in model.get("NUM_DECONV_FILTERS", (256, 256, 256))),
         hrnet_stages=tuple(dict(model[f"STAGE{i}"]) for i in (2, 3, 4) if f"STAGE{i}" in model),
@@ -141,7 +145,7 @@ def build_model(cfg: PoseModelConfig, check_ops: bool = True) -> nn.Module:
         from alphapose_ros.core.models.fastpose import FastPose
 
         m: nn.Module = FastPose(cfg.num_joints, cfg.num_layers, cfg.conv_dim, cfg.stage_with_dcn, check_ops,
-                                cfg.width)
+                                cfg.width, cfg.stn)
     elif cfg.model_type == "FastPose_DUC":
         from alphapose_ros.core.models.fastpose_duc import FastPoseDUC
 
