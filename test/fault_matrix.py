@@ -47,7 +47,7 @@ ROWS = [
            "detection file, or detections that match too few people",
            "one line naming the problem, exit 2, nothing written"),
     Attack("reid-weights-mismatched", "pose-guided re-ID weights beside pose weights other than those they were "
-           "trained with, beside MediaPipe, torchscript or an exported engine; a REID config whose data has no "
+           "trained with, beside MediaPipe or an exported engine; a REID config whose data has no "
            "identities, or an unknown REID.TYPE",
            "one line saying which, before anything runs"),
     Attack("download-bad-paths", "missing `--from-file`, a file as `--cache`, names escaping the cache",

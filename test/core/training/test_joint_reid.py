@@ -64,15 +64,15 @@ def _trained(tmp_path, reid):
     return cfg, tmp_path / reid["TYPE"]
 
 
-@pytest.mark.parametrize("flip", [False, True])
-def test_pga_embeddings_come_from_the_pose_pass_and_match_the_trained_branch(tmp_path, flip):
+@pytest.mark.parametrize("flip,torchscript", [(False, False), (True, False), (False, True)])
+def test_pga_embeddings_come_from_the_pose_pass_and_match_the_trained_branch(tmp_path, flip, torchscript):
     from alphapose_ros.core.crop import crop_batch
     from alphapose_ros.core.pose_backends import make_pose_estimator
     from alphapose_ros.core.training.trainer import Trainer
 
     cfg, run = _trained(tmp_path, {"TYPE": "pga", "EMBED_DIM": 16})
     est = make_pose_estimator("alphapose", cfg=cfg, checkpoint=run / "model_2.pth", reid=str(run / "reid_2.pth"),
-                              flip=flip)
+                              flip=flip, torchscript=torchscript)
     img = make_image(np.random.default_rng(5), [], (160, 120), max_people=1)[0][..., ::-1].copy()
     boxes = np.array([[10, 5, 90, 115], [60, 10, 150, 110]], np.float32)
     out = est(img, boxes)
@@ -99,7 +99,7 @@ def test_pga_weights_are_refused_beside_other_pose_weights_or_engines(tmp_path):
     with pytest.raises(CheckpointError, match="other pose weights"):
         make_pose_estimator("alphapose", cfg=cfg, checkpoint=_other_weights(run), reid=reid)
     with pytest.raises(ValueError, match="engine torch"):
-        make_pose_estimator("alphapose", cfg=cfg, checkpoint=run / "model_2.pth", reid=reid, torchscript=True)
+        make_pose_estimator("alphapose", cfg=cfg, checkpoint=run / "model_2.pth", reid=reid, engine="onnxruntime")
     with pytest.raises(ValueError, match="not beside MediaPipe"):
         make_pose_estimator("mediapipe", reid=reid)
 
