@@ -92,3 +92,19 @@ def pose_node_harness(domain_id: int, **overrides):
         pose.destroy_node()
         driver.destroy_node()
         rclpy.try_shutdown(context=ctx)
+
+
+def feed_frames(h, frames: int, timeout: float = 60.0) -> list:
+    """Publish `frames` fixture frames (image + detections) through a pose_node_harness and wait until as
+    many pose messages came back (or `timeout` s passed); returns them."""
+    import time
+
+    from sensor_msgs.msg import Image
+
+    for f in range(frames):
+        for m in messages(f):
+            (h.img_pub if isinstance(m, Image) else h.det_pub).publish(m)
+    deadline = time.monotonic() + timeout
+    while len(h.got) < frames and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return h.got

@@ -2,7 +2,6 @@
 and OpenVINO as from torch (the model trained here, exported by the node on first use)."""
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -14,19 +13,13 @@ LOCAL = Path(__file__).resolve().parents[2] / "models" / "local"
 
 
 def _poses(engine: str, domain: int) -> list:
-    from graph_fixture import messages, pose_node_harness
-    from sensor_msgs.msg import Image
+    from graph_fixture import feed_frames, pose_node_harness
 
     with pose_node_harness(domain, pose_config=str(LOCAL / "fastpose_small_halpe26.yaml"),
                            checkpoint=str(LOCAL / "fastpose_small_halpe26_sikr.pth"), allow_untrained=False,
                            engine=engine) as h:
         assert engine in h.pose.estimator.describe() or engine == "torch"
-        for f in range(3):
-            for m in messages(f):
-                (h.img_pub if isinstance(m, Image) else h.det_pub).publish(m)
-        deadline = time.monotonic() + 60
-        while len(h.got) < 3 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        feed_frames(h, 3)
     return [np.array([[p.x, p.y] for p in m.poses]) for m in h.got]
 
 

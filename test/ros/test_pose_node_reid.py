@@ -2,7 +2,6 @@
 beside its checkpoint) publishes that branch's embeddings with every pose, from the same pass."""
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core" / "training"
 
 
 def test_pose_node_publishes_pose_guided_embeddings(vision_msgs, tmp_path):
-    from graph_fixture import messages, pose_node_harness
+    from graph_fixture import feed_frames, pose_node_harness
     from helpers import reid_config
-    from sensor_msgs.msg import Image
 
     from alphapose_ros.core.training.trainer import Trainer
 
@@ -24,12 +22,7 @@ def test_pose_node_publishes_pose_guided_embeddings(vision_msgs, tmp_path):
     Trainer(cfg, tmp_path / "run").run(progress=False)
     with pose_node_harness(60 + os.getpid() % 20, pose_config=str(cfg), checkpoint=str(tmp_path / "run" / "model_2.pth"),
                            reid_weights=str(tmp_path / "run" / "reid_2.pth"), allow_untrained=False) as h:
-        for f in range(2):
-            for m in messages(f):
-                (h.img_pub if isinstance(m, Image) else h.det_pub).publish(m)
-        deadline = time.monotonic() + 60
-        while len(h.got) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        feed_frames(h, 2)
     assert len(h.got) == 2
     for msg in h.got:
         assert msg.poses
