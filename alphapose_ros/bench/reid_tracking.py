@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from alphapose_ros.core.pose_backends import make_pose_estimator
-from alphapose_ros.core.tracking.metrics import score_tracker
+from alphapose_ros.core.tracking.metrics import mean_summary, score_tracker
 from alphapose_ros.core.tracking.msim import MSIMParams, MSIMTracker
 from alphapose_ros.core.tracking.rendered_scenes import FigureRenderer
 from alphapose_ros.core.tracking.synthetic import SceneSpec, make_scene
@@ -83,9 +83,7 @@ def main(argv: list[str] | None = None) -> None:
             use = scenes[0][0].embeddings.shape[1] > 0
             rs = [score_tracker(MSIMTracker(MSIMParams(frame_rate=30.0)), sc, use)[0] for sc in scenes]
             gaps = np.array([embedding_gaps(sc) for sc in scenes])
-            row = {"people": n, "arm": name, "mota": float(np.mean([r["mota"] for r in rs])),
-                   "idf1": float(np.mean([r["idf1"] for r in rs])),
-                   "id_switches": int(sum(r["id_switches"] for r in rs)),
+            row = {"people": n, "arm": name, **mean_summary(rs),
                    "same_person_distance": float(np.nanmean(gaps[:, 0])) if use else None,
                    "other_person_distance": float(np.nanmean(gaps[:, 1])) if use else None}
             rows.append(row)

@@ -13,7 +13,7 @@ from functools import partial
 
 import numpy as np
 
-from alphapose_ros.core.tracking.metrics import score_tracker
+from alphapose_ros.core.tracking.metrics import mean_summary, score_tracker
 from alphapose_ros.core.tracking.msim import MSIMParams, MSIMTracker
 from alphapose_ros.core.tracking.poseflow import PoseFlowTracker
 from alphapose_ros.core.tracking.synthetic import SceneSpec, make_scene, render, scene_textures
@@ -56,10 +56,7 @@ def main(argv: list[str] | None = None) -> None:
         for name, rs in runs.items():
             if not rs:
                 continue
-            row = {"people": n, "tracker": name, "visible_per_frame": float(gt),
-                   "mota": float(np.mean([r[0]["mota"] for r in rs])),
-                   "idf1": float(np.mean([r[0]["idf1"] for r in rs])),
-                   "id_switches": int(sum(r[0]["id_switches"] for r in rs)),
+            row = {"people": n, "tracker": name, "visible_per_frame": float(gt), **mean_summary([r[0] for r in rs]),
                    "ms_per_frame": float(np.mean([r[1] for r in rs]))}
             rows.append(row)
             print(f"  {n:3d} people ({gt:4.1f} on screen), {name}: MOTA {row['mota']:.3f}, IDF1 {row['idf1']:.3f}, "

@@ -73,19 +73,6 @@ def exported_model(model: torch.nn.Module, cfg: PoseModelConfig, cache: Path | N
         path, cfg, precision="fp32", checkpoint_sha256=digest))
 
 
-class MapsAndFeatures(torch.nn.Module):
-    """A FastPose/SimplePose giving (keypoint maps, backbone features): one pass for the pose and the
-    pose-guided re-ID branch, traceable like the network itself."""
-
-    def __init__(self, pose_model: torch.nn.Module):
-        super().__init__()
-        self.pose = pose_model
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        features = self.pose.preact(x)
-        return self.pose.head(features), features
-
-
 class PoseEstimator:
     """FastPose/SimplePose/HRNet inference on person boxes, CPU or CUDA, fp32 or fp16; the network run by
     torch (eager or traced) or by an exported-model engine (ONNX Runtime, OpenVINO: core.engines)."""
@@ -105,6 +92,8 @@ class PoseEstimator:
                 raise ValueError("pose-guided re-ID embeddings need the pose network's backbone features: "
                                  "run it with engine torch")
             embedder.bind(model, self.format.num_keypoints, self.device, half)
+            from alphapose_ros.core.reid.pose_guided import MapsAndFeatures
+
             model = MapsAndFeatures(model)
         if engine != "torch" and isinstance(model, torch.nn.Module):  # export once, then run the engine
             from alphapose_ros.core.engines.runtimes import load_runtime

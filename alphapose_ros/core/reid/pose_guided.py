@@ -39,6 +39,19 @@ class PoseGuidedReID(nn.Module):
         return F.normalize(emb, dim=1), logits
 
 
+class MapsAndFeatures(nn.Module):
+    """A FastPose/SimplePose giving (keypoint maps, backbone features): one pass for the pose and the
+    re-ID branch, traceable like the network itself."""
+
+    def __init__(self, pose_model: nn.Module):
+        super().__init__()
+        self.pose = pose_model
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        features = self.pose.preact(x)
+        return self.pose.head(features), features
+
+
 class PoseWithReID(nn.Module):
     """A FastPose or SimplePose network with the re-ID branch on its backbone: one pass gives
     the keypoint maps and the embeddings (the paper's shared-backbone "UNI" variant)."""
@@ -52,8 +65,7 @@ class PoseWithReID(nn.Module):
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """(keypoint maps (N,K,64,48), embeddings (N,D), identity logits or None)."""
-        features = self.pose.preact(x)
-        maps = self.pose.head(features)
+        maps, features = MapsAndFeatures(self.pose)(x)
         emb, logits = self.reid(features, maps)
         return maps, emb, logits
 

@@ -102,3 +102,10 @@ def score_tracker(tracker, frames, use_embeddings: bool = True, draw=None) -> tu
         m = out.det_index >= 0
         acc.update(f.gt_ids, f.gt_boxes, out.track_ids[m], f.boxes[out.det_index[m]])
     return acc.summary(), spent / max(len(frames), 1) * 1e3
+
+
+def mean_summary(summaries: list[dict]) -> dict:
+    """Several scenes' score_tracker summaries as one: MOTA and IDF1 averaged, ID switches summed."""
+    return {"mota": float(np.mean([r["mota"] for r in summaries])),
+            "idf1": float(np.mean([r["idf1"] for r in summaries])),
+            "id_switches": int(sum(r["id_switches"] for r in summaries))}

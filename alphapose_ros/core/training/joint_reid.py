@@ -19,7 +19,7 @@ from torch import nn
 
 from alphapose_ros.core.reid.embedder import FINGERPRINT, pose_fingerprint
 from alphapose_ros.core.reid.osnet_ain import OSNetAIN
-from alphapose_ros.core.reid.pose_guided import PoseGuidedReID, backbone_channels
+from alphapose_ros.core.reid.pose_guided import MapsAndFeatures, PoseGuidedReID, backbone_channels
 from alphapose_ros.core.training.reid_loss import UncertaintyBalance, identity_loss
 
 REID_TYPES = ("pga", "osnet_ain")
@@ -65,8 +65,7 @@ class JointReID(nn.Module):
              pose_loss: Callable[[torch.Tensor], torch.Tensor]) -> tuple[torch.Tensor, float, float]:
         """(balanced total, pose loss, identity loss) for one batch."""
         if self.settings.type == "pga":
-            features = pose_model.preact(x)
-            out = pose_model.head(features)
+            out, features = MapsAndFeatures(pose_model)(x)
             _, logits = self.branch(features, out)
         else:
             out = pose_model(x)
