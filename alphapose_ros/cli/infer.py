@@ -22,6 +22,7 @@ import cv2
 
 import numpy as np
 
+from alphapose_ros.cli import crop_tracking_args
 from alphapose_ros.core.checkpoints import CheckpointError
 from alphapose_ros.core.detectors.base import Detections
 from alphapose_ros.core.detectors.darknet import DarknetError
@@ -32,7 +33,7 @@ from alphapose_ros.core.pose_backends import BACKENDS, make_pose_estimator
 from alphapose_ros.core.io.detfile import DetectionFile
 from alphapose_ros.core.io.drawing import draw_poses
 from alphapose_ros.core.io.results import alphapose_records, openpose_people, write_json
-from alphapose_ros.core.io.sources import iter_frames, source_fps
+from alphapose_ros.core.io.sources import VIDEO_SUFFIXES, iter_frames, source_fps
 from alphapose_ros.core.models.config import ConfigError
 from alphapose_ros.core.pipeline import NMS_KINDS, Frame, FramePipeline, PoseNMSConfig, nms_params_for
 from alphapose_ros.core.tracking.trackers import TRACKERS, make_tracker
@@ -93,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--save-img", action="store_true", help="write annotated frames to outdir/vis/")
     ap.add_argument("--save-video", action="store_true", help="write an annotated video (video inputs)")
     ap.add_argument("--max-frames", type=int, default=0, help="stop after this many frames (0 = all)")
+    crop_tracking_args.add_arguments(ap)
     return ap
 
 
@@ -152,7 +154,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     params = nms_params_for(est, area_thresh=a.min_box_area)
     tracker = None if a.tracker == "none" else make_tracker(a.tracker)
-    pipe = FramePipeline(est, detector, PoseNMSConfig(a.pose_nms, params), tracker, det_batch=a.detbatch)
+    # still images: detection only; a detfile's boxes are used as given (AlphaPose's results)
+    video = Path(a.input).suffix.lower() in VIDEO_SUFFIXES and not a.detfile
+    pipe = FramePipeline(est, detector, PoseNMSConfig(a.pose_nms, params), tracker, det_batch=a.detbatch,
+                         crop_tracker=crop_tracking_args.crop_tracker(a, video))
     records: list[dict] = []
     openpose: dict[str, dict] = {}
     writer = None
@@ -196,8 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     dt = time.perf_counter() - t0
     log.info("%d frames, %d people in %.1f s (%.2f frames/s) -> %s", n, len(records), dt, n / max(dt, 1e-9),
              out / "alphapose-results.json")
-    log.info("per stage, ms per frame: %s",
-             ", ".join(f"{k} {v.ms_per_item:.1f}" for k, v in pipe.last_stats.items()))
+    log.info("per stage, ms per frame: %s; detector on %d frames",
+             ", ".join(f"{k} {v.ms_per_item:.1f}" for k, v in pipe.last_stats.items()), pipe.detector_runs)
     return 0
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import cv2
 
+from alphapose_ros.cli import crop_tracking_args
 from alphapose_ros.core.detectors.factory import DETECTORS, make_detector
 from alphapose_ros.core.engines.runtimes import ENGINES
 from alphapose_ros.core.io.results import unwritable_reason
@@ -73,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
                     "topic)")
     ap.add_argument("--depth-slop", type=float, default=0.02,
                     help="pair each image with the depth image nearest in stamp within this (s)")
+    crop_tracking_args.add_arguments(ap)
     ap.add_argument("--video", help="with --make-bag: the video to convert")
     ap.add_argument("--make-bag", help="write the video's frames into this new bag and exit")
     a = ap.parse_args(argv)
@@ -160,7 +162,8 @@ def _build_pipeline(a):
     extra = {"score_thresh": 0.0} if a.cfg and a.allow_untrained and not a.checkpoint else {}
     params = nms_params_for(est, **extra)
     log.info("pose model: %s", est.describe())
-    return FramePipeline(est, det, PoseNMSConfig("parametric", params), None if a.no_tracking else make_tracker(a.tracker))
+    return FramePipeline(est, det, PoseNMSConfig("parametric", params), None if a.no_tracking else make_tracker(a.tracker),
+                         crop_tracker=None if extra else crop_tracking_args.crop_tracker(a, video=True))
 
 
 def _run(a, pipe, topic: str, rgbd=None) -> int:

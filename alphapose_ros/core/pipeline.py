@@ -8,11 +8,13 @@ from dataclasses import dataclass, replace
 from typing import Iterable, Iterator
 
 import logging
+import threading
 
 import cv2
 import numpy as np
 
 from alphapose_ros.core.concurrent_pipeline import ConcurrentPipeline, Item, Stage, StageStats
+from alphapose_ros.core.crop_tracking import CropTracker
 from alphapose_ros.core.estimator import EstimatorOutput, PoseEstimator
 from alphapose_ros.core.oks_nms import oks_nms, rescore
 from alphapose_ros.core.pose_nms import PoseNMSParams, parametric_pose_nms
@@ -77,6 +79,20 @@ def drop_non_finite(boxes: np.ndarray, box_scores: np.ndarray, out: EstimatorOut
     return boxes[ok], box_scores[ok], out.select(ok), int((~ok).sum())
 
 
+def pose_followed_people(crop_tracker: CropTracker, estimator, image_rgb: np.ndarray, t: float,
+                         det_boxes: np.ndarray | None, det_scores: np.ndarray | None
+                         ) -> tuple[np.ndarray, np.ndarray, EstimatorOutput, int]:
+    """Crop tracking on one frame: poses for the followed people and for the new ones among `det_boxes`
+    (None: the detector did not run), the tracker updated. Returns the people's crop boxes, scores, the
+    estimator's output and how many crops gave NaN/Inf (dropped)."""
+    crops, crop_scores, followed = crop_tracker.proposals(t, det_boxes, det_scores)
+    out = estimator(image_rgb, crops)
+    ok = out.finite()
+    crops, crop_scores, followed, out = crops[ok], crop_scores[ok], followed[ok], out.select(ok)
+    people = crop_tracker.update(t, crops, followed, out.keypoints, out.keypoint_scores, det_boxes is not None)
+    return crops[people], crop_scores[people], out.select(people), int((~ok).sum())
+
+
 def nms_params_for(estimator: PoseEstimator, **overrides) -> PoseNMSParams:
     """AlphaPose's parametric pose-NMS parameters for this model (keypoint layout and head), with overrides."""
     return PoseNMSParams.for_layout(estimator.format.num_keypoints, heatmap_head=estimator.head == "heatmap",
@@ -111,17 +127,24 @@ class FramePipeline:
 
     `run` streams frames through them, concurrently (bounded queues, in-order output) or
     one after another. `detector` may be None when boxes come with the frames (a detfile,
-    another node).
+    another node). With a `crop_tracker` (videos, bags) the pose stage also follows every person
+    found from its last pose (core.crop_tracking) and the detector runs on its schedule only
+    (every `detect_every` frames, and at once when someone is lost or nobody is followed).
     """
 
     def __init__(self, estimator: PoseEstimator, detector=None, nms: PoseNMSConfig = PoseNMSConfig(),
-                 tracker=None, det_batch: int = 1):
+                 tracker=None, det_batch: int = 1, crop_tracker: CropTracker | None = None):
         self.estimator = estimator
         self.detector = detector
         self.nms = nms
         self.tracker = tracker
         self.det_batch = max(1, int(det_batch))
+        self.crop_tracker = crop_tracker
+        if crop_tracker is not None and hasattr(estimator, "refine"):
+            estimator.refine = False  # MediaPipe: a followed crop is the last pose's already; one pass each
+        self._detector_lock = threading.Lock()  # the pose stage may run the detector too (someone lost)
         self.last_stats: dict[str, StageStats] = {}
+        self.detector_runs = 0
         self._warned_non_finite = False
 
     def stages(self) -> list[Stage]:
@@ -139,25 +162,44 @@ class FramePipeline:
                 it.data["box_scores"] = np.asarray(f.box_scores, np.float32).reshape(-1)
             elif self.detector is None:
                 it.error = "no detector and no boxes given"
-            else:
+            elif self.crop_tracker is None or self.crop_tracker.scheduled(it.index):
                 todo.append(it)
         if todo:
-            for it, d in zip(todo, self.detector.detect([it.payload.image_bgr for it in todo])):
+            for it, d in zip(todo, self._run_detector([it.payload.image_bgr for it in todo])):
                 it.data["boxes"], it.data["box_scores"] = d.boxes, d.scores
+
+    def _run_detector(self, images: list[np.ndarray]) -> list:
+        with self._detector_lock:
+            self.detector_runs += len(images)
+            return self.detector.detect(images)
+
+    def _frame_boxes(self, it: Item) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Crop tracking: this frame's detector boxes (None when it was not detected), running the detector
+        here when someone was lost or nobody is followed."""
+        boxes, scores = it.data.get("boxes"), it.data.get("box_scores")
+        if boxes is None and self.crop_tracker.needs_detection():
+            d = self._run_detector([it.payload.image_bgr])[0]
+            boxes, scores = d.boxes, d.scores
+        return boxes, scores
 
     def _pose(self, items: list[Item]) -> None:
         for it in items:
             rgb = cv2.cvtColor(it.payload.image_bgr, cv2.COLOR_BGR2RGB)  # the pose network expects RGB
-            out = self.estimator(rgb, it.data["boxes"])
-            it.data["boxes"], it.data["box_scores"], it.data["raw"], n_bad = drop_non_finite(
-                it.data["boxes"], it.data["box_scores"], out)
+            if self.crop_tracker is None:
+                boxes, scores = it.data["boxes"], it.data["box_scores"]
+                out = self.estimator(rgb, boxes)
+                boxes, scores, out, n_bad = drop_non_finite(boxes, scores, out)
+            else:
+                boxes, scores, out, n_bad = pose_followed_people(self.crop_tracker, self.estimator, rgb, it.payload.t,
+                                                                 *self._frame_boxes(it))
+            it.data["boxes"], it.data["box_scores"], it.data["raw"] = boxes, scores, out
             if n_bad:
                 it.data["non_finite"] = n_bad
                 if not self._warned_non_finite:  # once: a broken model would say it every frame
                     self._warned_non_finite = True
                     log.warning("%s: the pose network gave NaN/Inf for %d of %d people; dropped them "
                                 "(said once; check the checkpoint and fp16)", it.payload.name, n_bad,
-                                n_bad + len(it.data["boxes"]))
+                                n_bad + len(out.keypoints))
 
     def _pose_nms(self, items: list[Item]) -> None:
         for it in items:

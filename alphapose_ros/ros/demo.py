@@ -152,7 +152,8 @@ def _summary(sent: int, rec: _Recorder, elapsed: float, topics: list[str], bag: 
     print(f"tracked pose messages on /poses: {len(rec.poses)} ({sent - len(rec.poses)} frames dropped by the live "
           f"queues), {np.mean(people) if people else 0:.2f} people per frame, {len(ids)} track IDs")
     if lat:
-        print(f"latency image stamp -> /poses: p50 {np.median(lat) * 1e3:.0f} ms, max {max(lat) * 1e3:.0f} ms")
+        print(f"latency image stamp -> /poses: p50 {np.percentile(lat, 50) * 1e3:.0f} ms, "
+              f"p99 {np.percentile(lat, 99) * 1e3:.0f} ms, max {max(lat) * 1e3:.0f} ms")
     print(f"annotated frames on /image_annotated: {len(rec.images)}")
     print(f"output bag: {bag}" + (f"\nannotated video: {video}" if video else ""))
 

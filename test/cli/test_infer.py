@@ -205,3 +205,20 @@ def test_interrupted_run_keeps_the_frames_it_finished(model_files, footage, tmp_
     recs = json.loads((out / "alphapose-results.json").read_text())
     assert rc == 130 and "interrupted; writing the results of the 2 frames done" in caplog.text
     assert {r["image_id"] for r in recs} <= {"0.jpg", "1.jpg"} and recs
+
+
+def test_crop_tracking_on_video_finds_people_with_the_detector_on_few_frames(mediapipe_models, footage, tmp_path,
+                                                                            caplog):
+    import logging
+
+    caplog.set_level(logging.INFO)
+    out = tmp_path / "out"
+    assert main(["--input", str(footage / "vtest.avi"), "--outdir", str(out), "--max-frames", "12",
+                 "--crop-tracking", "--detect-every", "6", "--sequential"]) == 0
+    recs = json.loads((out / "alphapose-results.json").read_text())
+    validate_alphapose_records(recs, 26)
+    assert len({r["image_id"] for r in recs}) >= 10  # people on (nearly) every frame
+    runs = [int(m.split("detector on ")[1].split()[0]) for m in caplog.messages if "detector on" in m]
+    assert runs and runs[0] < 12
+    with pytest.raises(SystemExit):
+        main(["--input", str(footage / "vtest.avi"), "--outdir", str(out), "--crop-tracking", "--detect-every", "0"])

@@ -20,10 +20,11 @@ class HogSettings:
     win_stride: int = 8
     padding: int = 8
     scale: float = 1.05
-    hit_threshold: float = 0.0  # SVM margin
+    hit_threshold: float = -0.5  # SVM margin; low, for recall: the pose network rejects what is no person
     nms_thresh: float = 0.45
-    min_score: float = 0.1       # after the logistic mapping
-    upscale_below: int = 480     # upscale small images so people reach the 64x128 window
+    min_score: float = 0.0       # after the logistic mapping
+    upscale_below: int = 864     # upscale smaller images to this height so far people (~80 px) fill the
+                                 # 64x128 window
 
 
 class HogDetector:

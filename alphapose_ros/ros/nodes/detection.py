@@ -12,6 +12,7 @@ from vision_msgs.msg import Detection2DArray
 
 from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
 from alphapose_ros.core.detectors.factory import make_detector
+from alphapose_ros.ros.conversions import stamp_seconds
 from alphapose_ros.ros.detection_msgs import detections_to_msg, msg_to_detections
 from alphapose_ros.ros.diagnostics import StageMonitor, counting_losses, declare_no_input_warning
 from alphapose_ros.core.io.image_msgs import ImageError
@@ -39,6 +40,10 @@ class DetectionNode(LifecycleNode):
             "fp16": declare(self, "fp16", False, "half precision on CUDA"),
             "engine": declare(self, "engine", "torch", "what runs the YOLO network: torch | onnxruntime | openvino "
                               "(an export made on first use)"),
+            "min_interval": declare(self, "min_interval", 0.0,
+                                    "seconds of image time between detections (0: every image it can take); with "
+                                    "the pose node's crop_tracking the detector only has to find new people",
+                                    range=(0.0, 60.0)),
             "compressed": declare_compressed(self),
             "queue_depth": declare(self, "queue_depth", 2, "output queue depth (bounds latency)", range=(1, 1000)),
             "offline": declare(self, "offline", False, "reliable input, deep queues: process every frame"),
@@ -52,6 +57,7 @@ class DetectionNode(LifecycleNode):
         self.pub = None
         self.sub = None
         self.camera: CameraSubscription | None = None
+        self._last_t: float | None = None  # image time of the last detection
         if self.p["autostart"]:
             self.trigger_configure()
             self.trigger_activate()
@@ -117,6 +123,10 @@ class DetectionNode(LifecycleNode):
 
     def _on_image(self, msg) -> None:
         self.monitor.on_input()
+        t = stamp_seconds(msg.header)
+        if self._last_t is not None and 0.0 <= t - self._last_t < self.p["min_interval"]:
+            return  # not yet: the detector runs at its own rate
+        self._last_t = t
         try:
             img = self.convert(msg)
         except ImageError as e:

@@ -6,6 +6,11 @@ worker thread runs the network. Live, the worker takes the NEWEST complete pair 
 ones are dropped, so latency stays bounded when the camera is faster than the model);
 offline, it processes every pair in order.
 
+With crop_tracking (live only), the node does not wait for each image's detections: it takes the newest
+image, follows every person it found before from their last pose (core.crop_tracking) and adds the
+people in the newest detections it has not used yet, so the detection node can run at its own, slower
+rate (its min_interval) and every image the node takes is answered.
+
 Also publishes the keypoint layout once, latched, on `keypoint_layout`. A managed node:
 configure loads the model (a missing or mismatched checkpoint fails the transition
 with the reason), activate starts processing; autostart by default.
@@ -18,14 +23,15 @@ from collections import deque
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
 from vision_msgs.msg import Detection2DArray
 
+from alphapose_ros.core.crop_tracking import CropTracker, CropTrackingSettings
 from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
 from alphapose_ros.core.estimator import PoseEstimator
 from alphapose_ros.core.models.config import build_model, load_config
-from alphapose_ros.core.pipeline import drop_non_finite, proposal_scores
+from alphapose_ros.core.pipeline import drop_non_finite, pose_followed_people, proposal_scores
 from alphapose_ros.core.pose_backends import make_embedder, make_pose_estimator
 from alphapose_ros.core.poses import PoseSet
 from alphapose_ros.msg import KeypointLayout, WholeBodyPoseArray
-from alphapose_ros.ros.conversions import layout_msg, poses_to_msg
+from alphapose_ros.ros.conversions import layout_msg, poses_to_msg, stamp_seconds
 from alphapose_ros.ros.detection_msgs import msg_to_detections
 from alphapose_ros.ros.diagnostics import StageMonitor, counting_losses, declare_no_input_warning
 from alphapose_ros.core.io.image_msgs import ImageError
@@ -72,6 +78,9 @@ class PoseEstimationNode(LifecycleNode):
                                   range=(1, 10000)),
             "queue_depth": declare(self, "queue_depth", 2, "output queue depth (bounds latency)", range=(1, 1000)),
             "offline": declare(self, "offline", False, "reliable input, deep queues: process every frame"),
+            "crop_tracking": declare(self, "crop_tracking", False,
+                                     "live: answer the newest image at once, people followed from their last "
+                                     "poses plus the newest detections (false: wait for each image's detections)"),
             "autostart": declare(self, "autostart", True, "configure and activate on start-up"),
             "no_input_warn_s": declare_no_input_warning(self),
             "camera_reliable": declare_camera_reliable(self),
@@ -90,6 +99,8 @@ class PoseEstimationNode(LifecycleNode):
         self.pairer = StampPairer(self._enqueue, OFFLINE_DEPTH if offline else self.p["sync_queue"],
                                   lossless=offline, on_drop=self.pair_drops)
         self._pending: deque = deque(maxlen=None if self.p["offline"] else 1)
+        self.crops = CropTracker(CropTrackingSettings(detect_every=1))
+        self._latest_dets = None  # crop tracking: the newest detections not used yet
         self._cv = threading.Condition()
         self._worker: threading.Thread | None = None
         self._running = False
@@ -116,6 +127,8 @@ class PoseEstimationNode(LifecycleNode):
         except Exception as e:
             self.get_logger().error(f"cannot configure the pose model: {e}")
             return TransitionCallbackReturn.FAILURE
+        if self._tracking_crops() and hasattr(self.estimator, "refine"):
+            self.estimator.refine = False  # MediaPipe: a followed crop is the last pose's already; one pass
         self.pub = self.create_publisher(WholeBodyPoseArray, "poses_raw", stage_qos(p["queue_depth"], p["offline"]))
         self.layout_pub = self.create_publisher(KeypointLayout, "keypoint_layout", latched_qos())
         self.layout_pub.publish(layout_msg(self.estimator.format))
@@ -155,6 +168,13 @@ class PoseEstimationNode(LifecycleNode):
         """Images and detections paired by exact stamp. Live: message_filters' TimeSynchronizer where it
         is installed (behind guards for ambiguous stamps), else the package's StampPairer with the same
         policy. Offline: the StampPairer's lossless policy (the synchronizer keeps one message per stamp)."""
+        if self._tracking_crops():
+            def image_sub(**kw):
+                return self.create_subscription(self.image_type, self.image_topic, self._on_newest_image, image_qos,
+                                                **kw)
+
+            return [counting_losses(image_sub, lambda: self.monitor),
+                    self.create_subscription(Detection2DArray, "detections", self._on_detections, det_qos)]
         message_filters = None
         if not self.p["offline"]:
             try:
@@ -177,6 +197,27 @@ class PoseEstimationNode(LifecycleNode):
         self._sync = guarded_time_synchronizer(message_filters, [img, det], self.pairer.capacity, self._on_synced,
                                                self.pair_drops)
         return [img.sub, det.sub]
+
+    def _tracking_crops(self) -> bool:
+        return self.p["crop_tracking"] and not self.p["offline"]
+
+    def _on_newest_image(self, image) -> None:
+        self.monitor.on_input()
+        with self._cv:
+            self._enqueue(image, None)
+
+    def _on_detections(self, dets: Detection2DArray) -> None:
+        with self._cv:
+            self._latest_dets = dets
+
+    def _take_detections(self, image) -> Detection2DArray | None:
+        """The newest detections not used yet, when they are not from a later image than this one."""
+        with self._cv:
+            dets = self._latest_dets
+            if dets is None or stamp_key(dets.header) > stamp_key(image.header):
+                return None
+            self._latest_dets = None
+            return dets
 
     def _on_synced(self, image, dets: Detection2DArray) -> None:
         with self._cv:
@@ -226,7 +267,10 @@ class PoseEstimationNode(LifecycleNode):
                     return
                 image, dets = self._pending.popleft()
             try:
-                self._on_pair(image, dets)
+                if dets is None:
+                    self._on_newest(image)
+                else:
+                    self._on_pair(image, dets)
             except Exception as e:  # never let one frame kill the worker
                 self.skip(f"pose inference failed: {type(e).__name__}: {e}")
 
@@ -234,21 +278,40 @@ class PoseEstimationNode(LifecycleNode):
         self.estimator = None
         return TransitionCallbackReturn.SUCCESS
 
-    def _on_pair(self, image, dets: Detection2DArray) -> None:
+    def _decode(self, image):
         try:
-            bgr = self.convert(image)
+            return self.convert(image)
         except ImageError as e:
             self.skip(str(e))
+            return None
+
+    def _on_newest(self, image) -> None:
+        """Crop tracking: the followed people plus the new ones in the newest detections."""
+        bgr = self._decode(image)
+        if bgr is None:
+            return
+        h, w = bgr.shape[:2]
+        dets = self._take_detections(image)
+        d = None if dets is None else filter_boxes(msg_to_detections(dets), (w, h), self.filter)
+        boxes, scores, out, n_bad = pose_followed_people(
+            self.crops, self.estimator, bgr[..., ::-1].copy(), stamp_seconds(image.header),
+            None if d is None else d.boxes, None if d is None else d.scores)
+        self._publish(image.header, boxes, scores, out, n_bad, (w, h))
+
+    def _on_pair(self, image, dets: Detection2DArray) -> None:
+        bgr = self._decode(image)
+        if bgr is None:
             return
         h, w = bgr.shape[:2]
         d = filter_boxes(msg_to_detections(dets), (w, h), self.filter)
-        est = self.estimator
-        out = est(bgr[..., ::-1].copy(), d.boxes)  # the network takes RGB
-        boxes, scores, out, n_bad = drop_non_finite(d.boxes, d.scores, out)
+        out = self.estimator(bgr[..., ::-1].copy(), d.boxes)  # the network takes RGB
+        self._publish(image.header, *drop_non_finite(d.boxes, d.scores, out), (w, h))
+
+    def _publish(self, header, boxes, scores, out, n_bad: int, size: tuple[int, int]) -> None:
         if n_bad:
             self.skip("non-finite network output for some boxes (dropped them)")
-        ks = out.keypoint_scores
+        est, ks = self.estimator, out.keypoint_scores
         poses = PoseSet(est.format.name, boxes, scores, out.keypoints, ks, proposal_scores(ks, scores),
                         embeddings=out.embeddings, head=est.head)
-        self.pub.publish(poses_to_msg(poses, image.header, w, h))
-        self.monitor.on_output(image.header)
+        self.pub.publish(poses_to_msg(poses, header, *size))
+        self.monitor.on_output(header)

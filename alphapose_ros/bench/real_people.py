@@ -1,0 +1,178 @@
+"""Recall, precision and frames/s of the no-download pipeline on hand-labelled real footage.
+
+    python -m alphapose_ros.bench.real_people [--modes hog:every,hog:tracked,...] [--split test]
+
+The labels (test/data/real_people: person boxes drawn by hand on vtest.avi frames, messi5.jpg and
+basketball1.png) are matched one-to-one, greedily by IoU >= 0.5, with each published pose's box: the
+extent of its keypoints scoring >= 0.3, grown by --pad of its size on every side. A mode is
+DETECTOR:every (the detector on every frame, a pose per box: the old behaviour) or DETECTOR:tracked
+(crops from the last poses, the detector every --detect-every frames and when someone is lost).
+Tracked modes run the clip from its first frame to the last labelled one, as alphapose-infer does;
+every-frame modes need only the labelled frames (nothing carries over between frames), and still
+images are always detection only. Frames/s is over the frames each mode ran, stages concurrent.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from alphapose_ros.core.crop_tracking import CropTracker, CropTrackingSettings, box_iou, pose_boxes
+
+LABELS = Path(__file__).resolve().parents[2] / "test" / "data" / "real_people" / "labels.json"
+MODES = "hog:every,hog:tracked,blazepose:every,blazepose:tracked"
+
+
+@dataclass
+class Score:
+    found: int = 0     # labelled people matched by a pose
+    people: int = 0    # labelled people (not ignored)
+    poses: int = 0     # poses published, less those on ignored people
+    frames: int = 0
+    seconds: float = 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.found / max(self.people, 1)
+
+    @property
+    def precision(self) -> float:
+        return self.found / max(self.poses, 1)
+
+
+def match(labels: list[dict], boxes: np.ndarray, iou: float = 0.5) -> tuple[int, int, int]:
+    """(people found, labelled people, poses counted): greedy one-to-one matching by IoU; poses matching
+    an ignored label count neither way."""
+    gt = np.array([p["box"] for p in labels], np.float32).reshape(-1, 4)
+    ignore = np.array([bool(p.get("ignore")) for p in labels], bool)
+    boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
+    m = box_iou(gt, boxes) if len(gt) and len(boxes) else np.zeros((len(gt), len(boxes)))
+    found, used_pose, used_gt = 0, np.zeros(len(boxes), bool), np.zeros(len(gt), bool)
+    for g, b in sorted(((g, b) for g, b in zip(*np.nonzero(m >= iou))), key=lambda gb: -m[gb]):
+        if used_pose[b] or used_gt[g]:
+            continue
+        used_pose[b] = used_gt[g] = True
+        found += int(not ignore[g])
+    on_ignored = sum(used_pose[b] for b in range(len(boxes)) if any(used_gt[g] and ignore[g] and m[g, b] >= iou
+                                                                    for g in range(len(gt))))
+    return found, int((~ignore).sum()), len(boxes) - on_ignored
+
+
+def published_boxes(poses, pad: float) -> np.ndarray:
+    b = pose_boxes(poses.keypoints, poses.keypoint_scores, 0.3, pad)
+    return b[np.isfinite(b).all(1)]
+
+
+def build(detector: str, tile: int):
+    from alphapose_ros.core.detectors.factory import make_detector
+    from alphapose_ros.core.pose_backends import make_pose_estimator
+
+    det = make_detector(detector, confidence=0.5 if detector == "blazepose" else 0.1, tile=tile)
+    return det, make_pose_estimator("mediapipe")
+
+
+def run_mode(mode: str, images: list[dict], footage: Path, a: argparse.Namespace) -> Score:
+    """Score one mode over the labelled images of the chosen split."""
+    from alphapose_ros.core.pipeline import Frame, FramePipeline, PoseNMSConfig, nms_params_for
+
+    detector, how = mode.split(":")
+    det, est = build(detector, a.tile if detector == "blazepose" else 0)
+    nms = PoseNMSConfig("parametric", nms_params_for(est))
+    score = Score()
+    video = [e for e in images if "frame" in e]
+    stills = [e for e in images if "frame" not in e]
+    if video:
+        wanted = {e["frame"]: e for e in video}
+        ct = CropTracker(replace(CropTrackingSettings(), detect_every=a.detect_every)) if how == "tracked" else None
+        pipe = FramePipeline(est, det, nms, crop_tracker=ct)
+        frames = read_video(footage / video[0]["file"], set(wanted) if how == "every" else None, max(wanted))
+        t0 = time.perf_counter()
+        n = 0
+        for item in pipe.run(frames):
+            n += 1
+            e = wanted.get(item.payload.meta)
+            if e is not None and item.error is None:
+                _add(score, e, published_boxes(item.data["poses"], a.pad))
+        score.seconds += time.perf_counter() - t0
+        score.frames += n
+    for e in stills:
+        img = cv2.imread(str(footage / e["file"]))
+        if img is None:
+            raise SystemExit(f"cannot read {footage / e['file']} (install Debian's opencv-doc)")
+        pipe = FramePipeline(est, det, nms)
+        t0 = time.perf_counter()
+        item = next(iter(pipe.run([Frame(e["file"], 0.0, img)], concurrent=False)))
+        score.seconds += time.perf_counter() - t0
+        score.frames += 1
+        _add(score, e, published_boxes(item.data["poses"], a.pad))
+    return score
+
+
+def _add(score: Score, e: dict, boxes: np.ndarray) -> None:
+    f, p, n = match(e["people"], boxes)
+    score.found += f
+    score.people += p
+    score.poses += n
+
+
+def read_video(path: Path, only: set[int] | None, last: int):
+    """Frames 0..last of a video (only the indices in `only` when given), as pipeline Frames whose meta is
+    the frame index; times from the clip's frame rate."""
+    from alphapose_ros.core.pipeline import Frame
+
+    cap = cv2.VideoCapture(str(path))
+    if not cap.isOpened():
+        raise SystemExit(f"cannot open {path} (install Debian's opencv-doc)")
+    fps = cap.get(cv2.CAP_PROP_FPS) or 10.0
+    try:
+        for i in range(last + 1):
+            ok = cap.grab()
+            if not ok:
+                return
+            if only is None or i in only:
+                ok, img = cap.retrieve()
+                yield Frame(f"{i}.jpg", i / fps, img if ok else None, meta=i)
+    finally:
+        cap.release()
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--labels", type=Path, default=LABELS)
+    ap.add_argument("--footage", type=Path, default=None, help="folder of the footage (default: the labels' own)")
+    ap.add_argument("--split", default="test", help="test (reported) or dev (where settings were chosen)")
+    ap.add_argument("--modes", default=MODES, help="comma-separated DETECTOR:every|tracked")
+    ap.add_argument("--detect-every", type=int, default=CropTrackingSettings().detect_every)
+    ap.add_argument("--tile", type=int, default=192, help="blazepose: tile size")
+    ap.add_argument("--pad", type=float, default=0.1, help="pose box: keypoint extent grown by this per side")
+    ap.add_argument("--json", type=Path, help="also write the rows here")
+    a = ap.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    doc = json.loads(a.labels.read_text())
+    footage = a.footage or Path(doc["footage_dir"])
+    images = [e for e in doc["images"] if e["split"] == a.split]
+    print(f"{a.labels.name}: {len(images)} {a.split} images, "
+          f"{sum(not p.get('ignore') for e in images for p in e['people'])} people; IoU 0.5; "
+          f"detect every {a.detect_every} frames when tracked")
+    print("| mode | recall | precision | frames/s |\n|---|---|---|---|")
+    rows = []
+    for mode in filter(None, a.modes.split(",")):
+        s = run_mode(mode, images, footage, a)
+        rows.append({"mode": mode, "recall": s.recall, "precision": s.precision, "found": s.found,
+                     "people": s.people, "poses": s.poses, "frames": s.frames, "fps": s.frames / s.seconds})
+        print(f"| {mode} | {s.recall:.2f} ({s.found}/{s.people}) | {s.precision:.2f} ({s.found}/{s.poses}) | "
+              f"{s.frames / s.seconds:.1f} ({s.frames} frames) |", flush=True)
+    if a.json:
+        from alphapose_ros.core.io.results import write_json
+
+        write_json(a.json, rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""Crops from the last poses: between detector runs each person's next crop comes from its last pose.
+
+A detector is the slow, short-sighted part of a top-down system on a CPU: it costs more than the pose
+network on a few people and misses small or grouped people that the pose network, once given a crop,
+finds well. So, as MediaPipe's pose tracking does, a person found once is followed by their poses: the
+next crop is the last pose's keypoint extent, grown and moved by the crop's velocity, and the detector
+only has to find people who are new. A crop whose pose scores low has lost its person and is dropped;
+a detector box whose pose scores low was no person. Every decision here depends on the frames alone
+(never on wall-clock time), so offline runs are repeatable.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from alphapose_ros.core.detectors.nms import nms
+
+
+@dataclass(frozen=True)
+class CropTrackingSettings:
+    """How crops follow poses, and when the detector runs."""
+
+    detect_every: int = 4         # frames between scheduled detector runs (1 = every frame)
+    grow: float = 0.15            # the keypoint extent grown by this fraction of its size on every side
+    min_keypoint_score: float = 0.3   # keypoints at or above it make the extent
+    keep_score: float = 0.3       # a followed crop whose pose scores below it has lost its person
+    accept_score: float = 0.3     # a detector box whose pose scores below it is no person
+    same_person_iou: float = 0.4  # a detector box overlapping a followed crop this much is that person
+    velocity_smoothing: float = 0.5   # weight of the newest displacement in the crop velocity
+
+    def __post_init__(self) -> None:
+        if self.detect_every < 1:
+            raise ValueError(f"detect_every must be >= 1, got {self.detect_every}")
+        for name in ("grow", "min_keypoint_score", "keep_score", "accept_score", "same_person_iou",
+                     "velocity_smoothing"):
+            v = getattr(self, name)
+            if not 0.0 <= v <= (3.0 if name == "grow" else 1.0):
+                raise ValueError(f"{name} out of range: {v}")
+
+
+def pose_boxes(keypoints: np.ndarray, scores: np.ndarray, min_score: float, grow: float) -> np.ndarray:
+    """(N,4) boxes around each pose's keypoints scoring >= min_score, grown by `grow` x their size on every
+    side; NaN rows where fewer than two keypoints qualify or they span under 2 px either way (no crop
+    can be cut from that)."""
+    ok = scores >= min_score
+    big = np.float32(1e9)
+    lo = np.where(ok[..., None], keypoints, big).min(1)
+    hi = np.where(ok[..., None], keypoints, -big).max(1)
+    size = hi - lo
+    out = np.concatenate([lo - grow * size, hi + grow * size], 1).astype(np.float32)
+    out[(ok.sum(1) < 2) | (size < 2).any(1)] = np.nan
+    return out
+
+
+def pose_confidence(scores: np.ndarray, min_score: float) -> np.ndarray:
+    """(N,) how surely a crop holds a person: the mean score of its keypoints, counting only keypoints the
+    model scores at all (formats with unscored points, such as MediaPipe's head top, are not penalised)."""
+    scored = scores > 0
+    return np.where(scored, scores, 0).sum(1) / np.maximum(scored.sum(1), 1)
+
+
+class CropTracker:
+    """Per-stream state: the crops being followed, their velocities, and the detector schedule."""
+
+    def __init__(self, settings: CropTrackingSettings = CropTrackingSettings()):
+        self.settings = settings
+        self.reset()
+
+    def reset(self) -> None:
+        self.boxes = np.zeros((0, 4), np.float32)
+        self.velocity = np.zeros((0, 4), np.float32)  # px per second, per box side
+        self.t: float | None = None
+        self.frames_since_detection = 10 ** 9
+        self.lost = False  # a followed crop lost its person at the last update
+
+    def __len__(self) -> int:
+        return len(self.boxes)
+
+    def scheduled(self, frame_index: int) -> bool:
+        """Whether the detector's schedule runs it on this frame (frame count only: repeatable offline)."""
+        return frame_index % self.settings.detect_every == 0
+
+    def needs_detection(self) -> bool:
+        """Whether the next frame must be detected regardless of the schedule: nobody followed, or
+        someone just lost (the detector finds them again at once; not on two frames running)."""
+        return (len(self.boxes) == 0 or self.lost) and self.frames_since_detection >= 1
+
+    def predicted(self, t: float) -> np.ndarray:
+        """The followed crops moved by their velocities to time `t`."""
+        dt = 0.0 if self.t is None else max(0.0, float(t) - self.t)
+        return (self.boxes + self.velocity * dt).astype(np.float32)
+
+    def proposals(self, t: float, det_boxes: np.ndarray | None = None, det_scores: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Crops for the frame at `t`: the followed ones, then the detector boxes of people not followed.
+        Returns boxes (M,4), scores (M,) and `followed` (M,) marking the followed crops."""
+        tracked = self.predicted(t)
+        tracked_scores = np.ones(len(tracked), np.float32)
+        if det_boxes is None or len(det_boxes) == 0:
+            return tracked, tracked_scores, np.ones(len(tracked), bool)
+        det_boxes = np.asarray(det_boxes, np.float32).reshape(-1, 4)
+        det_scores = np.asarray(det_scores, np.float32).reshape(-1)
+        new = np.ones(len(det_boxes), bool)
+        if len(tracked):
+            new = box_iou(det_boxes, tracked).max(1) < self.settings.same_person_iou
+        boxes = np.concatenate([tracked, det_boxes[new]])
+        scores = np.concatenate([tracked_scores, det_scores[new]])
+        return boxes, scores, np.arange(len(boxes)) < len(tracked)
+
+    def update(self, t: float, crops: np.ndarray, followed: np.ndarray, keypoints: np.ndarray,
+               keypoint_scores: np.ndarray, detected: bool) -> np.ndarray:
+        """Take the poses found in `crops` (from `proposals`) at time `t`; returns which poses are people
+        (a bool mask over the rows). Those become the crops followed into the next frame."""
+        s = self.settings
+        conf = pose_confidence(keypoint_scores, s.min_keypoint_score)
+        nxt = pose_boxes(keypoints, keypoint_scores, s.min_keypoint_score, s.grow)
+        valid = np.isfinite(nxt).all(1)
+        keep = valid & (conf >= np.where(followed, s.keep_score, s.accept_score))
+        if keep.any():  # two crops that converged on one person: the surer one stays
+            idx = np.flatnonzero(keep)
+            winners = idx[nms(nxt[idx], conf[idx], s.same_person_iou)]
+            keep[:] = False
+            keep[winners] = True
+        dt = 0.0 if self.t is None else float(t) - self.t
+        velocity = np.zeros((len(crops), 4), np.float32)
+        rows = np.flatnonzero(followed)  # the first rows, in the order of self.boxes
+        if dt > 0 and len(rows):  # the displacement of a followed crop, smoothed with its old velocity
+            a = s.velocity_smoothing
+            measured = (nxt[rows] - self.boxes[rows]) / dt
+            velocity[rows] = a * measured + (1 - a) * self.velocity[rows]
+        self.lost = bool((followed & ~keep).any())
+        self.boxes = nxt[keep]
+        self.velocity = np.nan_to_num(velocity[keep])
+        self.t = float(t)
+        self.frames_since_detection = 0 if detected else self.frames_since_detection + 1
+        return keep
+
+
+def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(N,M) IoU of boxes a (N,4) and b (M,4), xyxy, continuous coordinates."""
+    lt = np.maximum(a[:, None, :2], b[None, :, :2])
+    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
+    inter = np.clip(rb - lt, 0, None).prod(2)
+    area = lambda x: np.clip(x[:, 2:] - x[:, :2], 0, None).prod(1)  # noqa: E731
+    return inter / np.maximum(area(a)[:, None] + area(b)[None] - inter, 1e-12)

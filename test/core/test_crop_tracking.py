@@ -1,0 +1,125 @@
+"""Crops from the last poses: the next crop from a pose's extent moved by its velocity, new people from
+the detector's boxes, lost crops and non-people dropped, the detector's frame-count schedule; and the
+pose pipeline with crop tracking on real footage: repeatable, fewer detector runs, the same people."""
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from alphapose_ros.core.crop_tracking import (CropTracker, CropTrackingSettings, box_iou, pose_boxes,
+                                              pose_confidence)
+
+
+def _pose(box, score=0.9, k=17):
+    """k keypoints spread over `box` (x1,y1,x2,y2), all scored `score`."""
+    x1, y1, x2, y2 = box
+    t = np.linspace(0, 1, k)
+    kp = np.stack([x1 + (x2 - x1) * t, y1 + (y2 - y1) * t[::-1]], 1).astype(np.float32)
+    return kp, np.full(k, score, np.float32)
+
+
+def test_pose_box_is_the_confident_keypoints_extent_grown_on_every_side():
+    kp = np.array([[[10, 20], [30, 60], [100, 200]]], np.float32)
+    sc = np.array([[0.9, 0.8, 0.1]], np.float32)  # the far point is not confident
+    np.testing.assert_allclose(pose_boxes(kp, sc, 0.3, 0.5)[0], [0, 0, 40, 80])
+    assert np.isnan(pose_boxes(kp, np.array([[0.9, 0.1, 0.1]], np.float32), 0.3, 0.1)).all()
+
+
+def test_pose_confidence_ignores_keypoints_the_model_does_not_score():
+    sc = np.array([[0.8, 0.6, 0.0], [0.8, 0.0, 0.0]], np.float32)
+    np.testing.assert_allclose(pose_confidence(sc, 0.3), [0.7, 0.8])
+
+
+def test_followed_crop_moves_with_the_pose_and_its_velocity():
+    ct = CropTracker(CropTrackingSettings(grow=0.0, velocity_smoothing=1.0))
+    crops, scores, followed = ct.proposals(0.0, np.array([[100, 100, 140, 200]]), np.array([0.9]))
+    assert followed.tolist() == [False]
+    kp, ks = _pose((100, 100, 140, 200))
+    assert ct.update(0.0, crops, followed, kp[None], ks[None], detected=True).tolist() == [True]
+    crops, _, followed = ct.proposals(0.1)  # no detector this frame: the crop from the last pose
+    np.testing.assert_allclose(crops[0], [100, 100, 140, 200])
+    kp, ks = _pose((110, 100, 150, 200))  # the person walked 10 px right in 0.1 s
+    ct.update(0.1, crops, followed, kp[None], ks[None], detected=False)
+    np.testing.assert_allclose(ct.predicted(0.2)[0], [120, 100, 160, 200], atol=1e-4)  # 100 px/s ahead
+
+
+def test_detector_boxes_of_followed_people_are_not_cropped_twice():
+    ct = CropTracker(CropTrackingSettings(grow=0.0))
+    kp, ks = _pose((100, 100, 140, 200))
+    ct.update(0.0, np.array([[100, 100, 140, 200]], np.float32), np.array([False]), kp[None], ks[None], True)
+    det = np.array([[102, 98, 143, 205], [300, 100, 340, 200]], np.float32)
+    crops, scores, followed = ct.proposals(0.1, det, np.array([0.5, 0.6]))
+    assert len(crops) == 2 and followed.tolist() == [True, False]
+    np.testing.assert_allclose(crops[1], det[1])
+    assert scores.tolist() == [1.0, pytest.approx(0.6)]
+
+
+def test_low_scoring_poses_are_dropped_and_a_lost_crop_asks_for_the_detector():
+    ct = CropTracker(CropTrackingSettings(grow=0.0, keep_score=0.3, accept_score=0.5))
+    boxes = np.array([[0, 0, 40, 100], [200, 0, 240, 100]], np.float32)
+    poses = [_pose(b, s) for b, s in zip(boxes, (0.9, 0.4))]  # a detector box with a weak pose: no person
+    keep = ct.update(0.0, boxes, np.array([False, False]), np.stack([p[0] for p in poses]),
+                     np.stack([p[1] for p in poses]), True)
+    assert keep.tolist() == [True, False] and len(ct) == 1 and not ct.lost
+    assert not ct.needs_detection()
+    crops, _, followed = ct.proposals(0.1)
+    kp, ks = _pose(crops[0], 0.1)  # the followed person is gone
+    assert ct.update(0.1, crops, followed, kp[None], ks[None], False).tolist() == [False]
+    assert ct.lost and len(ct) == 0 and ct.needs_detection()
+
+
+def test_two_crops_converging_on_one_person_keep_the_surer_one():
+    ct = CropTracker(CropTrackingSettings(grow=0.0))
+    boxes = np.array([[0, 0, 40, 100], [2, 0, 42, 100]], np.float32)
+    poses = [_pose(b, s) for b, s in zip(boxes, (0.6, 0.9))]
+    keep = ct.update(0.0, boxes, np.array([True, True]), np.stack([p[0] for p in poses]),
+                     np.stack([p[1] for p in poses]), False)
+    assert keep.tolist() == [False, True] and len(ct) == 1
+
+
+def test_the_detector_schedule_counts_frames():
+    ct = CropTracker(CropTrackingSettings(detect_every=3))
+    assert [ct.scheduled(i) for i in range(7)] == [True, False, False, True, False, False, True]
+    with pytest.raises(ValueError):
+        CropTrackingSettings(detect_every=0)
+
+
+def test_box_iou_matches_the_pairwise_definition():
+    a = np.array([[0, 0, 10, 10], [5, 5, 15, 15]], np.float32)
+    b = np.array([[0, 0, 10, 10], [10, 10, 20, 20]], np.float32)
+    np.testing.assert_allclose(box_iou(a, b), [[1, 0], [25 / 175, 25 / 175]], rtol=1e-6)
+
+
+def test_pipeline_with_crop_tracking_is_repeatable_and_detects_on_fewer_frames(footage):
+    from alphapose_ros.core.detectors.hog import HogDetector
+    from alphapose_ros.core.pipeline import Frame, FramePipeline, PoseNMSConfig, nms_params_for
+    from alphapose_ros.core.pose_backends import make_pose_estimator
+    from alphapose_ros.core.tracking.msim import MSIMTracker
+
+    cap = cv2.VideoCapture(str(footage / "vtest.avi"))
+    frames = [cap.read()[1] for _ in range(24)]
+
+    def run(concurrent):
+        est = make_pose_estimator("mediapipe")
+        pipe = FramePipeline(est, HogDetector(), PoseNMSConfig("parametric", nms_params_for(est)), MSIMTracker(),
+                             crop_tracker=CropTracker(CropTrackingSettings(detect_every=6)))
+        items = list(pipe.run((Frame(str(i), i / 10, f) for i, f in enumerate(frames)), 2, concurrent))
+        return items, pipe.detector_runs
+    (a, runs_a), (b, runs_b) = run(True), run(False)
+    assert runs_a == runs_b and 4 <= runs_a < len(frames)  # the schedule's 4, plus re-detections
+    people = 0
+    for x, y in zip(a, b):
+        px, py = x.data["poses"], y.data["poses"]
+        np.testing.assert_array_equal(px.keypoints, py.keypoints)
+        np.testing.assert_array_equal(px.track_ids, py.track_ids)
+        people += len(px)
+    assert people >= 2 * len(frames)  # vtest's first second has 2-4 people in view
+
+
+def test_a_pose_collapsed_to_a_point_gives_no_crop():
+    kp = np.full((1, 5, 2), 50.0, np.float32)
+    assert np.isnan(pose_boxes(kp, np.ones((1, 5), np.float32), 0.3, 0.2)).all()
+    ct = CropTracker()
+    assert ct.update(0.0, np.array([[40, 40, 60, 60]], np.float32), np.array([True]), kp,
+                     np.ones((1, 5), np.float32), False).tolist() == [False]
