@@ -17,13 +17,14 @@ import argparse
 import json
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from alphapose_ros.core.crop_tracking import CropTracker, CropTrackingSettings, box_iou, pose_boxes
+from alphapose_ros.core.crop_tracking import CropTracker, CropTrackingSettings, pose_boxes
+from alphapose_ros.core.tracking.matching import greedy_iou_pairs
 
 LABELS = Path(__file__).resolve().parents[2] / "test" / "data" / "real_people" / "labels.json"
 MODES = "hog:every,hog:tracked,blazepose:every,blazepose:tracked"
@@ -52,16 +53,9 @@ def match(labels: list[dict], boxes: np.ndarray, iou: float = 0.5) -> tuple[int,
     gt = np.array([p["box"] for p in labels], np.float32).reshape(-1, 4)
     ignore = np.array([bool(p.get("ignore")) for p in labels], bool)
     boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
-    m = box_iou(gt, boxes) if len(gt) and len(boxes) else np.zeros((len(gt), len(boxes)))
-    found, used_pose, used_gt = 0, np.zeros(len(boxes), bool), np.zeros(len(gt), bool)
-    for g, b in sorted(((g, b) for g, b in zip(*np.nonzero(m >= iou))), key=lambda gb: -m[gb]):
-        if used_pose[b] or used_gt[g]:
-            continue
-        used_pose[b] = used_gt[g] = True
-        found += int(not ignore[g])
-    on_ignored = sum(used_pose[b] for b in range(len(boxes)) if any(used_gt[g] and ignore[g] and m[g, b] >= iou
-                                                                    for g in range(len(gt))))
-    return found, int((~ignore).sum()), len(boxes) - on_ignored
+    pairs = greedy_iou_pairs(gt, boxes, iou)
+    on_ignored = sum(bool(ignore[g]) for g, _ in pairs)
+    return len(pairs) - on_ignored, int((~ignore).sum()), len(boxes) - on_ignored
 
 
 def published_boxes(poses, pad: float) -> np.ndarray:
@@ -89,7 +83,7 @@ def run_mode(mode: str, images: list[dict], footage: Path, a: argparse.Namespace
     stills = [e for e in images if "frame" not in e]
     if video:
         wanted = {e["frame"]: e for e in video}
-        ct = CropTracker(replace(CropTrackingSettings(), detect_every=a.detect_every)) if how == "tracked" else None
+        ct = CropTracker(CropTrackingSettings(detect_every=a.detect_every)) if how == "tracked" else None
         pipe = FramePipeline(est, det, nms, crop_tracker=ct)
         frames = read_video(footage / video[0]["file"], set(wanted) if how == "every" else None, max(wanted))
         t0 = time.perf_counter()

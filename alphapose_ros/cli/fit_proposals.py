@@ -25,21 +25,9 @@ log = logging.getLogger("alphapose-fit-proposals")
 
 def match(det: np.ndarray, gt: np.ndarray, min_iou: float) -> list[tuple[int, int]]:
     """Greedy one-to-one (detection, person) pairs by IoU, highest first, down to min_iou."""
-    from alphapose_ros.core.tracking.matching import iou_matrix
+    from alphapose_ros.core.tracking.matching import greedy_iou_pairs
 
-    if len(det) == 0 or len(gt) == 0:
-        return []
-    iou = iou_matrix(det, gt, plus_one=False)
-    pairs, used_d, used_g = [], set(), set()
-    for flat in np.argsort(-iou, axis=None):
-        d, g = np.unravel_index(flat, iou.shape)
-        if iou[d, g] < min_iou:
-            break
-        if d not in used_d and g not in used_g:
-            pairs.append((int(d), int(g)))
-            used_d.add(d)
-            used_g.add(g)
-    return pairs
+    return greedy_iou_pairs(det, gt, min_iou)
 
 
 def collect_pairs(datasets, boxes_for, min_iou: float = 0.5

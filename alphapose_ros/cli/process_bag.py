@@ -150,7 +150,10 @@ def _build_pipeline(a):
     from alphapose_ros.core.pose_backends import make_pose_estimator
     from alphapose_ros.core.tracking.trackers import make_tracker
 
-    if a.cfg and not a.checkpoint and a.allow_untrained:
+    # untrained weights give low keypoint scores: keep every merged pose then, and follow no crops (their
+    # poses would confirm nobody)
+    untrained = bool(a.cfg and a.allow_untrained and not a.checkpoint)
+    if untrained:
         cfg = load_config(a.cfg)
         est = PoseEstimator(cfg, build_model(cfg), device=a.device, engine=a.engine)
     else:
@@ -158,12 +161,11 @@ def _build_pipeline(a):
                                   device=a.device, reid="none" if a.no_tracking or a.tracker != "msim" else "auto",
                                   engine=a.engine, exported=a.exported)
     det = make_detector(a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, device=a.device, engine=a.engine)
-    # untrained weights give low keypoint scores: keep every merged pose then
-    extra = {"score_thresh": 0.0} if a.cfg and a.allow_untrained and not a.checkpoint else {}
+    extra = {"score_thresh": 0.0} if untrained else {}
     params = nms_params_for(est, **extra)
     log.info("pose model: %s", est.describe())
     return FramePipeline(est, det, PoseNMSConfig("parametric", params), None if a.no_tracking else make_tracker(a.tracker),
-                         crop_tracker=None if extra else crop_tracking_args.crop_tracker(a, video=True))
+                         crop_tracker=None if untrained else crop_tracking_args.crop_tracker(a, video=True))
 
 
 def _run(a, pipe, topic: str, rgbd=None) -> int:

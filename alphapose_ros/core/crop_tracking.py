@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from alphapose_ros.core.detectors.nms import nms
+from alphapose_ros.core.tracking.matching import iou_matrix
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def pose_boxes(keypoints: np.ndarray, scores: np.ndarray, min_score: float, grow
     return out
 
 
-def pose_confidence(scores: np.ndarray, min_score: float) -> np.ndarray:
+def pose_confidence(scores: np.ndarray) -> np.ndarray:
     """(N,) how surely a crop holds a person: the mean score of its keypoints, counting only keypoints the
     model scores at all (formats with unscored points, such as MediaPipe's head top, are not penalised)."""
     scored = scores > 0
@@ -65,13 +66,10 @@ class CropTracker:
 
     def __init__(self, settings: CropTrackingSettings = CropTrackingSettings()):
         self.settings = settings
-        self.reset()
-
-    def reset(self) -> None:
         self.boxes = np.zeros((0, 4), np.float32)
         self.velocity = np.zeros((0, 4), np.float32)  # px per second, per box side
         self.t: float | None = None
-        self.frames_since_detection = 10 ** 9
+        self.detected_last = False  # the last update's frame was detected
         self.lost = False  # a followed crop lost its person at the last update
 
     def __len__(self) -> int:
@@ -84,7 +82,7 @@ class CropTracker:
     def needs_detection(self) -> bool:
         """Whether the next frame must be detected regardless of the schedule: nobody followed, or
         someone just lost (the detector finds them again at once; not on two frames running)."""
-        return (len(self.boxes) == 0 or self.lost) and self.frames_since_detection >= 1
+        return (len(self.boxes) == 0 or self.lost) and not self.detected_last
 
     def predicted(self, t: float) -> np.ndarray:
         """The followed crops moved by their velocities to time `t`."""
@@ -103,7 +101,7 @@ class CropTracker:
         det_scores = np.asarray(det_scores, np.float32).reshape(-1)
         new = np.ones(len(det_boxes), bool)
         if len(tracked):
-            new = box_iou(det_boxes, tracked).max(1) < self.settings.same_person_iou
+            new = iou_matrix(det_boxes, tracked, plus_one=False).max(1) < self.settings.same_person_iou
         boxes = np.concatenate([tracked, det_boxes[new]])
         scores = np.concatenate([tracked_scores, det_scores[new]])
         return boxes, scores, np.arange(len(boxes)) < len(tracked)
@@ -113,7 +111,7 @@ class CropTracker:
         """Take the poses found in `crops` (from `proposals`) at time `t`; returns which poses are people
         (a bool mask over the rows). Those become the crops followed into the next frame."""
         s = self.settings
-        conf = pose_confidence(keypoint_scores, s.min_keypoint_score)
+        conf = pose_confidence(keypoint_scores)
         nxt = pose_boxes(keypoints, keypoint_scores, s.min_keypoint_score, s.grow)
         valid = np.isfinite(nxt).all(1)
         keep = valid & (conf >= np.where(followed, s.keep_score, s.accept_score))
@@ -133,14 +131,6 @@ class CropTracker:
         self.boxes = nxt[keep]
         self.velocity = np.nan_to_num(velocity[keep])
         self.t = float(t)
-        self.frames_since_detection = 0 if detected else self.frames_since_detection + 1
+        self.detected_last = detected
         return keep
 
-
-def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(N,M) IoU of boxes a (N,4) and b (M,4), xyxy, continuous coordinates."""
-    lt = np.maximum(a[:, None, :2], b[None, :, :2])
-    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.clip(rb - lt, 0, None).prod(2)
-    area = lambda x: np.clip(x[:, 2:] - x[:, :2], 0, None).prod(1)  # noqa: E731
-    return inter / np.maximum(area(a)[:, None] + area(b)[None] - inter, 1e-12)

@@ -79,6 +79,13 @@ def drop_non_finite(boxes: np.ndarray, box_scores: np.ndarray, out: EstimatorOut
     return boxes[ok], box_scores[ok], out.select(ok), int((~ok).sum())
 
 
+def one_pass_per_crop(estimator) -> None:
+    """Crop tracking: a MediaPipe estimator runs one pass per crop (its second, refining pass is what a
+    followed crop already is: the last pose's); other estimators are left as they are."""
+    if hasattr(estimator, "refine"):
+        estimator.refine = False
+
+
 def pose_followed_people(crop_tracker: CropTracker, estimator, image_rgb: np.ndarray, t: float,
                          det_boxes: np.ndarray | None, det_scores: np.ndarray | None
                          ) -> tuple[np.ndarray, np.ndarray, EstimatorOutput, int]:
@@ -140,8 +147,8 @@ class FramePipeline:
         self.tracker = tracker
         self.det_batch = max(1, int(det_batch))
         self.crop_tracker = crop_tracker
-        if crop_tracker is not None and hasattr(estimator, "refine"):
-            estimator.refine = False  # MediaPipe: a followed crop is the last pose's already; one pass each
+        if crop_tracker is not None:
+            one_pass_per_crop(estimator)
         self._detector_lock = threading.Lock()  # the pose stage may run the detector too (someone lost)
         self.last_stats: dict[str, StageStats] = {}
         self.detector_runs = 0

@@ -7,8 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from alphapose_ros.core.crop_tracking import (CropTracker, CropTrackingSettings, box_iou, pose_boxes,
-                                              pose_confidence)
+from alphapose_ros.core.crop_tracking import CropTracker, CropTrackingSettings, pose_boxes, pose_confidence
 
 
 def _pose(box, score=0.9, k=17):
@@ -28,7 +27,7 @@ def test_pose_box_is_the_confident_keypoints_extent_grown_on_every_side():
 
 def test_pose_confidence_ignores_keypoints_the_model_does_not_score():
     sc = np.array([[0.8, 0.6, 0.0], [0.8, 0.0, 0.0]], np.float32)
-    np.testing.assert_allclose(pose_confidence(sc, 0.3), [0.7, 0.8])
+    np.testing.assert_allclose(pose_confidence(sc), [0.7, 0.8])
 
 
 def test_followed_crop_moves_with_the_pose_and_its_velocity():
@@ -83,12 +82,6 @@ def test_the_detector_schedule_counts_frames():
     assert [ct.scheduled(i) for i in range(7)] == [True, False, False, True, False, False, True]
     with pytest.raises(ValueError):
         CropTrackingSettings(detect_every=0)
-
-
-def test_box_iou_matches_the_pairwise_definition():
-    a = np.array([[0, 0, 10, 10], [5, 5, 15, 15]], np.float32)
-    b = np.array([[0, 0, 10, 10], [10, 10, 20, 20]], np.float32)
-    np.testing.assert_allclose(box_iou(a, b), [[1, 0], [25 / 175, 25 / 175]], rtol=1e-6)
 
 
 def test_pipeline_with_crop_tracking_is_repeatable_and_detects_on_fewer_frames(footage):

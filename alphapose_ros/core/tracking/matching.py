@@ -34,6 +34,23 @@ def iou_matrix(a: np.ndarray, b: np.ndarray, plus_one: bool = True) -> np.ndarra
     return aligned_iou(a[:, None], b[None], plus_one)
 
 
+def greedy_iou_pairs(a: np.ndarray, b: np.ndarray, min_iou: float) -> list[tuple[int, int]]:
+    """Greedy one-to-one (row of a, row of b) pairs by IoU (continuous boxes), highest first, down to min_iou."""
+    if len(a) == 0 or len(b) == 0:
+        return []
+    iou = iou_matrix(a, b, plus_one=False)
+    pairs, used_a, used_b = [], set(), set()
+    for flat in np.argsort(-iou, axis=None):
+        i, j = np.unravel_index(flat, iou.shape)
+        if iou[i, j] < min_iou:
+            break
+        if i not in used_a and j not in used_b:
+            pairs.append((int(i), int(j)))
+            used_a.add(i)
+            used_b.add(j)
+    return pairs
+
+
 def iou_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return 1.0 - iou_matrix(a, b)
 

@@ -23,11 +23,11 @@ from collections import deque
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
 from vision_msgs.msg import Detection2DArray
 
-from alphapose_ros.core.crop_tracking import CropTracker, CropTrackingSettings
+from alphapose_ros.core.crop_tracking import CropTracker
 from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
 from alphapose_ros.core.estimator import PoseEstimator
 from alphapose_ros.core.models.config import build_model, load_config
-from alphapose_ros.core.pipeline import drop_non_finite, pose_followed_people, proposal_scores
+from alphapose_ros.core.pipeline import drop_non_finite, one_pass_per_crop, pose_followed_people, proposal_scores
 from alphapose_ros.core.pose_backends import make_embedder, make_pose_estimator
 from alphapose_ros.core.poses import PoseSet
 from alphapose_ros.msg import KeypointLayout, WholeBodyPoseArray
@@ -99,7 +99,7 @@ class PoseEstimationNode(LifecycleNode):
         self.pairer = StampPairer(self._enqueue, OFFLINE_DEPTH if offline else self.p["sync_queue"],
                                   lossless=offline, on_drop=self.pair_drops)
         self._pending: deque = deque(maxlen=None if self.p["offline"] else 1)
-        self.crops = CropTracker(CropTrackingSettings(detect_every=1))
+        self.crops = CropTracker()  # live: the detection node's min_interval is the schedule
         self._latest_dets = None  # crop tracking: the newest detections not used yet
         self._cv = threading.Condition()
         self._worker: threading.Thread | None = None
@@ -127,8 +127,8 @@ class PoseEstimationNode(LifecycleNode):
         except Exception as e:
             self.get_logger().error(f"cannot configure the pose model: {e}")
             return TransitionCallbackReturn.FAILURE
-        if self._tracking_crops() and hasattr(self.estimator, "refine"):
-            self.estimator.refine = False  # MediaPipe: a followed crop is the last pose's already; one pass
+        if self._tracking_crops():
+            one_pass_per_crop(self.estimator)
         self.pub = self.create_publisher(WholeBodyPoseArray, "poses_raw", stage_qos(p["queue_depth"], p["offline"]))
         self.layout_pub = self.create_publisher(KeypointLayout, "keypoint_layout", latched_qos())
         self.layout_pub.publish(layout_msg(self.estimator.format))
