@@ -27,7 +27,7 @@ from alphapose_ros.core.crop_tracking import CropTracker, CropTrackingSettings, 
 from alphapose_ros.core.tracking.matching import greedy_iou_pairs
 
 LABELS = Path(__file__).resolve().parents[2] / "test" / "data" / "real_people" / "labels.json"
-MODES = "hog:every,hog:tracked,blazepose:every,blazepose:tracked"
+MODES = "hog:every,hog-small:every,hog-small:tracked,blazepose:every,blazepose:tracked"
 
 
 @dataclass

@@ -214,7 +214,7 @@ def test_crop_tracking_on_video_finds_people_with_the_detector_on_few_frames(med
     caplog.set_level(logging.INFO)
     out = tmp_path / "out"
     assert main(["--input", str(footage / "vtest.avi"), "--outdir", str(out), "--max-frames", "12",
-                 "--crop-tracking", "--detect-every", "6", "--sequential"]) == 0
+                 "--detector", "hog-small", "--crop-tracking", "--detect-every", "6", "--sequential"]) == 0
     recs = json.loads((out / "alphapose-results.json").read_text())
     validate_alphapose_records(recs, 26)
     assert len({r["image_id"] for r in recs}) >= 10  # people on (nearly) every frame

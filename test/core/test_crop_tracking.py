@@ -85,7 +85,7 @@ def test_the_detector_schedule_counts_frames():
 
 
 def test_pipeline_with_crop_tracking_is_repeatable_and_detects_on_fewer_frames(footage):
-    from alphapose_ros.core.detectors.hog import HogDetector
+    from alphapose_ros.core.detectors.hog import SMALL_PEOPLE, HogDetector
     from alphapose_ros.core.pipeline import Frame, FramePipeline, PoseNMSConfig, nms_params_for
     from alphapose_ros.core.pose_backends import make_pose_estimator
     from alphapose_ros.core.tracking.msim import MSIMTracker
@@ -95,7 +95,7 @@ def test_pipeline_with_crop_tracking_is_repeatable_and_detects_on_fewer_frames(f
 
     def run(concurrent):
         est = make_pose_estimator("mediapipe")
-        pipe = FramePipeline(est, HogDetector(), PoseNMSConfig("parametric", nms_params_for(est)), MSIMTracker(),
+        pipe = FramePipeline(est, HogDetector(SMALL_PEOPLE), PoseNMSConfig("parametric", nms_params_for(est)), MSIMTracker(),
                              crop_tracker=CropTracker(CropTrackingSettings(detect_every=6)))
         items = list(pipe.run((Frame(str(i), i / 10, f) for i, f in enumerate(frames)), 2, concurrent))
         return items, pipe.detector_runs

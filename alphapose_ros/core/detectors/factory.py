@@ -7,13 +7,14 @@ from alphapose_ros.core.detectors.base import Detector
 
 # names only, so that argument parsers need not import torch (yolox_net.VARIANTS has the sizes)
 YOLOX_VARIANTS = ("yolox-nano", "yolox-tiny", "yolox-s", "yolox-m", "yolox-l", "yolox-x")
-DETECTORS = ("yolov3", *YOLOX_VARIANTS, "hog", "blazepose")
+DETECTORS = ("yolov3", *YOLOX_VARIANTS, "hog", "hog-small", "blazepose")
 
 
 def make_detector(kind: str, *, weights: str | Path | None = None, yolo_cfg: str | Path | None = None,
                   confidence: float = 0.1, nms_thresh: float = 0.6, device: str = "cpu",
                   half: bool = False, tile: int = 0, engine: str = "torch", box_nms: str = "hard") -> Detector:
-    """yolov3 (darknet cfg + weights), yolox-nano..yolox-x (release .pth), hog (no download), or
+    """yolov3 (darknet cfg + weights), yolox-nano..yolox-x (release .pth), hog (no download; hog-small: on the
+    frame upscaled to 864 px with a low threshold, for far people, ~2x slower), or
     blazepose (MediaPipe's person detector, fetched once by set-up; `tile` > 0 adds tiles for small people).
     `engine` runs the YOLO networks on torch, onnxruntime or openvino (HOG and BlazePose have their own);
     `box_nms` soft keeps the YOLO detectors' overlapping boxes with decayed scores (soft-NMS)."""
@@ -35,10 +36,10 @@ def make_detector(kind: str, *, weights: str | Path | None = None, yolo_cfg: str
         return YoloxDetector(kind, weights, YoloxSettings(confidence=confidence, nms_thresh=nms_thresh,
                                                           box_nms=box_nms),
                              device=device, half=half, engine=engine)
-    if kind == "hog":
-        from alphapose_ros.core.detectors.hog import HogDetector
+    if kind in ("hog", "hog-small"):
+        from alphapose_ros.core.detectors.hog import SMALL_PEOPLE, HogDetector, HogSettings
 
-        return HogDetector()
+        return HogDetector(SMALL_PEOPLE if kind == "hog-small" else HogSettings())
     if kind == "blazepose":
         from alphapose_ros.core.mediapipe.blazepose_detector import BlazePoseDetector, BlazePoseDetectorSettings
 

@@ -20,11 +20,15 @@ class HogSettings:
     win_stride: int = 8
     padding: int = 8
     scale: float = 1.05
-    hit_threshold: float = -0.5  # SVM margin; low, for recall: the pose network rejects what is no person
+    hit_threshold: float = 0.0  # SVM margin
     nms_thresh: float = 0.45
-    min_score: float = 0.0       # after the logistic mapping
-    upscale_below: int = 864     # upscale smaller images to this height so far people (~80 px) fill the
-                                 # 64x128 window
+    min_score: float = 0.1       # after the logistic mapping
+    upscale_below: int = 480     # upscale small images so people reach the 64x128 window
+
+
+# "hog-small": the frame upscaled to 864 px so far people (~80 px tall) fill the 64x128 window, and a low
+# SVM threshold for recall (the paper's low-threshold detector): the pose network rejects what is no person.
+SMALL_PEOPLE = HogSettings(hit_threshold=-0.5, min_score=0.0, upscale_below=864)
 
 
 class HogDetector:

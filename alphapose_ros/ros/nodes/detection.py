@@ -26,7 +26,8 @@ class DetectionNode(LifecycleNode):
         super().__init__(name, **kwargs)
         self.p = {
             "detector": declare(self, "detector", "hog",
-                                "yolov3 | yolox-nano..yolox-x | hog, blazepose (no download) | external"),
+                                "yolov3 | yolox-nano..yolox-x | hog, hog-small (far people), blazepose (no download) | "
+                                "external"),
             "tile": declare(self, "tile", 0, "blazepose: also detect on overlapping tiles of this size in px "
                             "(finds far-away people; 0 = whole image only)", range=(0, 4096)),
             "yolo_cfg": declare_path(self, "yolo_cfg", "darknet cfg for yolov3 (AlphaPose's yolov3-spp.cfg)"),

@@ -40,3 +40,15 @@ def test_external_boxes_go_through_the_same_filter():
     np.testing.assert_allclose(out.boxes, [[10, 10, 50, 90]])
     out = filter_boxes(d, (320, 240), BoxFilter(nms_thresh=None))
     assert len(out) == 2
+
+
+def test_hog_small_finds_the_far_people_plain_hog_misses(footage):
+    from alphapose_ros.core.detectors.factory import make_detector
+
+    cap = cv2.VideoCapture(str(footage / "vtest.avi"))
+    frames = [cap.read()[1] for _ in range(5)]
+    cap.release()
+    plain = sum(len(d) for d in make_detector("hog").detect(frames))
+    small = make_detector("hog-small").detect(frames)
+    assert sum(len(d) for d in small) >= plain + 5  # vtest's 80-px people, below HOG's 128-px window
+    assert all(np.all(d.boxes[:, 3] <= f.shape[0] + 64) for d, f in zip(small, frames))  # image px, not upscaled
