@@ -5,8 +5,11 @@ network on a few people and misses small or grouped people that the pose network
 finds well. So, as MediaPipe's pose tracking does, a person found once is followed by their poses: the
 next crop is the last pose's keypoint extent, grown and moved by the crop's velocity, and the detector
 only has to find people who are new. A crop whose pose scores low has lost its person and is dropped;
-a detector box whose pose scores low was no person. Every decision here depends on the frames alone
-(never on wall-clock time), so offline runs are repeatable.
+a detector box whose pose scores low was no person. New boxes get crops a few per frame (the surest
+first, the rest waiting for the next frames), so a detector run costs the pose stage a bounded extra
+on any one frame: at a low threshold a detector returns many boxes, most of them no new person.
+Every decision here depends on the frames alone (never on wall-clock time), so offline runs are
+repeatable.
 """
 from __future__ import annotations
 
@@ -29,10 +32,13 @@ class CropTrackingSettings:
     accept_score: float = 0.3     # a detector box whose pose scores below it is no person
     same_person_iou: float = 0.4  # a detector box overlapping a followed crop this much is that person
     velocity_smoothing: float = 0.5   # weight of the newest displacement in the crop velocity
+    new_per_frame: int = 2        # detector boxes given crops per frame (the rest wait); 0: all at once
 
     def __post_init__(self) -> None:
         if self.detect_every < 1:
             raise ValueError(f"detect_every must be >= 1, got {self.detect_every}")
+        if self.new_per_frame < 0:
+            raise ValueError(f"new_per_frame must be >= 0, got {self.new_per_frame}")
         for name in ("grow", "min_keypoint_score", "keep_score", "accept_score", "same_person_iou",
                      "velocity_smoothing"):
             v = getattr(self, name)
@@ -71,6 +77,7 @@ class CropTracker:
         self.t: float | None = None
         self.detected_last = False  # the last update's frame was detected
         self.lost = False  # a followed crop lost its person at the last update
+        self.waiting = np.zeros((0, 5), np.float32)  # detector boxes + scores not given a crop yet
 
     def __len__(self) -> int:
         return len(self.boxes)
@@ -82,7 +89,7 @@ class CropTracker:
     def needs_detection(self) -> bool:
         """Whether the next frame must be detected regardless of the schedule: nobody followed, or
         someone just lost (the detector finds them again at once; not on two frames running)."""
-        return (len(self.boxes) == 0 or self.lost) and not self.detected_last
+        return (len(self.boxes) == 0 or self.lost) and not self.detected_last and not len(self.waiting)
 
     def predicted(self, t: float) -> np.ndarray:
         """The followed crops moved by their velocities to time `t`."""
@@ -91,19 +98,22 @@ class CropTracker:
 
     def proposals(self, t: float, det_boxes: np.ndarray | None = None, det_scores: np.ndarray | None = None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Crops for the frame at `t`: the followed ones, then the detector boxes of people not followed.
-        Returns boxes (M,4), scores (M,) and `followed` (M,) marking the followed crops."""
+        """Crops for the frame at `t`: the followed ones, then up to `new_per_frame` detector boxes of people
+        not followed, surest first (`det_boxes` None: the boxes still waiting from the last detector run;
+        a new run replaces them). Returns boxes (M,4), scores (M,) and `followed` (M,) marking the followed
+        crops. Call once per frame, before `update`: the boxes it hands out stop waiting."""
         tracked = self.predicted(t)
-        tracked_scores = np.ones(len(tracked), np.float32)
-        if det_boxes is None or len(det_boxes) == 0:
-            return tracked, tracked_scores, np.ones(len(tracked), bool)
-        det_boxes = np.asarray(det_boxes, np.float32).reshape(-1, 4)
-        det_scores = np.asarray(det_scores, np.float32).reshape(-1)
-        new = np.ones(len(det_boxes), bool)
-        if len(tracked):
-            new = iou_matrix(det_boxes, tracked, plus_one=False).max(1) < self.settings.same_person_iou
-        boxes = np.concatenate([tracked, det_boxes[new]])
-        scores = np.concatenate([tracked_scores, det_scores[new]])
+        if det_boxes is not None:
+            self.waiting = np.concatenate([np.asarray(det_boxes, np.float32).reshape(-1, 4),
+                                           np.asarray(det_scores, np.float32).reshape(-1, 1)], 1)
+        cand = self.waiting
+        if len(tracked) and len(cand):  # boxes on someone followed meanwhile are that person
+            cand = cand[iou_matrix(cand[:, :4], tracked, plus_one=False).max(1) < self.settings.same_person_iou]
+        cand = cand[np.argsort(-cand[:, 4], kind="stable")]
+        k = self.settings.new_per_frame or len(cand)
+        now, self.waiting = cand[:k], cand[k:]
+        boxes = np.concatenate([tracked, now[:, :4]])
+        scores = np.concatenate([np.ones(len(tracked), np.float32), now[:, 4]])
         return boxes, scores, np.arange(len(boxes)) < len(tracked)
 
     def update(self, t: float, crops: np.ndarray, followed: np.ndarray, keypoints: np.ndarray,

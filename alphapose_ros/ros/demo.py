@@ -47,10 +47,19 @@ class _Recorder:
         from alphapose_ros.msg import WholeBodyPoseArray
         from alphapose_ros.ros.qos import stage_qos
 
+        from diagnostic_msgs.msg import DiagnosticArray
+
         self.poses, self.images, self.lock = [], [], threading.Lock()
+        self.stages: dict[str, dict[str, str]] = {}  # each stage's last /diagnostics values
         q = stage_qos(50)
         node.create_subscription(WholeBodyPoseArray, "/poses", lambda m: self._add(self.poses, m), q)
         node.create_subscription(Image, "/image_annotated", lambda m: self._add(self.images, m), q)
+        node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics, 50)
+
+    def _on_diagnostics(self, msg) -> None:
+        with self.lock:
+            for st in msg.status:
+                self.stages[st.hardware_id] = {kv.key: kv.value for kv in st.values}
 
     def _add(self, store: list, msg) -> None:
         with self.lock:
@@ -155,7 +164,20 @@ def _summary(sent: int, rec: _Recorder, elapsed: float, topics: list[str], bag: 
         print(f"latency image stamp -> /poses: p50 {np.percentile(lat, 50) * 1e3:.0f} ms, "
               f"p99 {np.percentile(lat, 99) * 1e3:.0f} ms, max {max(lat) * 1e3:.0f} ms")
     print(f"annotated frames on /image_annotated: {len(rec.images)}")
+    print(where_the_time_goes(rec.stages))
     print(f"output bag: {bag}" + (f"\nannotated video: {video}" if video else ""))
+
+
+def where_the_time_goes(stages: dict[str, dict[str, str]]) -> str:
+    """Per stage (its last /diagnostics): frames in and out, its own processing time and the latency
+    from the image stamp when it finished (the difference is waiting: queues, the GIL, other stages)."""
+    rows = ["where the time goes (ms; each stage's /diagnostics):",
+            f"  {'stage':16} {'in':>5} {'out':>5} {'process p50':>11} {'p99':>6} {'latency p50':>11} {'p99':>6}"]
+    for name, v in stages.items():
+        rows.append(f"  {name:16} {v.get('inputs', '-'):>5} {v.get('outputs', '-'):>5} "
+                    f"{v.get('processing p50 (ms)', '-'):>11} {v.get('processing p99 (ms)', '-'):>6} "
+                    f"{v.get('latency p50 (ms)', '-'):>11} {v.get('latency p99 (ms)', '-'):>6}")
+    return "\n".join(rows)
 
 
 if __name__ == "__main__":

@@ -2,13 +2,15 @@
 
 Each stage node counts what comes in and goes out; once a second it publishes input and
 output rates, latency from the image stamp (node clock, so it follows /clock under
-use_sim_time) and dropped frames as a diagnostic_msgs/DiagnosticArray. If nothing has
+use_sim_time; p50 and p99), the node's own processing time per output (p50 and p99: latency
+minus processing is waiting) and dropped frames as a diagnostic_msgs/DiagnosticArray. If nothing has
 arrived `no_input_warn_s` after activation, it warns once, naming the topic, the QoS it
 subscribes with and what the publishers on that topic offer: a silent camera or a QoS
 mismatch is the usual reason for seeing no output.
 """
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 
@@ -59,6 +61,11 @@ def qos_problem(sub: QoSProfile, pub) -> str | None:
     return None
 
 
+def percentile(ordered: list[float], q: float) -> float:
+    """The q-th percentile of an ascending list (nearest rank: a value that occurred)."""
+    return ordered[min(len(ordered), max(1, math.ceil(q / 100 * len(ordered)))) - 1]
+
+
 class StageMonitor:
     """Counts a node's input/output and publishes its diagnostics; see the module docstring."""
 
@@ -74,6 +81,7 @@ class StageMonitor:
         self.lost = 0  # messages DDS reported lost before delivery (where the middleware reports them)
         self.drops = drops  # the node's own count of dropped frames, when it keeps one
         self.latency_ms: deque = deque(maxlen=200)
+        self.busy_ms: deque = deque(maxlen=200)
         self.started = time.monotonic()
         self.warning: str | None = None
         self.pub = node.create_publisher(DiagnosticArray, "/diagnostics", 10)
@@ -83,8 +91,11 @@ class StageMonitor:
         self.n_in += 1
         self.inputs.add(time.monotonic())
 
-    def on_output(self, header) -> None:
+    def on_output(self, header, started: float | None = None) -> None:
+        """One output for the image `header` stamps; `started`: time.perf_counter() when its work began."""
         self.n_out += 1
+        if started is not None:
+            self.busy_ms.append((time.perf_counter() - started) * 1e3)
         self.outputs.add(time.monotonic())
         now = self.node.get_clock().now().nanoseconds
         stamp = header.stamp.sec * 1_000_000_000 + header.stamp.nanosec
@@ -145,9 +156,11 @@ class StageMonitor:
                   "outputs": str(self.n_out),
                   "dropped frames": str(self.dropped + (self.drops() if self.drops else 0)),
                   "lost before delivery": str(self.lost)}
-        if lat:
-            values["latency p50 (ms)"] = f"{lat[len(lat) // 2]:.1f}"
-            values["latency max (ms)"] = f"{lat[-1]:.1f}"
+        for name, window in (("latency", lat), ("processing", sorted(self.busy_ms))):
+            if window:
+                values[f"{name} p50 (ms)"] = f"{percentile(window, 50):.1f}"
+                values[f"{name} p99 (ms)"] = f"{percentile(window, 99):.1f}"
+                values[f"{name} max (ms)"] = f"{window[-1]:.1f}"
         st.values = [KeyValue(key=k, value=v) for k, v in values.items()]
         msg = DiagnosticArray(status=[st])
         msg.header.stamp = self.node.get_clock().now().to_msg()

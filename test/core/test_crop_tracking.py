@@ -54,6 +54,27 @@ def test_detector_boxes_of_followed_people_are_not_cropped_twice():
     assert scores.tolist() == [1.0, pytest.approx(0.6)]
 
 
+def test_new_boxes_get_crops_a_few_per_frame_surest_first_and_the_rest_wait():
+    ct = CropTracker(CropTrackingSettings(grow=0.0, new_per_frame=2))
+    det = np.array([[0, 0, 40, 100], [100, 0, 140, 100], [200, 0, 240, 100], [300, 0, 340, 100],
+                    [400, 0, 440, 100]], np.float32)
+    crops, scores, followed = ct.proposals(0.0, det, np.array([0.2, 0.9, 0.5, 0.7, 0.1]))
+    np.testing.assert_allclose(crops, det[[1, 3]])  # the two surest boxes now
+    assert not followed.any() and not ct.needs_detection()  # boxes still wait: no detector run needed
+    poses = [_pose(b) for b in crops]
+    ct.update(0.0, crops, followed, np.stack([p[0] for p in poses]), np.stack([p[1] for p in poses]), True)
+    crops, scores, followed = ct.proposals(0.1)  # no detector run: the next two waiting boxes
+    assert followed.tolist() == [True, True, False, False]
+    np.testing.assert_allclose(crops[2:], det[[2, 0]])
+    poses = [_pose(b) for b in crops]
+    ct.update(0.1, crops, followed, np.stack([p[0] for p in poses]), np.stack([p[1] for p in poses]), False)
+    # a new detector run replaces what still waits; boxes on people followed meanwhile are not cropped again
+    crops, _, followed = ct.proposals(0.2, det[[0, 4]], np.array([0.8, 0.3]))
+    assert followed.sum() == 4 and len(crops) == 5
+    np.testing.assert_allclose(crops[4], det[4])
+    assert len(ct.proposals(0.3)[0]) == 4  # nothing waits any more
+
+
 def test_low_scoring_poses_are_dropped_and_a_lost_crop_asks_for_the_detector():
     ct = CropTracker(CropTrackingSettings(grow=0.0, keep_score=0.3, accept_score=0.5))
     boxes = np.array([[0, 0, 40, 100], [200, 0, 240, 100]], np.float32)

@@ -64,7 +64,11 @@ def test_silent_or_mismatched_input_is_named_once_and_diagnostics_flow(ros_conte
     assert _spin_until(ex, lambda: node.monitor.n_out >= 5 and any(
         kv.key == "latency p50 (ms)" for kv in got[-1].status[0].values))
     st = got[-1].status[0]
-    assert st.level == st.OK and float({kv.key: kv.value for kv in st.values}["latency p50 (ms)"]) >= 0
+    values = {kv.key: kv.value for kv in st.values}
+    assert st.level == st.OK and 0 <= float(values["latency p50 (ms)"]) <= float(values["latency p99 (ms)"])
+    # the tracker's own time per message, apart from the wait before it
+    assert 0 < float(values["processing p50 (ms)"]) <= float(values["processing p99 (ms)"]) <= float(
+        values["processing max (ms)"])
     node.destroy_node()
     peer.destroy_node()
 
@@ -158,3 +162,11 @@ def test_frames_dds_loses_before_delivery_are_counted_and_explained(ros_msgs, vi
     if received == 10:
         pytest.skip("this middleware delivered every large best-effort frame: nothing was lost to count")
     assert lost >= 1 and values["lost before delivery"] == str(lost)
+
+
+def test_percentile_is_a_value_that_occurred_at_its_nearest_rank():
+    from alphapose_ros.ros.diagnostics import percentile
+
+    ordered = [float(v) for v in range(1, 101)]
+    assert percentile(ordered, 50) == 50 and percentile(ordered, 99) == 99 and percentile(ordered, 100) == 100
+    assert percentile([7.0], 99) == 7.0 and percentile([1.0, 9.0], 50) == 1.0 and percentile([1.0, 9.0], 99) == 9.0

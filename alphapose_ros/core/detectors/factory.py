@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from alphapose_ros.core.cpu_share import limit_opencv_threads
 from alphapose_ros.core.detectors.base import Detector
 
 # names only, so that argument parsers need not import torch (yolox_net.VARIANTS has the sizes)
@@ -12,12 +13,14 @@ DETECTORS = ("yolov3", *YOLOX_VARIANTS, "hog", "hog-small", "blazepose")
 
 def make_detector(kind: str, *, weights: str | Path | None = None, yolo_cfg: str | Path | None = None,
                   confidence: float = 0.1, nms_thresh: float = 0.6, device: str = "cpu",
-                  half: bool = False, tile: int = 0, engine: str = "torch", box_nms: str = "hard") -> Detector:
+                  half: bool = False, tile: int = 0, engine: str = "torch", box_nms: str = "hard",
+                  threads: int = 0) -> Detector:
     """yolov3 (darknet cfg + weights), yolox-nano..yolox-x (release .pth), hog (no download; hog-small: on the
     frame upscaled to 864 px with a low threshold, for far people, ~2x slower), or
     blazepose (MediaPipe's person detector, fetched once by set-up; `tile` > 0 adds tiles for small people).
     `engine` runs the YOLO networks on torch, onnxruntime or openvino (HOG and BlazePose have their own);
-    `box_nms` soft keeps the YOLO detectors' overlapping boxes with decayed scores (soft-NMS)."""
+    `box_nms` soft keeps the YOLO detectors' overlapping boxes with decayed scores (soft-NMS). `threads` > 0
+    caps the CPU threads of HOG (OpenCV's, process-wide) and BlazePose (LiteRT's); 0: their defaults."""
     if kind == "yolov3":
         from alphapose_ros.core.detectors.yolov3 import YoloSettings, YoloV3Detector
 
@@ -39,9 +42,11 @@ def make_detector(kind: str, *, weights: str | Path | None = None, yolo_cfg: str
     if kind in ("hog", "hog-small"):
         from alphapose_ros.core.detectors.hog import SMALL_PEOPLE, HogDetector, HogSettings
 
+        limit_opencv_threads(threads)
         return HogDetector(SMALL_PEOPLE if kind == "hog-small" else HogSettings())
     if kind == "blazepose":
         from alphapose_ros.core.mediapipe.blazepose_detector import BlazePoseDetector, BlazePoseDetectorSettings
 
-        return BlazePoseDetector(BlazePoseDetectorSettings(min_score=confidence, tile=tile))
+        return BlazePoseDetector(BlazePoseDetectorSettings(min_score=confidence, tile=tile),
+                                 num_threads=threads or 2)
     raise ValueError(f"unknown detector {kind!r} (one of {', '.join(DETECTORS)})")

@@ -1,15 +1,22 @@
 """Detection node: camera images in, person boxes out (vision_msgs/Detection2DArray).
 
-Runs a detector (yolov3 | yolox-* | hog), or with detector:=external forwards the boxes another
-node publishes on `detections_in` through the same filtering. A managed node:
+Runs a detector (yolov3 | yolox-* | hog | hog-small | blazepose), or with detector:=external forwards
+the boxes another node publishes on `detections_in` through the same filtering. Live, a worker thread
+detects on the newest image (at most every `min_interval` s of image time) while the callbacks only
+keep the newest; it may run with fewer threads and a lower priority (`threads`, `nice`), so that on a
+small CPU the pose stage answers every frame first. Offline, every image in order. A managed node:
 configure loads the model, activate starts processing; autostart by default.
 """
 from __future__ import annotations
+
+import threading
+import time
 
 import numpy as np
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
 from vision_msgs.msg import Detection2DArray
 
+from alphapose_ros.core.cpu_share import lower_thread_priority
 from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
 from alphapose_ros.core.detectors.factory import make_detector
 from alphapose_ros.ros.conversions import stamp_seconds
@@ -42,9 +49,14 @@ class DetectionNode(LifecycleNode):
             "engine": declare(self, "engine", "torch", "what runs the YOLO network: torch | onnxruntime | openvino "
                               "(an export made on first use)"),
             "min_interval": declare(self, "min_interval", 0.0,
-                                    "seconds of image time between detections (0: every image it can take); with "
-                                    "the pose node's crop_tracking the detector only has to find new people",
+                                    "live: seconds of image time between detections (0: every image it can take; "
+                                    "offline: always every image); with the pose node's crop_tracking the "
+                                    "detector only has to find new people",
                                     range=(0.0, 60.0)),
+            "threads": declare(self, "threads", 0, "CPU threads of hog/hog-small (OpenCV's, process-wide) and "
+                               "blazepose (LiteRT's); 0: the library's default", range=(0, 256)),
+            "nice": declare(self, "nice", 0, "live: lower the detector thread's CPU priority by this (Linux nice): "
+                            "the pose stage, which answers every frame, comes first", range=(0, 19)),
             "compressed": declare_compressed(self),
             "queue_depth": declare(self, "queue_depth", 2, "output queue depth (bounds latency)", range=(1, 1000)),
             "offline": declare(self, "offline", False, "reliable input, deep queues: process every frame"),
@@ -59,6 +71,10 @@ class DetectionNode(LifecycleNode):
         self.sub = None
         self.camera: CameraSubscription | None = None
         self._last_t: float | None = None  # image time of the last detection
+        self._newest = None  # live: the newest image not detected yet
+        self._cv = threading.Condition()
+        self._worker: threading.Thread | None = None
+        self._running = False
         if self.p["autostart"]:
             self.trigger_configure()
             self.trigger_activate()
@@ -70,7 +86,8 @@ class DetectionNode(LifecycleNode):
                 self.detector = make_detector(p["detector"], weights=p["weights"] or None,
                                               yolo_cfg=p["yolo_cfg"] or None, confidence=p["confidence"],
                                               nms_thresh=p["nms_thresh"], device=p["device"], half=p["fp16"],
-                                              tile=p["tile"], engine=p["engine"], box_nms=p["box_nms"])
+                                              tile=p["tile"], engine=p["engine"], box_nms=p["box_nms"],
+                                              threads=p["threads"])
         except Exception as e:  # a missing/mismatched weights file must not crash the graph
             self.get_logger().error(f"cannot configure detector: {e}")
             return TransitionCallbackReturn.FAILURE
@@ -84,7 +101,11 @@ class DetectionNode(LifecycleNode):
             topic, msg_type, callback = "detections_in", Detection2DArray, self._on_external
         else:
             msg_type, topic, self.convert = image_input(p["compressed"])
-            callback = self._on_image
+            callback = self._on_image if p["offline"] else self._on_newest_image
+            if not p["offline"]:
+                self._running = True
+                self._worker = threading.Thread(target=self._work, name="detection", daemon=True)
+                self._worker.start()
 
         def subscribe(qos) -> None:
             if self.sub is not None:
@@ -113,7 +134,21 @@ class DetectionNode(LifecycleNode):
         if self.sub is not None:
             self.destroy_subscription(self.sub)
             self.sub = None
+        self._stop_worker()
         return super().on_deactivate(state)
+
+    def destroy_node(self):
+        self._stop_worker()
+        return super().destroy_node()
+
+    def _stop_worker(self) -> None:
+        with self._cv:
+            self._running = False
+            self._newest = None
+            self._cv.notify_all()
+        if self._worker is not None and self._worker is not threading.current_thread():
+            self._worker.join(timeout=10)
+        self._worker = None
 
     def on_cleanup(self, state) -> TransitionCallbackReturn:
         self.detector = None
@@ -122,25 +157,51 @@ class DetectionNode(LifecycleNode):
             self.pub = None
         return TransitionCallbackReturn.SUCCESS
 
-    def _on_image(self, msg) -> None:
+    def _on_newest_image(self, msg) -> None:
+        """Live: keep only the newest image; the worker detects when it is free."""
         self.monitor.on_input()
+        with self._cv:
+            self._newest = msg
+            self._cv.notify()
+
+    def _work(self) -> None:
+        why = lower_thread_priority(self.p["nice"])
+        if why:
+            self.get_logger().warning(f"nice {self.p['nice']} not applied: {why}")
+        while True:
+            with self._cv:
+                while self._running and self._newest is None:
+                    self._cv.wait(0.5)
+                if not self._running:
+                    return
+                msg, self._newest = self._newest, None
+            try:
+                self._on_image(msg, counted=True)
+            except Exception as e:  # never let one frame kill the worker
+                self.skip(f"detection failed: {type(e).__name__}: {e}")
+
+    def _on_image(self, msg, counted: bool = False) -> None:
+        if not counted:
+            self.monitor.on_input()
         t = stamp_seconds(msg.header)
-        if self._last_t is not None and 0.0 <= t - self._last_t < self.p["min_interval"]:
-            return  # not yet: the detector runs at its own rate
+        if not self.p["offline"] and self._last_t is not None and 0.0 <= t - self._last_t < self.p["min_interval"]:
+            return  # not yet: live, the detector runs at its own rate (offline, every image gets its boxes)
         self._last_t = t
+        started = time.perf_counter()
         try:
             img = self.convert(msg)
         except ImageError as e:
             self.skip(str(e))
             return
-        self._detect(img, msg.header)
+        self._detect(img, msg.header, started)
 
-    def _detect(self, img: np.ndarray, header) -> None:
+    def _detect(self, img: np.ndarray, header, started: float) -> None:
         det = self.detector.detect([img])[0]
         self.pub.publish(detections_to_msg(det, header))
-        self.monitor.on_output(header)
+        self.monitor.on_output(header, started)
 
     def _on_external(self, msg: Detection2DArray) -> None:
         self.monitor.on_input()
+        started = time.perf_counter()
         self.pub.publish(detections_to_msg(filter_boxes(msg_to_detections(msg), None, self.filter), msg.header))
-        self.monitor.on_output(msg.header)
+        self.monitor.on_output(msg.header, started)

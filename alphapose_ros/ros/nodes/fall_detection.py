@@ -64,4 +64,4 @@ class FallDetectionNode(PoseStageNode):
             self.pub.publish(FallEvent(header=msg.header, track_id=ev.track_id, fall_start=ev.fall_start,
                                        confidence=ev.confidence, descent_speed=ev.descent_speed,
                                        torso_angle_deg=ev.torso_angle_deg, from_3d=from_3d))
-        self.monitor.on_output(msg.header)
+        self._finished(msg.header)

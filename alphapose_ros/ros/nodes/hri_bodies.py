@@ -96,4 +96,4 @@ class HriBodiesNode(PoseStageNode):
         for b in gone:
             self._withdraw(b)
         self.pub.publish(IdsList(header=msg.header, ids=ids))
-        self.monitor.on_output(msg.header)
+        self._finished(msg.header)

@@ -18,6 +18,7 @@ with the reason), activate starts processing; autostart by default.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
@@ -78,7 +79,7 @@ class PoseEstimationNode(LifecycleNode):
                                   range=(1, 10000)),
             "queue_depth": declare(self, "queue_depth", 2, "output queue depth (bounds latency)", range=(1, 1000)),
             "offline": declare(self, "offline", False, "reliable input, deep queues: process every frame"),
-            "crop_tracking": declare(self, "crop_tracking", False,
+            "crop_tracking": declare(self, "crop_tracking", True,
                                      "live: answer the newest image at once, people followed from their last "
                                      "poses plus the newest detections (false: wait for each image's detections)"),
             "autostart": declare(self, "autostart", True, "configure and activate on start-up"),
@@ -101,6 +102,7 @@ class PoseEstimationNode(LifecycleNode):
         self._pending: deque = deque(maxlen=None if self.p["offline"] else 1)
         self.crops = CropTracker()  # live: the detection node's min_interval is the schedule
         self._latest_dets = None  # crop tracking: the newest detections not used yet
+        self._untrained = False  # untrained weights (tests): never crop tracking
         self._cv = threading.Condition()
         self._worker: threading.Thread | None = None
         self._running = False
@@ -127,6 +129,10 @@ class PoseEstimationNode(LifecycleNode):
         except Exception as e:
             self.get_logger().error(f"cannot configure the pose model: {e}")
             return TransitionCallbackReturn.FAILURE
+        self._untrained = bool(p["pose_config"] and not p["checkpoint"] and p["allow_untrained"])
+        if self.p["crop_tracking"] and self._untrained:
+            self.get_logger().warning("crop_tracking off: untrained weights find nobody to follow; every image "
+                                      "waits for its detections")
         if self._tracking_crops():
             one_pass_per_crop(self.estimator)
         self.pub = self.create_publisher(WholeBodyPoseArray, "poses_raw", stage_qos(p["queue_depth"], p["offline"]))
@@ -199,7 +205,7 @@ class PoseEstimationNode(LifecycleNode):
         return [img.sub, det.sub]
 
     def _tracking_crops(self) -> bool:
-        return self.p["crop_tracking"] and not self.p["offline"]
+        return self.p["crop_tracking"] and not self.p["offline"] and not self._untrained
 
     def _on_newest_image(self, image) -> None:
         self.monitor.on_input()
@@ -287,6 +293,7 @@ class PoseEstimationNode(LifecycleNode):
 
     def _on_newest(self, image) -> None:
         """Crop tracking: the followed people plus the new ones in the newest detections."""
+        started = time.perf_counter()
         bgr = self._decode(image)
         if bgr is None:
             return
@@ -296,22 +303,23 @@ class PoseEstimationNode(LifecycleNode):
         boxes, scores, out, n_bad = pose_followed_people(
             self.crops, self.estimator, bgr[..., ::-1].copy(), stamp_seconds(image.header),
             None if d is None else d.boxes, None if d is None else d.scores)
-        self._publish(image.header, boxes, scores, out, n_bad, (w, h))
+        self._publish(image.header, boxes, scores, out, n_bad, (w, h), started)
 
     def _on_pair(self, image, dets: Detection2DArray) -> None:
+        started = time.perf_counter()
         bgr = self._decode(image)
         if bgr is None:
             return
         h, w = bgr.shape[:2]
         d = filter_boxes(msg_to_detections(dets), (w, h), self.filter)
         out = self.estimator(bgr[..., ::-1].copy(), d.boxes)  # the network takes RGB
-        self._publish(image.header, *drop_non_finite(d.boxes, d.scores, out), (w, h))
+        self._publish(image.header, *drop_non_finite(d.boxes, d.scores, out), (w, h), started)
 
-    def _publish(self, header, boxes, scores, out, n_bad: int, size: tuple[int, int]) -> None:
+    def _publish(self, header, boxes, scores, out, n_bad: int, size: tuple[int, int], started: float) -> None:
         if n_bad:
             self.skip("non-finite network output for some boxes (dropped them)")
         est, ks = self.estimator, out.keypoint_scores
         poses = PoseSet(est.format.name, boxes, scores, out.keypoints, ks, proposal_scores(ks, scores),
                         embeddings=out.embeddings, head=est.head)
         self.pub.publish(poses_to_msg(poses, header, *size))
-        self.monitor.on_output(header)
+        self.monitor.on_output(header, started)

@@ -73,7 +73,7 @@ class PoseNMSNode(PoseStageNode):
         if poses is None:
             return
         self.pub.publish(poses_to_msg(self.suppress(poses), msg.header, msg.image_width, msg.image_height))
-        self.monitor.on_output(msg.header)
+        self._finished(msg.header)
 
     def suppress(self, p: PoseSet) -> PoseSet:
         head = p.head if self.head == "auto" else self.head

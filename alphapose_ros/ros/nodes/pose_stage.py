@@ -2,6 +2,8 @@
 another that subscribes on activate, unsubscribes on deactivate and drops its publishers on cleanup."""
 from __future__ import annotations
 
+import time
+
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
 
 from alphapose_ros.core.poses import PoseSet
@@ -25,6 +27,7 @@ class PoseStageNode(LifecycleNode):
         self.no_input_warn_s = declare_no_input_warning(self)
         self.skip = SkipLog(self.get_logger())
         self.pub = self.sub = self.monitor = None
+        self._started: float | None = None  # when the message being handled was taken
         self.publishers_made: list = []
         if declare(self, "autostart", True, "configure and activate on start-up"):
             self.trigger_configure()
@@ -62,11 +65,16 @@ class PoseStageNode(LifecycleNode):
     def _unpack(self, msg: WholeBodyPoseArray) -> PoseSet | None:
         """Count the input and unpack it; None (skipped, the reason logged once) when it is malformed."""
         self.monitor.on_input()
+        self._started = time.perf_counter()
         try:
             return msg_to_poses(msg)
         except (KeyError, ValueError) as e:
             self.skip(f"malformed pose message: {e}")
             return None
+
+    def _finished(self, header) -> None:
+        """One output for the message _unpack took last (its processing time from then)."""
+        self.monitor.on_output(header, self._started)
 
     def _on_poses(self, msg: WholeBodyPoseArray) -> None:
         raise NotImplementedError

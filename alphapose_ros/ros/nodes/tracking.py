@@ -96,7 +96,7 @@ class TrackingNode(PoseStageNode):
         self._last_t = t
         tracked = track_poses(self.tracker, t, p)
         self.pub.publish(poses_to_msg(tracked, msg.header, msg.image_width, msg.image_height))
-        self.monitor.on_output(msg.header)
+        self._finished(msg.header)
         if self.det_pub is not None:
             from alphapose_ros.ros.detection_msgs import detections_to_msg
 
