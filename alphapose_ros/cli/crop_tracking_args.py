@@ -8,10 +8,10 @@ from alphapose_ros.core.crop_tracking import CropTracker, CropTrackingSettings
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
     d = CropTrackingSettings()
-    ap.add_argument("--crop-tracking", action=argparse.BooleanOptionalAction, default=False,
-                    help="videos and bags: follow each person's crop from their last pose and run the detector "
-                         "only every --detect-every frames and when someone is lost (finds more people, faster; "
-                         "off: the detector on every frame and a pose per box)")
+    ap.add_argument("--crop-tracking", action=argparse.BooleanOptionalAction, default=True,
+                    help="videos and bags (default on): follow each person's crop from their last pose and run "
+                         "the detector only every --detect-every frames and when someone is lost (finds more "
+                         "people, faster); --no-crop-tracking: the detector on every frame and a pose per box")
     ap.add_argument("--detect-every", type=_positive, default=d.detect_every,
                     help="crop tracking: frames between detector runs (also at once when someone is lost)")
 

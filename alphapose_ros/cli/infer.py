@@ -1,10 +1,10 @@
 """alphapose-infer: AlphaPose-style offline inference on images, folders, lists or videos.
 
-    alphapose-infer --input <path>            (no weights: MediaPipe poses on HOG boxes)
+    alphapose-infer --input <path>            (no weights: MediaPipe poses, HOG boxes (hog-small), crop tracking)
     alphapose-infer --cfg <AlphaPose yaml> --checkpoint <pth> --input <path> --detfile <json> --outdir out/
     alphapose-infer ... --detector yolov3 --yolo-cfg yolov3-spp.cfg --det-weights yolov3-spp.weights
     alphapose-infer ... --detector yolox-x --det-weights yolox_x.pth
-    alphapose-infer ... --detector hog        (no-download, low-accuracy fallback)
+    alphapose-infer ... --detector hog        (no-download, quicker, blind to far people)
 
 Writes out/alphapose-results.json (AlphaPose's results format; --format open for the
 OpenPose format) and, with --save-img / --save-video, annotated frames.
@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--detfile", help="COCO detection-results JSON with person boxes (instead of a detector)")
     ap.add_argument("--detector", choices=DETECTORS, default=None,
                     help="person detector when no --detfile is given (default: yolov3 with --det-weights, else "
-                         "hog; hog and blazepose need no download)")
+                         "hog-small; hog, hog-small and blazepose need no download)")
     ap.add_argument("--det-tile", type=int, default=0,
                     help="blazepose: also detect on overlapping tiles of this size (finds small people)")
     ap.add_argument("--yolo-cfg", help="darknet cfg for --detector yolov3 (AlphaPose's yolov3-spp.cfg)")
@@ -104,7 +104,7 @@ def make_frames(a: argparse.Namespace):
     fps = source_fps(a.input)
     if not a.detfile:
         if a.detector is None:  # AlphaPose's default when its weights are given, else the no-download one
-            a.detector = "yolov3" if a.det_weights else "hog"
+            a.detector = "yolov3" if a.det_weights else "hog-small"
             log.info("detector: %s", a.detector)
         det = make_detector(a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, engine=a.engine,
                             confidence=a.det_confidence, box_nms="soft" if a.det_soft_nms else "hard",

@@ -47,8 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cfg", help="AlphaPose model config (YAML); without it the no-download MediaPipe backend runs")
     ap.add_argument("--checkpoint", help="pose checkpoint (.pth)")
     ap.add_argument("--allow-untrained", action="store_true", help="run untrained weights (plumbing checks only)")
-    ap.add_argument("--detector", choices=DETECTORS, default="hog",
-                    help="person detector (hog: no-download, low-accuracy fallback)")
+    ap.add_argument("--detector", choices=DETECTORS, default="hog-small",
+                    help="person detector (hog-small, hog, blazepose: no download)")
     ap.add_argument("--yolo-cfg", help="darknet cfg for --detector yolov3")
     ap.add_argument("--det-weights", "--yolo-weights", dest="det_weights",
                     help="detector weights: yolov3-spp.weights, or the YOLOX release .pth")

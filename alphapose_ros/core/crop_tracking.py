@@ -25,7 +25,7 @@ from alphapose_ros.core.tracking.matching import iou_matrix
 class CropTrackingSettings:
     """How crops follow poses, and when the detector runs."""
 
-    detect_every: int = 4         # frames between scheduled detector runs (1 = every frame)
+    detect_every: int = 6         # frames between scheduled detector runs (1 = every frame)
     grow: float = 0.15            # the keypoint extent grown by this fraction of its size on every side
     min_keypoint_score: float = 0.3   # keypoints at or above it make the extent
     keep_score: float = 0.3       # a followed crop whose pose scores below it has lost its person
@@ -125,6 +125,8 @@ class CropTracker:
         nxt = pose_boxes(keypoints, keypoint_scores, s.min_keypoint_score, s.grow)
         valid = np.isfinite(nxt).all(1)
         keep = valid & (conf >= np.where(followed, s.keep_score, s.accept_score))
+        # lost: a followed crop whose person is gone, not one that merely converged on someone kept
+        self.lost = bool((followed & ~keep).any())
         if keep.any():  # two crops that converged on one person: the surer one stays
             idx = np.flatnonzero(keep)
             winners = idx[nms(nxt[idx], conf[idx], s.same_person_iou)]
@@ -137,7 +139,6 @@ class CropTracker:
             a = s.velocity_smoothing
             measured = (nxt[rows] - self.boxes[rows]) / dt
             velocity[rows] = a * measured + (1 - a) * self.velocity[rows]
-        self.lost = bool((followed & ~keep).any())
         self.boxes = nxt[keep]
         self.velocity = np.nan_to_num(velocity[keep])
         self.t = float(t)

@@ -131,7 +131,7 @@ def test_no_download_hog_detector_end_to_end_on_video(model_files, footage, tmp_
     cfg, ckpt = model_files
     out = tmp_path / "out"
     rc = main(["--cfg", str(cfg), "--checkpoint", str(ckpt), "--input", str(footage / "vtest.avi"),
-               "--detector", "hog", "--outdir", str(out), "--max-frames", "2", "--save-video"])
+               "--detector", "hog", "--no-crop-tracking", "--outdir", str(out), "--max-frames", "2", "--save-video"])
     assert rc == 0
     recs = json.loads((out / "alphapose-results.json").read_text())
     validate_alphapose_records(recs, 136)
@@ -181,7 +181,7 @@ def test_unwritable_outputs_are_refused_before_anything_is_computed(model_files,
     monkeypatch.setattr(infer, "make_pose_estimator", lambda *a, **k: pytest.fail("computed before checking"))
     flags = [f.replace("{tmp}", str(tmp_path)) for f in flags]
     rc = main(["--cfg", str(cfg), "--checkpoint", str(ckpt), "--input", str(footage / "vtest.avi"),
-               "--detector", "hog", "--outdir", str(out), *flags])
+               "--detector", "hog", "--no-crop-tracking", "--outdir", str(out), *flags])
     assert rc == 2 and says in caplog.text
 
 
@@ -201,7 +201,8 @@ def test_interrupted_run_keeps_the_frames_it_finished(model_files, footage, tmp_
     monkeypatch.setattr(infer, "draw_poses", draw_then_interrupt)
     out = tmp_path / "out"
     rc = main(["--cfg", str(cfg), "--checkpoint", str(ckpt), "--input", str(footage / "vtest.avi"),
-               "--detector", "hog", "--outdir", str(out), "--max-frames", "5", "--save-img", "--sequential"])
+               "--detector", "hog", "--no-crop-tracking", "--outdir", str(out), "--max-frames", "5", "--save-img",
+               "--sequential"])
     recs = json.loads((out / "alphapose-results.json").read_text())
     assert rc == 130 and "interrupted; writing the results of the 2 frames done" in caplog.text
     assert {r["image_id"] for r in recs} <= {"0.jpg", "1.jpg"} and recs

@@ -89,13 +89,14 @@ def test_low_scoring_poses_are_dropped_and_a_lost_crop_asks_for_the_detector():
     assert ct.lost and len(ct) == 0 and ct.needs_detection()
 
 
-def test_two_crops_converging_on_one_person_keep_the_surer_one():
+def test_two_crops_converging_on_one_person_keep_the_surer_one_and_nobody_is_lost():
     ct = CropTracker(CropTrackingSettings(grow=0.0))
     boxes = np.array([[0, 0, 40, 100], [2, 0, 42, 100]], np.float32)
     poses = [_pose(b, s) for b, s in zip(boxes, (0.6, 0.9))]
     keep = ct.update(0.0, boxes, np.array([True, True]), np.stack([p[0] for p in poses]),
                      np.stack([p[1] for p in poses]), False)
     assert keep.tolist() == [False, True] and len(ct) == 1
+    assert not ct.lost and not ct.needs_detection()  # a merged duplicate is no reason to run the detector
 
 
 def test_the_detector_schedule_counts_frames():
