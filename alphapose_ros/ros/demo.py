@@ -1,17 +1,23 @@
 """The main job on a sample clip: the real pipeline over the ROS graph, outputs recorded.
 
     python -m alphapose_ros.ros.demo --video /usr/share/doc/opencv-doc/examples/data/vtest.avi \\
-        [--frames 100] [--rate 10] [--out demo_out] [--preset cpu] [--separate]
+        [--frames 100] [--rate 10] [--width 0] [--loop] [--out demo_out] [--preset cpu] [--separate]
 
 Starts the graph exactly as `run_pipeline` does (composed, or one process per node with
 --separate), publishes the clip as a camera on /camera/image_raw (the video_camera node), and
 records what comes out: <out>/poses_bag (rosbag2: /poses with track IDs, /image_annotated),
-<out>/annotated.avi. Prints the graph's topics and a summary. Live QoS: a pipeline slower
-than the camera drops frames rather than falling behind (the summary counts them).
+<out>/annotated.avi. Prints the graph's topics and a summary: frames answered, latency p50/p99, where
+the time goes per stage, the graph's memory at the start and the end. Live QoS: a pipeline slower than
+the camera drops frames rather than falling behind (the summary counts them). --width and --loop make
+a long, large camera from a short, small clip (an overload test: 1920 px at 30 Hz for 60 s). The demo
+and its graph use config/dds/fastdds_large_images.xml (as docs/ros.md asks of a camera driver) unless
+FASTDDS_DEFAULT_PROFILES_FILE is already set: Fast DDS's default 512 KiB shared-memory segment cannot
+carry 1920-px frames at 30 Hz between processes.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import threading
@@ -30,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--video", required=True, help="the clip to publish as a camera")
     ap.add_argument("--frames", type=int, default=100, help="frames to publish (0: all)")
     ap.add_argument("--rate", type=float, default=10.0, help="camera rate in Hz (0: the clip's)")
+    ap.add_argument("--width", type=int, default=0, help="camera frames resized to this width (0: the clip's)")
+    ap.add_argument("--loop", action="store_true", help="replay the clip until --frames are sent")
     ap.add_argument("--out", default="demo_out", help="output folder")
     ap.add_argument("--preset", default="cpu", choices=PRESETS)
     ap.add_argument("--params-file", default="")
@@ -100,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"alphapose-demo: {out / 'poses_bag'} exists; remove it or pass another --out", file=sys.stderr)
         return 2
     out.mkdir(parents=True, exist_ok=True)
+    profile = Path(share_dir()) / "config" / "dds" / "fastdds_large_images.xml"
+    if not os.environ.get("FASTDDS_DEFAULT_PROFILES_FILE") and profile.is_file():
+        os.environ["FASTDDS_DEFAULT_PROFILES_FILE"] = str(profile)  # this process's camera and the graph's nodes
     # default camera QoS, as a user runs it: the nodes match the clip camera's reliable publisher
     p = plan(GraphOptions(image=CAMERA, preset=a.preset, params_file=a.params_file), share_dir())
     log = open(out / "graph.log", "w")
@@ -128,11 +139,16 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(1.0)  # let the managed nodes finish activating
         camera = VideoCameraNode("video_camera", parameter_overrides=[
             Parameter("video", value=a.video), Parameter("rate", value=float(a.rate)),
-            Parameter("max_frames", value=int(a.frames))], cli_args=["--ros-args", "-r", f"image:={CAMERA}"])
+            Parameter("max_frames", value=int(a.frames)), Parameter("width", value=int(a.width)),
+            Parameter("loop", value=bool(a.loop))], cli_args=["--ros-args", "-r", f"image:={CAMERA}"])
         ex.add_node(camera)
         t0 = time.monotonic()
+        memory = [_graph_rss_mb(procs)]  # once a second while the camera runs
         while not camera.done:
             time.sleep(0.1)
+            if time.monotonic() - t0 >= len(memory):
+                memory.append(_graph_rss_mb(procs))
+        camera_s = time.monotonic() - t0
         last = len(rec.poses)
         quiet = time.monotonic()
         while time.monotonic() - quiet < 5.0:  # let the last frames drain
@@ -147,7 +163,25 @@ def main(argv: list[str] | None = None) -> int:
         rclpy.try_shutdown()
     bag, video = _write_outputs(rec, out)
     _summary(camera.sent, rec, elapsed, topics, bag, video)
+    half = memory[len(memory) // 2]
+    print(f"answered {len(rec.poses) / camera_s:.1f} frames/s of a {camera.sent / camera_s:.1f} Hz camera; graph "
+          f"memory (RSS, all its processes): {memory[0]:.0f} MB at the start, {half:.0f} MB half-way, "
+          f"{memory[-1]:.0f} MB at the end")
     return 0 if rec.poses else 1
+
+
+def _graph_rss_mb(procs) -> float:
+    """Resident memory of the graph's processes and their children, MB (Linux /proc)."""
+    from alphapose_ros.bench.proc_stats import rss_mb
+
+    pids = [p.pid for p in procs]
+    for pid in list(pids):
+        try:
+            with open(f"/proc/{pid}/task/{pid}/children") as f:
+                pids += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    return sum(rss_mb(pid) for pid in pids)
 
 
 def _summary(sent: int, rec: _Recorder, elapsed: float, topics: list[str], bag: Path, video: Path | None) -> None:

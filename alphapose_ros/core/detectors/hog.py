@@ -24,11 +24,13 @@ class HogSettings:
     nms_thresh: float = 0.45
     min_score: float = 0.1       # after the logistic mapping
     upscale_below: int = 480     # upscale small images so people reach the 64x128 window
+    downscale_above: int = 0     # shrink taller images to this height (bounded cost on large cameras); 0: never
 
 
-# "hog-small": the frame upscaled to 864 px so far people (~80 px tall) fill the 64x128 window, and a low
-# SVM threshold for recall (the paper's low-threshold detector): the pose network rejects what is no person.
-SMALL_PEOPLE = HogSettings(hit_threshold=-0.5, min_score=0.0, upscale_below=864)
+# "hog-small": the frame resized to 864 px tall, so far people (~80 px tall in a 576-px frame) fill the 64x128
+# window and a 1080p camera costs what a small one does, and a low SVM threshold for recall (the paper's
+# low-threshold detector): the pose network rejects what is no person.
+SMALL_PEOPLE = HogSettings(hit_threshold=-0.5, min_score=0.0, upscale_below=864, downscale_above=864)
 
 
 class HogDetector:
@@ -47,8 +49,11 @@ class HogDetector:
         if image is None or image.size == 0:
             return Detections.empty()
         h = image.shape[0]
-        f = max(1.0, s.upscale_below / h) if h < s.upscale_below else 1.0
-        img = cv2.resize(image, None, fx=f, fy=f) if f > 1 else image
+        f = s.upscale_below / h if h < s.upscale_below else 1.0
+        if s.downscale_above and h > s.downscale_above:
+            f = s.downscale_above / h
+        img = cv2.resize(image, None, fx=f, fy=f, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR) \
+            if f != 1.0 else image
         rects, weights = self._hog.detectMultiScale(img, hitThreshold=s.hit_threshold,
                                                     winStride=(s.win_stride, s.win_stride),
                                                     padding=(s.padding, s.padding), scale=s.scale)

@@ -1,6 +1,7 @@
 """Video camera node: a video file published as a camera (`image`, sensor_msgs/Image bgr8,
-stamped with the node clock), at the file's frame rate or `rate`. For demos and tests
-without a camera; reliable keep-last, so both sensor-data and reliable subscribers get it."""
+stamped with the node clock), at the file's frame rate or `rate`, optionally resized to `width`
+(a large camera from a small clip). For demos and tests without a camera; reliable keep-last, so
+both sensor-data and reliable subscribers get it."""
 from __future__ import annotations
 
 import cv2
@@ -21,6 +22,8 @@ class VideoCameraNode(Node):
         self.loop = declare(self, "loop", False, "start again at the end")
         self.frame_id = declare(self, "frame_id", "camera_optical_frame", "frame_id of the images")
         self.max_frames = declare(self, "max_frames", 0, "stop after this many frames (0: all)", range=(0, 10**9))
+        self.width = declare(self, "width", 0, "resize frames to this width, keeping the aspect (0: as in the "
+                             "file)", range=(0, 16384))
         self.cap = cv2.VideoCapture(path)
         if not self.cap.isOpened():
             raise ValueError(f"{name}: cannot open video {path!r}")
@@ -44,6 +47,9 @@ class VideoCameraNode(Node):
             self.timer.cancel()
             self.get_logger().info(f"end of video after {self.sent} frames")
             return
+        if self.width and frame.shape[1] != self.width:
+            h = max(1, round(frame.shape[0] * self.width / frame.shape[1]))
+            frame = cv2.resize(frame, (self.width, h), interpolation=cv2.INTER_LINEAR)
         header = Header(stamp=self.get_clock().now().to_msg(), frame_id=self.frame_id)
         self.pub.publish(bgr_to_image(frame, header, Image))
         self.sent += 1

@@ -52,3 +52,20 @@ def test_hog_small_finds_the_far_people_plain_hog_misses(footage):
     small = make_detector("hog-small").detect(frames)
     assert sum(len(d) for d in small) >= plain + 5  # vtest's 80-px people, below HOG's 128-px window
     assert all(np.all(d.boxes[:, 3] <= f.shape[0] + 64) for d, f in zip(small, frames))  # image px, not upscaled
+
+
+def test_hog_small_on_a_large_camera_costs_and_finds_what_it_does_on_a_small_one(footage):
+    """A 1920-px frame is shrunk to hog-small's 864-px working height: the same people, in the large
+    frame's pixels (a 1080p camera must not make the detector 4x slower)."""
+    from alphapose_ros.core.detectors.factory import make_detector
+    from alphapose_ros.core.tracking.matching import greedy_iou_pairs
+
+    cap = cv2.VideoCapture(str(footage / "vtest.avi"))
+    frame = cap.read()[1]
+    cap.release()
+    det = make_detector("hog-small")
+    small = det.detect([frame])[0]
+    big = det.detect([cv2.resize(frame, (1920, 1440))])[0]
+    assert len(small) >= 3 and abs(len(big) - len(small)) <= 1
+    pairs = greedy_iou_pairs(big.boxes / 2.5, small.boxes, 0.7)
+    assert len(pairs) >= len(small) - 1
