@@ -5,7 +5,8 @@ network on a few people and misses small or grouped people that the pose network
 finds well. So, as MediaPipe's pose tracking does, a person found once is followed by their poses: the
 next crop is the last pose's keypoint extent, grown and moved by the crop's velocity, and the detector
 only has to find people who are new. A crop whose pose scores low has lost its person and is dropped;
-a detector box whose pose scores low was no person. New boxes get crops a few per frame (the surest
+a detector box whose pose scores low was no person (with `confirm_frames` 2, also one whose crop does
+not hold a person on the next frame: a passing false alarm). New boxes get crops a few per frame (the surest
 first, the rest waiting for the next frames), so a detector run costs the pose stage a bounded extra
 on any one frame: at a low threshold a detector returns many boxes, most of them no new person.
 Every decision here depends on the frames alone (never on wall-clock time), so offline runs are
@@ -32,30 +33,41 @@ class CropTrackingSettings:
     accept_score: float = 0.3     # a detector box whose pose scores below it is no person
     same_person_iou: float = 0.4  # a detector box overlapping a followed crop this much is that person
     velocity_smoothing: float = 0.5   # weight of the newest displacement in the crop velocity
+    min_aspect: float = 0.4       # a followed crop's sides are at least this x each other (person-shaped)
     new_per_frame: int = 2        # detector boxes given crops per frame (the rest wait); 0: all at once
+    confirm_frames: int = 1       # a new person counts once their crop has held them this many frames (2: one
+                                  # frame later, no one-frame false alarms; the dev split lost recall with 2)
 
     def __post_init__(self) -> None:
         if self.detect_every < 1:
             raise ValueError(f"detect_every must be >= 1, got {self.detect_every}")
         if self.new_per_frame < 0:
             raise ValueError(f"new_per_frame must be >= 0, got {self.new_per_frame}")
+        if self.confirm_frames < 1:
+            raise ValueError(f"confirm_frames must be >= 1, got {self.confirm_frames}")
         for name in ("grow", "min_keypoint_score", "keep_score", "accept_score", "same_person_iou",
-                     "velocity_smoothing"):
+                     "velocity_smoothing", "min_aspect"):
             v = getattr(self, name)
             if not 0.0 <= v <= (3.0 if name == "grow" else 1.0):
                 raise ValueError(f"{name} out of range: {v}")
 
 
-def pose_boxes(keypoints: np.ndarray, scores: np.ndarray, min_score: float, grow: float) -> np.ndarray:
+def pose_boxes(keypoints: np.ndarray, scores: np.ndarray, min_score: float, grow: float,
+               min_aspect: float = 0.0) -> np.ndarray:
     """(N,4) boxes around each pose's keypoints scoring >= min_score, grown by `grow` x their size on every
-    side; NaN rows where fewer than two keypoints qualify or they span under 2 px either way (no crop
+    side, then widened (or heightened) about their centre until each side is at least `min_aspect` x the
+    other; NaN rows where fewer than two keypoints qualify or they span under 2 px either way (no crop
     can be cut from that)."""
     ok = scores >= min_score
     big = np.float32(1e9)
     lo = np.where(ok[..., None], keypoints, big).min(1)
     hi = np.where(ok[..., None], keypoints, -big).max(1)
     size = hi - lo
-    out = np.concatenate([lo - grow * size, hi + grow * size], 1).astype(np.float32)
+    grown = size * (1 + 2 * grow)
+    # a person walking across the view has keypoints in a thin column: their box is still person-shaped
+    want = np.maximum(grown, min_aspect * grown[:, ::-1])
+    centre = (lo + hi) / 2
+    out = np.concatenate([centre - want / 2, centre + want / 2], 1).astype(np.float32)
     out[(ok.sum(1) < 2) | (size < 2).any(1)] = np.nan
     return out
 
@@ -74,6 +86,7 @@ class CropTracker:
         self.settings = settings
         self.boxes = np.zeros((0, 4), np.float32)
         self.velocity = np.zeros((0, 4), np.float32)  # px per second, per box side
+        self.age = np.zeros(0, np.int64)  # frames each followed crop has held its person
         self.t: float | None = None
         self.detected_last = False  # the last update's frame was detected
         self.lost = False  # a followed crop lost its person at the last update
@@ -119,29 +132,35 @@ class CropTracker:
     def update(self, t: float, crops: np.ndarray, followed: np.ndarray, keypoints: np.ndarray,
                keypoint_scores: np.ndarray, detected: bool) -> np.ndarray:
         """Take the poses found in `crops` (from `proposals`) at time `t`; returns which poses are people
-        (a bool mask over the rows). Those become the crops followed into the next frame."""
+        (a bool mask over the rows): those held for `confirm_frames` frames. Every pose scoring well enough
+        is followed into the next frame, confirmed or not."""
         s = self.settings
         conf = pose_confidence(keypoint_scores)
-        nxt = pose_boxes(keypoints, keypoint_scores, s.min_keypoint_score, s.grow)
+        nxt = pose_boxes(keypoints, keypoint_scores, s.min_keypoint_score, s.grow, s.min_aspect)
         valid = np.isfinite(nxt).all(1)
         keep = valid & (conf >= np.where(followed, s.keep_score, s.accept_score))
-        # lost: a followed crop whose person is gone, not one that merely converged on someone kept
-        self.lost = bool((followed & ~keep).any())
+        age = np.zeros(len(crops), np.int64)
+        rows = np.flatnonzero(followed)  # the first rows, in the order of self.boxes
+        prev = self.age[:len(rows)]  # crops followed without a history here count as confirmed
+        age[rows] = np.concatenate([prev, np.full(len(rows) - len(prev), s.confirm_frames, np.int64)])
+        # lost: a followed person who is gone (not a crop that merely converged on someone kept, nor an
+        # unconfirmed one: that was a false alarm)
+        self.lost = bool((followed & ~keep & (age >= s.confirm_frames)).any())
         if keep.any():  # two crops that converged on one person: the surer one stays
             idx = np.flatnonzero(keep)
-            winners = idx[nms(nxt[idx], conf[idx], s.same_person_iou)]
+            winners = idx[nms(nxt[idx], conf[idx] + (age[idx] >= s.confirm_frames), s.same_person_iou)]
             keep[:] = False
             keep[winners] = True
         dt = 0.0 if self.t is None else float(t) - self.t
         velocity = np.zeros((len(crops), 4), np.float32)
-        rows = np.flatnonzero(followed)  # the first rows, in the order of self.boxes
         if dt > 0 and len(rows):  # the displacement of a followed crop, smoothed with its old velocity
             a = s.velocity_smoothing
             measured = (nxt[rows] - self.boxes[rows]) / dt
             velocity[rows] = a * measured + (1 - a) * self.velocity[rows]
         self.boxes = nxt[keep]
         self.velocity = np.nan_to_num(velocity[keep])
+        self.age = age[keep] + 1
         self.t = float(t)
         self.detected_last = detected
-        return keep
+        return keep & (age + 1 >= s.confirm_frames)
 

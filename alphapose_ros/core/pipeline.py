@@ -94,9 +94,9 @@ def pose_followed_people(crop_tracker: CropTracker, estimator, image_rgb: np.nda
     estimator's output and how many crops gave NaN/Inf (dropped)."""
     crops, crop_scores, followed = crop_tracker.proposals(t, det_boxes, det_scores)
     out = estimator(image_rgb, crops)
-    ok = out.finite()
-    crops, crop_scores, followed, out = crops[ok], crop_scores[ok], followed[ok], out.select(ok)
-    people = crop_tracker.update(t, crops, followed, out.keypoints, out.keypoint_scores, det_boxes is not None)
+    ok = out.finite()  # a crop with NaN/Inf output holds nobody: scored 0, so the tracker drops it
+    scores = np.where(ok[:, None], np.nan_to_num(out.keypoint_scores), 0.0).astype(np.float32)
+    people = crop_tracker.update(t, crops, followed, out.keypoints, scores, det_boxes is not None) & ok
     return crops[people], crop_scores[people], out.select(people), int((~ok).sum())
 
 

@@ -25,6 +25,16 @@ def test_pose_box_is_the_confident_keypoints_extent_grown_on_every_side():
     assert np.isnan(pose_boxes(kp, np.array([[0.9, 0.1, 0.1]], np.float32), 0.3, 0.1)).all()
 
 
+def test_a_pose_seen_side_on_gets_a_person_shaped_box():
+    """Someone walking across the view has keypoints in a thin column; a 5-px-wide box would overlap the
+    next frame's so little that the tracker would give them a new ID every frame."""
+    kp = np.array([[[100, 10], [104, 60], [102, 110]]], np.float32)
+    box = pose_boxes(kp, np.ones((1, 3), np.float32), 0.3, 0.0, min_aspect=0.4)[0]
+    np.testing.assert_allclose(box, [82, 10, 122, 110])  # 40 px wide = 0.4 x its 100 px height, same centre
+    lying = pose_boxes(kp[..., ::-1].copy(), np.ones((1, 3), np.float32), 0.3, 0.0, min_aspect=0.4)[0]
+    np.testing.assert_allclose(lying, [10, 82, 110, 122])
+
+
 def test_pose_confidence_ignores_keypoints_the_model_does_not_score():
     sc = np.array([[0.8, 0.6, 0.0], [0.8, 0.0, 0.0]], np.float32)
     np.testing.assert_allclose(pose_confidence(sc), [0.7, 0.8])
@@ -39,7 +49,7 @@ def test_followed_crop_moves_with_the_pose_and_its_velocity():
     crops, _, followed = ct.proposals(0.1)  # no detector this frame: the crop from the last pose
     np.testing.assert_allclose(crops[0], [100, 100, 140, 200])
     kp, ks = _pose((110, 100, 150, 200))  # the person walked 10 px right in 0.1 s
-    ct.update(0.1, crops, followed, kp[None], ks[None], detected=False)
+    assert ct.update(0.1, crops, followed, kp[None], ks[None], detected=False).tolist() == [True]
     np.testing.assert_allclose(ct.predicted(0.2)[0], [120, 100, 160, 200], atol=1e-4)  # 100 px/s ahead
 
 
@@ -76,17 +86,30 @@ def test_new_boxes_get_crops_a_few_per_frame_surest_first_and_the_rest_wait():
 
 
 def test_low_scoring_poses_are_dropped_and_a_lost_crop_asks_for_the_detector():
-    ct = CropTracker(CropTrackingSettings(grow=0.0, keep_score=0.3, accept_score=0.5))
+    ct = CropTracker(CropTrackingSettings(grow=0.0, keep_score=0.3, accept_score=0.5, confirm_frames=2))
     boxes = np.array([[0, 0, 40, 100], [200, 0, 240, 100]], np.float32)
     poses = [_pose(b, s) for b, s in zip(boxes, (0.9, 0.4))]  # a detector box with a weak pose: no person
-    keep = ct.update(0.0, boxes, np.array([False, False]), np.stack([p[0] for p in poses]),
-                     np.stack([p[1] for p in poses]), True)
-    assert keep.tolist() == [True, False] and len(ct) == 1 and not ct.lost
-    assert not ct.needs_detection()
+    ct.update(0.0, boxes, np.array([False, False]), np.stack([p[0] for p in poses]),
+              np.stack([p[1] for p in poses]), True)
+    assert len(ct) == 1 and not ct.lost and not ct.needs_detection()
     crops, _, followed = ct.proposals(0.1)
+    kp, ks = _pose(crops[0], 0.9)
+    assert ct.update(0.1, crops, followed, kp[None], ks[None], False).tolist() == [True]  # confirmed
+    crops, _, followed = ct.proposals(0.2)
     kp, ks = _pose(crops[0], 0.1)  # the followed person is gone
-    assert ct.update(0.1, crops, followed, kp[None], ks[None], False).tolist() == [False]
+    assert ct.update(0.2, crops, followed, kp[None], ks[None], False).tolist() == [False]
     assert ct.lost and len(ct) == 0 and ct.needs_detection()
+
+
+def test_with_confirmation_a_box_whose_crop_holds_a_pose_for_one_frame_only_is_never_a_person_nor_lost():
+    ct = CropTracker(CropTrackingSettings(grow=0.0, confirm_frames=2))
+    box = np.array([[0, 0, 40, 100]], np.float32)
+    kp, ks = _pose(box[0], 0.6)  # a detector's false alarm that looks like someone for one frame
+    assert ct.update(0.0, box, np.array([False]), kp[None], ks[None], True).tolist() == [False]
+    crops, _, followed = ct.proposals(0.1)
+    kp, ks = _pose(crops[0], 0.05)  # nobody there on the next frame
+    assert ct.update(0.1, crops, followed, kp[None], ks[None], False).tolist() == [False]
+    assert len(ct) == 0 and not ct.lost  # a false alarm gone is no reason to run the detector at once
 
 
 def test_two_crops_converging_on_one_person_keep_the_surer_one_and_nobody_is_lost():
