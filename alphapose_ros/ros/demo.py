@@ -28,6 +28,7 @@ from alphapose_ros.ros.graph import PRESETS, GraphOptions, plan
 from alphapose_ros.ros.runner import commands, share_dir, stop_processes
 
 CAMERA = "/camera/image_raw"
+PROFILE_VAR = "FASTDDS_DEFAULT_PROFILES_FILE"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -109,12 +110,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     out.mkdir(parents=True, exist_ok=True)
     profile = Path(share_dir()) / "config" / "dds" / "fastdds_large_images.xml"
-    if not os.environ.get("FASTDDS_DEFAULT_PROFILES_FILE") and profile.is_file():
-        os.environ["FASTDDS_DEFAULT_PROFILES_FILE"] = str(profile)  # this process's camera and the graph's nodes
+    env = dict(os.environ)
+    set_here = not env.get(PROFILE_VAR) and profile.is_file()
+    if set_here:  # the graph's nodes, and this process's camera while main runs (then as it was)
+        env[PROFILE_VAR] = os.environ[PROFILE_VAR] = str(profile)
     # default camera QoS, as a user runs it: the nodes match the clip camera's reliable publisher
     p = plan(GraphOptions(image=CAMERA, preset=a.preset, params_file=a.params_file), share_dir())
     log = open(out / "graph.log", "w")
-    procs = [subprocess.Popen(c, stdout=log, stderr=subprocess.STDOUT) for c in commands(p, a.separate)]
+    procs = [subprocess.Popen(c, stdout=log, stderr=subprocess.STDOUT, env=env) for c in commands(p, a.separate)]
     import rclpy
     from rclpy.executors import MultiThreadedExecutor
     from rclpy.parameter import Parameter
@@ -161,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         stop_processes(procs, 15)
         ex.shutdown()
         rclpy.try_shutdown()
+        if set_here:
+            os.environ.pop(PROFILE_VAR, None)
     bag, video = _write_outputs(rec, out)
     _summary(camera.sent, rec, elapsed, topics, bag, video)
     half = memory[len(memory) // 2]
