@@ -23,7 +23,7 @@ def lower_thread_priority(niceness: int) -> str | None:
     Returns None when done (or nothing asked), else why it could not be (the caller logs it)."""
     if niceness <= 0:
         return None
-    if not hasattr(os, "setpriority") or not hasattr(threading, "get_native_id"):
+    if not hasattr(os, "setpriority"):
         return "thread priorities are not available on this system"
     tid = threading.get_native_id()
     try:

@@ -48,14 +48,24 @@ def _run(footage, domain: int, offline: bool, stamps: list[float], **params) -> 
         deadline = time.monotonic() + 30
         while pub.get_subscription_count() < 1 and time.monotonic() < deadline:
             time.sleep(0.05)
-        time.sleep(0.5)  # the camera subscription matched to the publisher's reliability
-        for t in stamps:
+        def publish(t: float) -> None:
             h = header(0)
             h.stamp.sec, h.stamp.nanosec = int(t), int(round((t % 1) * 1e9))
             pub.publish(bgr_to_image(frame, h, Image))
+
+        # a warm-up image (1 s before the first) until one is detected: the camera subscription is re-made
+        # to match the publisher's reliability, and an image sent meanwhile can be missed
+        deadline = time.monotonic() + 20
+        while not got and time.monotonic() < deadline:
+            publish(stamps[0] - 1.0)
+            time.sleep(0.5)
+        time.sleep(0.5)
+        got.clear()
+        for t in stamps:
+            publish(t)
             time.sleep(0.1)
         deadline = time.monotonic() + 20
-        want = len(stamps) if offline else 1
+        want = len(stamps) if offline else 2  # live: the first image and at least one after min_interval
         while len(got) < want and time.monotonic() < deadline:
             time.sleep(0.05)
         time.sleep(0.5)

@@ -101,7 +101,7 @@ class DetectionNode(LifecycleNode):
             topic, msg_type, callback = "detections_in", Detection2DArray, self._on_external
         else:
             msg_type, topic, self.convert = image_input(p["compressed"])
-            callback = self._on_image if p["offline"] else self._on_newest_image
+            callback = self._on_offline_image if p["offline"] else self._on_newest_image
             if not p["offline"]:
                 self._running = True
                 self._worker = threading.Thread(target=self._work, name="detection", daemon=True)
@@ -176,13 +176,15 @@ class DetectionNode(LifecycleNode):
                     return
                 msg, self._newest = self._newest, None
             try:
-                self._on_image(msg, counted=True)
+                self._on_image(msg)
             except Exception as e:  # never let one frame kill the worker
                 self.skip(f"detection failed: {type(e).__name__}: {e}")
 
-    def _on_image(self, msg, counted: bool = False) -> None:
-        if not counted:
-            self.monitor.on_input()
+    def _on_offline_image(self, msg) -> None:
+        self.monitor.on_input()
+        self._on_image(msg)
+
+    def _on_image(self, msg) -> None:
         t = stamp_seconds(msg.header)
         if not self.p["offline"] and self._last_t is not None and 0.0 <= t - self._last_t < self.p["min_interval"]:
             return  # not yet: live, the detector runs at its own rate (offline, every image gets its boxes)

@@ -114,7 +114,8 @@ class PoseEstimationNode(LifecycleNode):
     def on_configure(self, state) -> TransitionCallbackReturn:
         p = self.p
         try:
-            if p["pose_config"] and not p["checkpoint"] and p["allow_untrained"]:
+            self._untrained = bool(p["pose_config"] and not p["checkpoint"] and p["allow_untrained"])
+            if self._untrained:
                 cfg = load_config(p["pose_config"])
                 self.estimator = PoseEstimator(cfg, build_model(cfg), device=p["device"], half=p["fp16"],
                                                batch_size=p["pose_batch"], flip=p["flip"],
@@ -129,7 +130,6 @@ class PoseEstimationNode(LifecycleNode):
         except Exception as e:
             self.get_logger().error(f"cannot configure the pose model: {e}")
             return TransitionCallbackReturn.FAILURE
-        self._untrained = bool(p["pose_config"] and not p["checkpoint"] and p["allow_untrained"])
         if self.p["crop_tracking"] and self._untrained:
             self.get_logger().warning("crop_tracking off: untrained weights find nobody to follow; every image "
                                       "waits for its detections")
