@@ -3,6 +3,7 @@
     alphapose-download --list
     alphapose-download halpe136_fast50_regression --from-file ~/Downloads/halpe136_fast50_regression_256x192.pth
     alphapose-download yolox-s --url https://<mirror>/yolox_s.pth --sha256 <hex>
+    alphapose-download rtmw-m        (the RTMPose family: fetched from its authors, unpacked, checked)
     alphapose-download mediapipe [--from-file mediapipe-0.10.14-...whl]   (no-download backend's models)
 """
 from __future__ import annotations
@@ -44,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"unknown model {a.name!r}; see alphapose-download --list", file=sys.stderr)
             return 2
         e = entries[a.name]
+        if not (a.url or a.from_file) and e.url:  # the RTMPose family: a direct, open download
+            a.url = e.url
+            print(f"{e.name}: downloading {e.url}", file=sys.stderr)
         if not (a.url or a.from_file):
             print(f"{e.name}: download it yourself from one of\n  " + "\n  ".join(e.links)
                   + f"\nthen run: alphapose-download {e.name} --from-file <file>", file=sys.stderr)

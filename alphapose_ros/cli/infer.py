@@ -5,6 +5,8 @@
     alphapose-infer ... --detector yolov3 --yolo-cfg yolov3-spp.cfg --det-weights yolov3-spp.weights
     alphapose-infer ... --detector yolox-x --det-weights yolox_x.pth
     alphapose-infer ... --detector hog        (no-download, quicker, blind to far people)
+    alphapose-infer --input <path> --pose-model rtmw-m --det-model yolox-m-human   (RTMPose family, ONNX)
+    alphapose-infer --input IMG --detfile DETS.json --pose-model path/to/end2end.onnx --outdir out
 
 Writes out/alphapose-results.json (AlphaPose's results format; --format open for the
 OpenPose format) and, with --save-img / --save-video, annotated frames.
@@ -22,7 +24,7 @@ import cv2
 
 import numpy as np
 
-from alphapose_ros.cli import crop_tracking_args
+from alphapose_ros.cli import crop_tracking_args, model_args
 from alphapose_ros.core.checkpoints import CheckpointError
 from alphapose_ros.core.detectors.base import Detections
 from alphapose_ros.core.detectors.darknet import DarknetError
@@ -95,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--save-video", action="store_true", help="write an annotated video (video inputs)")
     ap.add_argument("--max-frames", type=int, default=0, help="stop after this many frames (0 = all)")
     crop_tracking_args.add_arguments(ap)
+    model_args.add_arguments(ap)
     return ap
 
 
@@ -103,12 +106,12 @@ def make_frames(a: argparse.Namespace):
     detfile's filtered boxes attached when given). Frame times are in seconds (for trackers)."""
     fps = source_fps(a.input)
     if not a.detfile:
-        if a.detector is None:  # AlphaPose's default when its weights are given, else the no-download one
+        if a.detector is None and not a.det_model:  # AlphaPose's default with its weights, else no-download
             a.detector = "yolov3" if a.det_weights else "hog-small"
             log.info("detector: %s", a.detector)
         det = make_detector(a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, engine=a.engine,
                             confidence=a.det_confidence, box_nms="soft" if a.det_soft_nms else "hard",
-                            nms_thresh=a.det_nms, device=a.device, half=a.fp16, tile=a.det_tile)
+                            nms_thresh=a.det_nms, device=a.device, half=a.fp16, tile=a.det_tile, model=a.det_model)
         return det, lambda: (Frame(name, i / fps, img) for i, (name, img) in enumerate(iter_frames(a.input)))
     dets = DetectionFile(a.detfile)
     f = BoxFilter(confidence=a.det_confidence, nms_thresh=a.det_nms)
@@ -147,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         est = make_pose_estimator(a.backend, cfg=a.cfg, checkpoint=a.checkpoint, keypoint_format=a.keypoints,
                                   device=a.device, half=a.fp16, batch_size=a.posebatch, flip=a.flip,
                                   reid=a.reid_weights if a.tracker == "msim" else "none", engine=a.engine,
-                                  exported=a.exported)
+                                  exported=a.exported, pose_model=a.pose_model)
         detector, frames = make_frames(a)
     except (ConfigError, CheckpointError, DarknetError, ValueError, OSError, ImportError) as e:
         log.error("%s", e)

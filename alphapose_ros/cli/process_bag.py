@@ -26,7 +26,7 @@ from pathlib import Path
 
 import cv2
 
-from alphapose_ros.cli import crop_tracking_args
+from alphapose_ros.cli import crop_tracking_args, model_args
 from alphapose_ros.core.detectors.factory import DETECTORS, make_detector
 from alphapose_ros.core.engines.runtimes import ENGINES
 from alphapose_ros.core.io.results import unwritable_reason
@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--depth-slop", type=float, default=0.02,
                     help="pair each image with the depth image nearest in stamp within this (s)")
     crop_tracking_args.add_arguments(ap)
+    model_args.add_arguments(ap)
     ap.add_argument("--video", help="with --make-bag: the video to convert")
     ap.add_argument("--make-bag", help="write the video's frames into this new bag and exit")
     a = ap.parse_args(argv)
@@ -159,8 +160,9 @@ def _build_pipeline(a):
     else:
         est = make_pose_estimator("auto", cfg=a.cfg, checkpoint=a.checkpoint, keypoint_format=a.keypoints,
                                   device=a.device, reid="none" if a.no_tracking or a.tracker != "msim" else "auto",
-                                  engine=a.engine, exported=a.exported)
-    det = make_detector(a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, device=a.device, engine=a.engine)
+                                  engine=a.engine, exported=a.exported, pose_model=a.pose_model)
+    det = make_detector(a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, device=a.device, engine=a.engine,
+                        model=a.det_model)
     extra = {"score_thresh": 0.0} if untrained else {}
     params = nms_params_for(est, **extra)
     log.info("pose model: %s", est.describe())

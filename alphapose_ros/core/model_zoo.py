@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import urllib.request
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,9 @@ class ModelEntry:
     sha256: str | None = None
     size_bytes: int | None = None
     links: tuple[str, ...] = field(default_factory=tuple)
+    family: str | None = None  # simcc | rtmo | end2end: an ONNX file of the RTMPose family (core.rtm)
+    input_hw: tuple[int, int] | None = None
+    url: str | None = None  # a direct download (the RTMPose family's archives); None: see links
 
 
 def manifest_path() -> Path:
@@ -62,7 +66,8 @@ def load_manifest(path: str | Path | None = None) -> dict[str, ModelEntry]:
             out[name] = ModelEntry(name=name, kind=kind, file=safe_name(e["file"]), title=e.get("title", ""),
                                    config=e.get("config"), format=e.get("format"), head=e.get("head"),
                                    sha256=e.get("sha256"), size_bytes=e.get("size_bytes"),
-                                   links=tuple(e.get("links") or ()))
+                                   links=tuple(e.get("links") or ()), family=e.get("family"),
+                                   input_hw=tuple(e["input"]) if e.get("input") else None, url=e.get("url"))
     return out
 
 
@@ -83,13 +88,34 @@ def cached_file(name: str) -> Path | None:
     return p if p.is_file() else None
 
 
+def model_file(name_or_file: str, kind: str) -> Path:
+    """The file that `--pose-model` / `--det-model` (kind pose / detector) names: a path to an existing file,
+    or a manifest name whose file is in the cache. ModelZooError saying what to do otherwise."""
+    path = Path(os.path.expandvars(name_or_file)).expanduser()
+    if path.is_file():
+        return path
+    entries = {n: e for n, e in load_manifest().items() if e.kind == kind}
+    if name_or_file not in entries:
+        if path.suffix or "/" in name_or_file:
+            raise ModelZooError(f"{name_or_file}: no such file")
+        known = ", ".join(n for n, e in entries.items() if e.family)
+        raise ModelZooError(f"unknown {kind} model {name_or_file!r}: a file, or one of {known} "
+                            "(alphapose-download --list)")
+    cached = cached_path(entries[name_or_file])
+    if not cached.is_file():
+        raise ModelZooError(f"{name_or_file} is not in the cache ({cached}): run alphapose-download {name_or_file}")
+    return cached
+
+
 def default_verifier(entry: ModelEntry) -> Callable[[Path], None]:
     """Content check per kind: pose checkpoints must load tensor-only and fit their format;
     YOLOX checkpoints must be the variant they are installed as."""
     def verify(path: Path) -> None:
         if entry.size_bytes is not None and path.stat().st_size != entry.size_bytes:
             raise ModelZooError(f"{entry.file}: {path.stat().st_size} bytes, expected {entry.size_bytes}")
-        if entry.kind == "pose":
+        if entry.family:
+            check_onnx_promise(entry, path)
+        elif entry.kind == "pose":
             from alphapose_ros.core.checkpoints import CheckpointError, output_layer, read_state_dict
             from alphapose_ros.core.skeletons import get_format
 
@@ -123,6 +149,35 @@ def default_verifier(entry: ModelEntry) -> Callable[[Path], None]:
     return verify
 
 
+def unpack_onnx(archive: Path, out: Path) -> None:
+    """Replace `out` with the ONNX file of a released archive: its end2end.onnx, or its only .onnx."""
+    with zipfile.ZipFile(archive) as z:
+        names = [n for n in z.namelist() if n.endswith(".onnx")]
+        chosen = [n for n in names if Path(n).name == "end2end.onnx"] or names
+        if len(chosen) != 1:
+            raise ModelZooError(f"{archive.name}: expected one end2end.onnx in the archive, found "
+                                f"{', '.join(names) or 'no .onnx file'}")
+        data = z.read(chosen[0])  # read, not extracted: no member path can leave the cache
+    out.write_bytes(data)
+
+
+def check_onnx_promise(entry: ModelEntry, path: Path) -> None:
+    """The ONNX file is what the entry's name promises: family, keypoint format and input size."""
+    from alphapose_ros.core.rtm.model_file import ModelFileError, inspect_onnx
+
+    try:
+        spec = inspect_onnx(path)
+    except ModelFileError as e:
+        raise ModelZooError(f"{entry.name}: {e}") from None
+    family = "detector" if entry.family == "end2end" else entry.family
+    got = (spec.family, spec.keypoint_format if spec.num_keypoints else None, spec.input_hw)
+    promised = (family, entry.format, entry.input_hw)
+    if got != promised:
+        raise ModelZooError(f"{entry.name}: the file is a {got[0]} model ({got[1] or 'no keypoints'}, input "
+                            f"{got[2][0]}x{got[2][1]}), not the promised {family} ({entry.format or 'no keypoints'}, "
+                            f"input {promised[2][0]}x{promised[2][1]})")
+
+
 def install(entry: ModelEntry, *, url: str | None = None, from_file: str | Path | None = None,
             sha256: str | None = None, cache: Path | None = None,
             verify: Callable[[Path], None] | None = None, timeout: float = 60.0) -> Path:
@@ -143,6 +198,8 @@ def install(entry: ModelEntry, *, url: str | None = None, from_file: str | Path 
         want = (sha256 or entry.sha256 or "").lower()
         if want and sha256_of(tmp) != want:
             raise ModelZooError(f"{entry.file}: sha256 {sha256_of(tmp)} does not match the expected {want}")
+        if entry.family and zipfile.is_zipfile(tmp):  # the released archive: its ONNX file is what is cached
+            unpack_onnx(tmp, tmp)
         (verify or default_verifier(entry))(tmp)
         os.replace(tmp, target)
     except ModelZooError:

@@ -34,8 +34,11 @@ def make_pose_estimator(backend: str = "auto", *, cfg: str | Path | None = None,
                         checkpoint: str | Path | None = None, keypoint_format: str = "halpe_26",
                         device: str = "cpu", half: bool = False, batch_size: int = 64, flip: bool = False,
                         torchscript: bool = False, reid: str = "auto", engine: str = "torch",
-                        exported: str | Path | None = None):
+                        exported: str | Path | None = None, pose_model: str | None = None):
     """An estimator with `.format`, `.head`, `.describe()` and `__call__(image_rgb, boxes)`.
+
+    `pose_model` (a manifest name such as rtmw-m, or an .onnx file) takes precedence over the backend:
+    see `named_model_estimator`.
 
     auto: AlphaPose when a config (or an exported file) is given (its checkpoint from the cache when not
     given), otherwise MediaPipe, saying so in the log. `reid`: OSNet-AIN weights for identity
@@ -51,6 +54,11 @@ def make_pose_estimator(backend: str = "auto", *, cfg: str | Path | None = None,
     if exported and engine == "torch":
         raise ValueError(f"{exported}: an exported model runs with engine onnxruntime or openvino, not torch")
     embedder = make_embedder(reid, device=device, half=half)
+    if pose_model:
+        if cfg:
+            raise ValueError(f"give either a pose model ({pose_model}) or an AlphaPose config ({cfg}), not both")
+        return named_model_estimator(pose_model, engine=engine, device=device, half=half, batch_size=batch_size,
+                                     embedder=embedder, flip=flip)
     if backend not in BACKENDS:
         raise ValueError(f"unknown pose backend {backend!r} (one of {', '.join(BACKENDS)})")
     if backend == "auto":
@@ -89,6 +97,42 @@ def make_pose_estimator(backend: str = "auto", *, cfg: str | Path | None = None,
         log.warning("the MediaPipe backend runs on the CPU in fp32 without flip test (LiteRT); "
                     "ignoring device/fp16/flip/engine")
     return MediaPipePoseEstimator(keypoint_format, batch_size=min(batch_size, 16), embedder=embedder)
+
+
+def named_model_estimator(pose_model: str, *, engine: str = "onnxruntime", device: str = "cpu", half: bool = False,
+                          batch_size: int = 16, embedder=None, flip: bool = False):
+    """The estimator of an ONNX pose model named by manifest name or path: an alphapose-export file (its
+    sidecar beside it), or an RTMPose-family file read from its inputs/outputs alone. ONNX files run on
+    ONNX Runtime (engine torch means ONNX Runtime here) or OpenVINO."""
+    from alphapose_ros.core.engines.onnx_export import sidecar_path
+    from alphapose_ros.core.model_zoo import ModelZooError, model_file
+    from alphapose_ros.core.rtm.model_file import inspect_onnx
+
+    try:
+        path = model_file(pose_model, "pose")
+    except ModelZooError as e:
+        raise ValueError(str(e)) from None
+    engine = "onnxruntime" if engine == "torch" else engine
+    if path.suffix != ".onnx":
+        raise ValueError(f"{path}: a pose model file is an .onnx file (an AlphaPose .pth needs its config: --cfg)")
+    if sidecar_path(path).is_file():  # an alphapose-export of an AlphaPose network
+        from alphapose_ros.core.estimator import PoseEstimator
+
+        return PoseEstimator.from_exported(path, engine, device=device, half=half, batch_size=batch_size, flip=flip,
+                                           embedder=embedder)
+    spec = inspect_onnx(path)
+    if spec.family != "simcc":
+        raise ValueError(f"{spec.describe()}: not a top-down pose model"
+                         + (" (pass it as the detector: --det-model / det_model)" if spec.family == "detector" else ""))
+    if flip:
+        log.warning("%s: no flip test for SimCC models; ignoring flip", path.name)
+    if getattr(embedder, "needs_features", False):
+        raise ValueError("pose-guided re-ID weights run inside the AlphaPose network they were trained with")
+    from alphapose_ros.core.rtm.estimator import SimCCPoseEstimator
+
+    est = SimCCPoseEstimator(spec, engine, device=device, half=half, batch_size=batch_size, embedder=embedder)
+    log.info("pose model: %s", est.describe())
+    return est
 
 
 def make_embedder(reid: str = "auto", device: str = "cpu", half: bool = False):

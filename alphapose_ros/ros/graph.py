@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-PRESETS = ("cpu", "gpu_halpe136", "gpu_coco17", "none")  # none: the parameter file alone
+PRESETS = ("cpu", "rtmpose_cpu", "rtmw_cpu", "gpu_halpe136", "gpu_coco17", "rtmw_gpu", "none")  # none: the parameter file alone
 # the `pipeline` container's flag that leaves out the stages a NodeSpec.needs names
 LEAVE_OUT_FLAGS = {"tracking": "--no-tracking", "visualization": "--no-visualizer", "depth": "--no-keypoints-3d",
                    "hri": "--no-hri", "fall_detection": "--no-fall-detection"}
@@ -77,7 +77,7 @@ class GraphOptions:
 # use_composition and log_level, to how the processes are started) and to one runner flag.
 LAUNCH_ARGUMENTS = (
     ("image", "image", "camera image topic"),
-    ("preset", "cpu", "parameter overlay from config/presets: cpu | gpu_halpe136 | gpu_coco17 | none"),
+    ("preset", "cpu", "parameter overlay from config/presets: " + " | ".join(PRESETS)),
     ("params_file", "", "node parameters (YAML; default: the package's config/pipeline.yaml)"),
     ("device", "", "cpu or cuda[:N] for every model (default: as the parameter files say)"),
     ("use_composition", "true", "all stages in one process (true) or one process per node"),

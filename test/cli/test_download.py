@@ -102,7 +102,8 @@ def test_names_cannot_escape_the_cache(bad, tmp_path):
 def test_manifest_lists_pose_and_detector_models():
     m = load_manifest()
     assert m["halpe136_fast50_regression"].format == "halpe_136" and m["yolov3-spp"].kind == "detector"
-    assert all(e.links for e in m.values())
+    assert all(e.links or e.url for e in m.values())
+    assert all(e.url.startswith("https://download.openmmlab.com/") for e in m.values() if e.url)
     from alphapose_ros.core.detectors.factory import YOLOX_VARIANTS
     from alphapose_ros.core.detectors.yolox_net import VARIANTS
 

@@ -21,7 +21,9 @@ def test_pipeline_yaml_matches_declared_parameters(vision_msgs):
 
     cfg = yaml.safe_load((REPO / "config/pipeline.yaml").read_text())
     presets = {p.stem: yaml.safe_load(p.read_text()) for p in sorted((REPO / "config/presets").glob("*.yaml"))}
-    assert set(presets) == {"cpu", "gpu_halpe136", "gpu_coco17"}
+    from alphapose_ros.ros.graph import PRESETS
+
+    assert set(presets) == set(PRESETS) - {"none"}
     assert all(set(p) <= set(cfg) for p in presets.values())
     ctx = rclpy.Context()
     rclpy.init(context=ctx)

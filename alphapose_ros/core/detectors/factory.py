@@ -14,13 +14,17 @@ DETECTORS = ("yolov3", *YOLOX_VARIANTS, "hog", "hog-small", "blazepose")
 def make_detector(kind: str, *, weights: str | Path | None = None, yolo_cfg: str | Path | None = None,
                   confidence: float = 0.1, nms_thresh: float = 0.6, device: str = "cpu",
                   half: bool = False, tile: int = 0, engine: str = "torch", box_nms: str = "hard",
-                  threads: int = 0) -> Detector:
+                  threads: int = 0, model: str | None = None) -> Detector:
     """yolov3 (darknet cfg + weights), yolox-nano..yolox-x (release .pth), hog (no download; hog-small: on the
     frame upscaled to 864 px with a low threshold, for far people, ~2x slower), or
     blazepose (MediaPipe's person detector, fetched once by set-up; `tile` > 0 adds tiles for small people).
     `engine` runs the YOLO networks on torch, onnxruntime or openvino (HOG and BlazePose have their own);
     `box_nms` soft keeps the YOLO detectors' overlapping boxes with decayed scores (soft-NMS). `threads` > 0
-    caps the CPU threads of HOG (OpenCV's, process-wide) and BlazePose (LiteRT's); 0: their defaults."""
+    caps the CPU threads of HOG (OpenCV's, process-wide) and BlazePose (LiteRT's); 0: their defaults.
+    `model` (a manifest name such as yolox-m-human, or an end-to-end .onnx file) takes precedence over `kind`:
+    RTMPose's detectors, run by ONNX Runtime (engine torch means ONNX Runtime here) or OpenVINO."""
+    if model:
+        return end2end_detector(model, confidence=confidence, device=device, engine=engine, threads=threads)
     if kind == "yolov3":
         from alphapose_ros.core.detectors.yolov3 import YoloSettings, YoloV3Detector
 
@@ -50,3 +54,19 @@ def make_detector(kind: str, *, weights: str | Path | None = None, yolo_cfg: str
         return BlazePoseDetector(BlazePoseDetectorSettings(min_score=confidence, tile=tile),
                                  num_threads=threads or 2)
     raise ValueError(f"unknown detector {kind!r} (one of {', '.join(DETECTORS)})")
+
+
+def end2end_detector(model: str, *, confidence: float = 0.1, device: str = "cpu", engine: str = "onnxruntime",
+                     threads: int = 0) -> Detector:
+    """An RTMPose-family detector file by manifest name or path (RTMDet pre-processing when its name says
+    rtmdet, YOLOX's otherwise)."""
+    from alphapose_ros.core.detectors.onnx_end2end import End2EndDetector, preprocessing_for
+    from alphapose_ros.core.model_zoo import ModelZooError, model_file
+    from alphapose_ros.core.rtm.model_file import inspect_onnx
+
+    try:
+        path = model_file(model, "detector")
+    except ModelZooError as e:
+        raise ValueError(str(e)) from None
+    return End2EndDetector(inspect_onnx(path), preprocessing_for(f"{model} {path.name}"), confidence,
+                           "onnxruntime" if engine == "torch" else engine, device, threads)

@@ -35,12 +35,14 @@ class YoloxSettings:
     box_nms: str = "hard"  # hard (AlphaPose's) | soft (Gaussian soft-NMS: scores decayed, not deleted)
 
 
-def preprocess(image_bgr: np.ndarray, inp_dim: int) -> tuple[np.ndarray, float]:
-    """(3,S,S) float32 BGR 0-255 with the image resized into the top-left corner, and the ratio."""
+def preprocess(image_bgr: np.ndarray, inp_dim: int | tuple[int, int]) -> tuple[np.ndarray, float]:
+    """(3,H,W) float32 BGR 0-255 with the image resized into the top-left corner, and the ratio.
+    `inp_dim`: the side of a square input, or (H, W)."""
+    ih, iw = (inp_dim, inp_dim) if isinstance(inp_dim, int) else inp_dim
     h, w = image_bgr.shape[:2]
-    r = min(inp_dim / h, inp_dim / w)
+    r = min(ih / h, iw / w)
     resized = cv2.resize(image_bgr, (int(w * r), int(h * r)), interpolation=cv2.INTER_LINEAR)
-    canvas = np.full((inp_dim, inp_dim, 3), PAD_VALUE, np.uint8)
+    canvas = np.full((ih, iw, 3), PAD_VALUE, np.uint8)
     canvas[:resized.shape[0], :resized.shape[1]] = resized
     return np.ascontiguousarray(canvas.transpose(2, 0, 1), dtype=np.float32), r
 

@@ -50,8 +50,12 @@ class OnnxRuntimeNet:
         self.session = ort.InferenceSession(str(path), opts, providers=self.providers)
         self.input = self.session.get_inputs()[0].name
 
+    def run_numpy(self, x: np.ndarray, outputs: list[str] | None = None) -> list[np.ndarray]:
+        """The named outputs (all, in the file's order, when None) for a float32 NCHW batch."""
+        return self.session.run(outputs, {self.input: np.ascontiguousarray(x, np.float32)})
+
     def __call__(self, x: torch.Tensor):
-        outs = [torch.from_numpy(o).to(x.device) for o in self.session.run(None, {self.input: _as_numpy(x)})]
+        outs = [torch.from_numpy(o).to(x.device) for o in self.run_numpy(_as_numpy(x))]
         return outs[0] if len(outs) == 1 else outs
 
 
@@ -73,10 +77,15 @@ class OpenVinoNet:
         self._request = self.compiled.create_infer_request()
         self._lock = threading.Lock()  # one infer request: one call at a time
 
-    def __call__(self, x: torch.Tensor):
+    def run_numpy(self, x: np.ndarray, outputs: list[str] | None = None) -> list[np.ndarray]:
+        """The named outputs (all, in the file's order, when None) for a float32 NCHW batch."""
+        ports = self.compiled.outputs if outputs is None else [self.compiled.output(n) for n in outputs]
         with self._lock:
-            res = self._request.infer([_as_numpy(x)])
-            outs = [torch.from_numpy(np.array(res[o], copy=True)).to(x.device) for o in self.compiled.outputs]
+            res = self._request.infer([np.ascontiguousarray(x, np.float32)])
+            return [np.array(res[o], copy=True) for o in ports]
+
+    def __call__(self, x: torch.Tensor):
+        outs = [torch.from_numpy(o).to(x.device) for o in self.run_numpy(_as_numpy(x))]
         return outs[0] if len(outs) == 1 else outs
 
 

@@ -37,6 +37,8 @@ class DetectionNode(LifecycleNode):
                                 "external"),
             "tile": declare(self, "tile", 0, "blazepose: also detect on overlapping tiles of this size in px "
                             "(finds far-away people; 0 = whole image only)", range=(0, 4096)),
+            "det_model": declare_path(self, "det_model", "person detector by name (yolox-m-human, yolox-tiny-human) "
+                                      "or an end-to-end .onnx file; instead of detector"),
             "yolo_cfg": declare_path(self, "yolo_cfg", "darknet cfg for yolov3 (AlphaPose's yolov3-spp.cfg)"),
             "weights": declare_path(self, "weights", "detector weights: yolov3-spp.weights or a YOLOX release .pth"),
             "confidence": declare(self, "confidence", 0.1, "detection confidence threshold (low for recall)",
@@ -87,7 +89,7 @@ class DetectionNode(LifecycleNode):
                                               yolo_cfg=p["yolo_cfg"] or None, confidence=p["confidence"],
                                               nms_thresh=p["nms_thresh"], device=p["device"], half=p["fp16"],
                                               tile=p["tile"], engine=p["engine"], box_nms=p["box_nms"],
-                                              threads=p["threads"])
+                                              threads=p["threads"], model=p["det_model"] or None)
         except Exception as e:  # a missing/mismatched weights file must not crash the graph
             self.get_logger().error(f"cannot configure detector: {e}")
             return TransitionCallbackReturn.FAILURE

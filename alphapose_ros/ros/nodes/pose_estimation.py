@@ -51,6 +51,9 @@ class PoseEstimationNode(LifecycleNode):
                                "auto (alphapose when pose_config is set, else mediapipe) | alphapose | mediapipe"),
             "keypoint_format": declare(self, "keypoint_format", "halpe_26",
                                        "mediapipe backend: halpe_26 (body+feet) or halpe_136 (+ face and hands)"),
+            "pose_model": declare_path(self, "pose_model", "pose model by name (rtmpose-m, rtmw-m, ...: "
+                                       "alphapose-download --list) or an .onnx file (RTMPose/RTMW/DWPose release, or "
+                                       "an alphapose-export); instead of pose_config"),
             "pose_config": declare_path(self, "pose_config", "AlphaPose model config (YAML), as passed to AlphaPose; "
                                         "empty: the no-download MediaPipe backend"),
             "checkpoint": declare_path(self, "checkpoint", "pose checkpoint (.pth) matching pose_config "
@@ -126,7 +129,7 @@ class PoseEstimationNode(LifecycleNode):
                     p["backend"], cfg=p["pose_config"] or None, checkpoint=p["checkpoint"] or None,
                     keypoint_format=p["keypoint_format"], device=p["device"], half=p["fp16"],
                     batch_size=p["pose_batch"], flip=p["flip"], torchscript=p["torchscript"], reid=p["reid_weights"],
-                    engine=p["engine"], exported=p["exported_model"] or None)
+                    engine=p["engine"], exported=p["exported_model"] or None, pose_model=p["pose_model"] or None)
         except Exception as e:
             self.get_logger().error(f"cannot configure the pose model: {e}")
             return TransitionCallbackReturn.FAILURE
