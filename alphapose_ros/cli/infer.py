@@ -101,10 +101,14 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-def make_frames(a: argparse.Namespace):
+def make_frames(a: argparse.Namespace, one_stage: bool = False):
     """The pipeline's detector (None with --detfile) and the frames it will see (with the
     detfile's filtered boxes attached when given). Frame times are in seconds (for trackers)."""
     fps = source_fps(a.input)
+    if one_stage and a.detfile:
+        log.warning("%s finds its own people: the boxes of --detfile are not used", a.pose_model)
+    if one_stage:
+        return None, lambda: (Frame(name, i / fps, img) for i, (name, img) in enumerate(iter_frames(a.input)))
     if not a.detfile:
         if a.detector is None and not a.det_model:  # AlphaPose's default with its weights, else no-download
             a.detector = "yolov3" if a.det_weights else "hog-small"
@@ -151,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
                                   device=a.device, half=a.fp16, batch_size=a.posebatch, flip=a.flip,
                                   reid=a.reid_weights if a.tracker == "msim" else "none", engine=a.engine,
                                   exported=a.exported, pose_model=a.pose_model)
-        detector, frames = make_frames(a)
+        detector, frames = make_frames(a, getattr(est, "one_stage", False))
     except (ConfigError, CheckpointError, DarknetError, ValueError, OSError, ImportError) as e:
         log.error("%s", e)
         return 2

@@ -161,8 +161,8 @@ def _build_pipeline(a):
         est = make_pose_estimator("auto", cfg=a.cfg, checkpoint=a.checkpoint, keypoint_format=a.keypoints,
                                   device=a.device, reid="none" if a.no_tracking or a.tracker != "msim" else "auto",
                                   engine=a.engine, exported=a.exported, pose_model=a.pose_model)
-    det = make_detector(a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, device=a.device, engine=a.engine,
-                        model=a.det_model)
+    det = None if getattr(est, "one_stage", False) else make_detector(
+        a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, device=a.device, engine=a.engine, model=a.det_model)
     extra = {"score_thresh": 0.0} if untrained else {}
     params = nms_params_for(est, **extra)
     log.info("pose model: %s", est.describe())

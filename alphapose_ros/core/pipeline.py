@@ -130,7 +130,8 @@ class Frame:
 
 
 class FramePipeline:
-    """Detection -> pose estimation -> pose NMS -> tracking, as four stages.
+    """Detection -> pose estimation -> pose NMS -> tracking, as four stages (a one-stage estimator, RTMO,
+    finds people and poses in the pose stage; no detector runs).
 
     `run` streams frames through them, concurrently (bounded queues, in-order output) or
     one after another. `detector` may be None when boxes come with the frames (a detfile,
@@ -146,6 +147,8 @@ class FramePipeline:
         self.nms = nms
         self.tracker = tracker
         self.det_batch = max(1, int(det_batch))
+        if getattr(estimator, "one_stage", False):
+            crop_tracker = None  # a one-stage model sees the whole frame every time: no crops to follow
         self.crop_tracker = crop_tracker
         if crop_tracker is not None:
             one_pass_per_crop(estimator)
@@ -167,6 +170,8 @@ class FramePipeline:
             elif f.boxes is not None:
                 it.data["boxes"] = np.asarray(f.boxes, np.float32).reshape(-1, 4)
                 it.data["box_scores"] = np.asarray(f.box_scores, np.float32).reshape(-1)
+            elif getattr(self.estimator, "one_stage", False):
+                continue  # RTMO: the pose stage finds the people itself
             elif self.detector is None:
                 it.error = "no detector and no boxes given"
             elif self.crop_tracker is None or self.crop_tracker.scheduled(it.index):
@@ -192,7 +197,9 @@ class FramePipeline:
     def _pose(self, items: list[Item]) -> None:
         for it in items:
             rgb = cv2.cvtColor(it.payload.image_bgr, cv2.COLOR_BGR2RGB)  # the pose network expects RGB
-            if self.crop_tracker is None:
+            if getattr(self.estimator, "one_stage", False):
+                boxes, scores, out, n_bad = drop_non_finite(*self.estimator.people(rgb))
+            elif self.crop_tracker is None:
                 boxes, scores = it.data["boxes"], it.data["box_scores"]
                 out = self.estimator(rgb, boxes)
                 boxes, scores, out, n_bad = drop_non_finite(boxes, scores, out)

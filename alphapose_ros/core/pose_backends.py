@@ -102,8 +102,9 @@ def make_pose_estimator(backend: str = "auto", *, cfg: str | Path | None = None,
 def named_model_estimator(pose_model: str, *, engine: str = "onnxruntime", device: str = "cpu", half: bool = False,
                           batch_size: int = 16, embedder=None, flip: bool = False):
     """The estimator of an ONNX pose model named by manifest name or path: an alphapose-export file (its
-    sidecar beside it), or an RTMPose-family file read from its inputs/outputs alone. ONNX files run on
-    ONNX Runtime (engine torch means ONNX Runtime here) or OpenVINO."""
+    sidecar beside it), or an RTMPose-family file read from its inputs/outputs alone (SimCC top-down, or
+    RTMO, which is one-stage: `.one_stage` and `.people(image)` instead of boxes). ONNX files run on ONNX
+    Runtime (engine torch means ONNX Runtime here) or OpenVINO."""
     from alphapose_ros.core.engines.onnx_export import sidecar_path
     from alphapose_ros.core.model_zoo import ModelZooError, model_file
     from alphapose_ros.core.rtm.model_file import inspect_onnx
@@ -121,9 +122,14 @@ def named_model_estimator(pose_model: str, *, engine: str = "onnxruntime", devic
         return PoseEstimator.from_exported(path, engine, device=device, half=half, batch_size=batch_size, flip=flip,
                                            embedder=embedder)
     spec = inspect_onnx(path)
-    if spec.family != "simcc":
-        raise ValueError(f"{spec.describe()}: not a top-down pose model"
-                         + (" (pass it as the detector: --det-model / det_model)" if spec.family == "detector" else ""))
+    if spec.family == "detector":
+        raise ValueError(f"{spec.describe()}: not a pose model (pass it as the detector: --det-model / det_model)")
+    if spec.family == "rtmo":  # one-stage: finds its own people, no detector
+        from alphapose_ros.core.rtm.rtmo import RTMOModel
+
+        est = RTMOModel(spec, engine, device=device, embedder=embedder)
+        log.info("pose model: %s (one-stage: no person detector runs)", est.describe())
+        return est
     if flip:
         log.warning("%s: no flip test for SimCC models; ignoring flip", path.name)
     if getattr(embedder, "needs_features", False):

@@ -57,3 +57,18 @@ def test_uncached_names_and_wrong_kinds_are_one_line_and_write_nothing(tmp_path,
     assert main(["--input", img, "--pose-model", "no-such-model", "--outdir", str(out)]) == 2
     assert "unknown pose model 'no-such-model'" in caplog.text
     assert not (out / "alphapose-results.json").exists()
+
+
+def test_rtmo_runs_without_a_detector_through_pose_nms_and_tracking(tmp_path):
+    model = released_layouts.rtmo_file(tmp_path / "rtmo.onnx")
+    video = tmp_path / "v.avi"
+    w = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 10, (320, 240))
+    for i in range(4):
+        w.write(np.full((240, 320, 3), 60 + 20 * i, np.uint8))
+    w.release()
+    out = tmp_path / "out"
+    assert main(["--input", str(video), "--pose-model", str(model), "--tracker", "msim", "--reid-weights", "none",
+                 "--outdir", str(out)]) == 0
+    people = json.loads((out / "alphapose-results.json").read_text())
+    assert people and all(len(p["keypoints"]) == 17 * 3 and "idx" in p for p in people)
+    assert len({p["image_id"] for p in people}) == 4

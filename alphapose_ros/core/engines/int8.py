@@ -37,8 +37,9 @@ def record_calibration(frames_bgr, boxes_per_frame, path: str | Path, quality: i
     return int(sum(counts))
 
 
-def calibration_crops(path: str | Path, input_hw: tuple[int, int], limit: int = 0) -> np.ndarray:
-    """The network inputs (N,3,H,W) float32 of a recorded calibration set. ValueError when the file is not one."""
+def calibration_crops(path: str | Path, input_hw: tuple[int, int], limit: int = 0, cut=crop_batch) -> np.ndarray:
+    """The network inputs (N,3,H,W) float32 of a recorded calibration set, cut by `cut(rgb, boxes, input_hw)`
+    (AlphaPose's crops by default). ValueError when the file is not one."""
     try:
         with np.load(path, allow_pickle=False) as z:
             jpeg, sizes, boxes, counts = z["jpeg"], z["jpeg_sizes"], z["boxes"], z["box_counts"]
@@ -52,7 +53,7 @@ def calibration_crops(path: str | Path, input_hw: tuple[int, int], limit: int = 
         start += int(size)
         if img is None:
             raise ValueError(f"{path}: a calibration frame does not decode")
-        crops.append(crop_batch(cv2.cvtColor(img, cv2.COLOR_BGR2RGB), boxes[b0:b0 + n], input_hw)[0])
+        crops.append(cut(cv2.cvtColor(img, cv2.COLOR_BGR2RGB), boxes[b0:b0 + n], input_hw)[0])
         b0 += int(n)
     out = np.concatenate(crops)
     return out[:limit] if limit else out
@@ -71,7 +72,8 @@ def keypoint_change(cfg, want, got) -> dict:
             "kp_px_max": float(d.max()), "score_max": float(np.abs(s1 - s0).max())}
 
 
-def quantize_int8(fp32_onnx: str | Path, out_path: str | Path, crops: np.ndarray, batch: int = 8) -> Path:
+def quantize_int8(fp32_onnx: str | Path, out_path: str | Path, crops: np.ndarray, batch: int = 8,
+                  input_name: str = "crops") -> Path:
     """Static QDQ INT8 model of `fp32_onnx`, activation ranges calibrated (min-max) on `crops`."""
     try:
         from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
@@ -81,7 +83,7 @@ def quantize_int8(fp32_onnx: str | Path, out_path: str | Path, crops: np.ndarray
 
     class Reader(CalibrationDataReader):
         def __init__(self):
-            self.batches = iter([{"crops": np.ascontiguousarray(crops[i:i + batch], np.float32)}
+            self.batches = iter([{input_name: np.ascontiguousarray(crops[i:i + batch], np.float32)}
                                  for i in range(0, len(crops), batch)])
 
         def get_next(self):

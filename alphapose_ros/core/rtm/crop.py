@@ -42,14 +42,15 @@ def crop_inputs(image: np.ndarray, centre: np.ndarray, size: np.ndarray, input_w
     """The network's input batch (N,3,H,W) float32 for crops of `image` (H,W,3 uint8, channels as the
     model expects them); normalised when mean/std are given."""
     w, h = input_wh
-    out = np.empty((len(centre), h, w, 3), np.uint8)
-    for i, m in enumerate(crop_affines(centre, size, input_wh)):  # one warp per person, not per pixel
-        cv2.warpAffine(image, m, (w, h), dst=out[i], flags=cv2.INTER_LINEAR)
-    x = out.astype(np.float32)
-    if mean is not None:
-        x -= np.asarray(mean, np.float32)
-        x /= np.asarray(std, np.float32)
-    return np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+    crops = [cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR)  # one warp per person, not per pixel
+             for m in crop_affines(centre, size, input_wh)]
+    if not crops:
+        return np.zeros((0, 3, h, w), np.float32)
+    # (x - mean) / std, HWC -> CHW, in one pass of OpenCV's vectorised blob maker
+    params = cv2.dnn.Image2BlobParams(scalefactor=tuple(1.0 / s for s in std) if std else (1.0, 1.0, 1.0),
+                                      size=(w, h), mean=tuple(mean) if mean else (0.0, 0.0, 0.0), swapRB=False,
+                                      ddepth=cv2.CV_32F)
+    return cv2.dnn.blobFromImagesWithParams(crops, params)
 
 
 def to_image(points: np.ndarray, centre: np.ndarray, size: np.ndarray, input_wh: tuple[int, int]) -> np.ndarray:
@@ -61,3 +62,10 @@ def to_image(points: np.ndarray, centre: np.ndarray, size: np.ndarray, input_wh:
 def crop_boxes(centre: np.ndarray, size: np.ndarray) -> np.ndarray:
     """(N,4) the image rectangles the crops cover."""
     return np.concatenate([centre - size * 0.5, centre + size * 0.5], 1).astype(np.float32)
+
+
+def rtm_crops(image: np.ndarray, boxes_xyxy: np.ndarray, input_hw: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(inputs (N,3,H,W), crop boxes (N,4)) of `boxes_xyxy` in `image`, as the estimator cuts them."""
+    wh = (input_hw[1], input_hw[0])
+    centre, size = centre_scale(boxes_xyxy, wh)
+    return crop_inputs(image, centre, size, wh), crop_boxes(centre, size)

@@ -130,6 +130,9 @@ class PoseEstimationNode(LifecycleNode):
                     keypoint_format=p["keypoint_format"], device=p["device"], half=p["fp16"],
                     batch_size=p["pose_batch"], flip=p["flip"], torchscript=p["torchscript"], reid=p["reid_weights"],
                     engine=p["engine"], exported=p["exported_model"] or None, pose_model=p["pose_model"] or None)
+            if getattr(self.estimator, "one_stage", False):
+                raise ValueError(f"{p['pose_model']} is one-stage (RTMO): it runs in alphapose-infer and "
+                                 "alphapose-bag; the graph takes a top-down model (rtmpose-m, rtmw-m, ...)")
         except Exception as e:
             self.get_logger().error(f"cannot configure the pose model: {e}")
             return TransitionCallbackReturn.FAILURE

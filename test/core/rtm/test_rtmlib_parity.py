@@ -64,3 +64,17 @@ def test_end2end_detector_boxes_equal_rtmlibs(tmp_path, kind):
     above = ref.inference(ref.preprocess(image_bgr)[0])[0][0, :, 4] > 0.3
     assert 2 < len(got) < above.sum()
     np.testing.assert_allclose(got.boxes, want[persons[above]], atol=0.01)
+
+
+def test_rtmo_people_equal_rtmlibs(tmp_path):
+    from alphapose_ros.core.rtm.rtmo import RTMOModel
+
+    path = released_layouts.rtmo_file(tmp_path / "rtmo.onnx")
+    image_rgb = scene(576, 768)
+    boxes, box_scores, out = RTMOModel(inspect_onnx(path), confidence=0.3, nms_thresh=0.45).people(image_rgb)
+    # RTMO was trained on BGR: rtmlib takes the BGR frame, ours the RGB one
+    want_xy, want_scores = rtmlib.RTMO(str(path), backend="onnxruntime")(image_rgb[..., ::-1].copy(), nms_thr=0.45,
+                                                                          score_thr=0.3)
+    assert 2 < len(boxes) == len(want_xy) and np.all(np.diff(box_scores) <= 0)
+    np.testing.assert_allclose(out.keypoints, want_xy, atol=0.01)
+    np.testing.assert_allclose(out.keypoint_scores, want_scores, atol=1e-4)
