@@ -3,15 +3,17 @@ depth:=, camera_info:=, hri:=true and fall_detection:=true; out come 3D poses wh
 image's, the people in 3D, REP-155 bodies for the tracks, and no fall from people walking. Started by the
 package's runner and, where the `ros2` command with launch is installed, by the real `ros2 launch`."""
 import os
-import subprocess
 import sys
-import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from alphapose_ros.bench.launched_graph import clip, has_ros2_launch, launch_command
+
+sys.path.insert(0, str(Path(__file__).parent))
+from graph_process import graph_process, spinning_node, text  # noqa: E402
 
 pytestmark = pytest.mark.ros
 ARGS = {"depth": "/cam/depth", "camera_info": "/cam/color/camera_info", "hri": "true", "fall_detection": "true",
@@ -28,9 +30,7 @@ def _commands():
 
 @pytest.mark.parametrize("cmd", list(_commands()))
 def test_rgbd_camera_gives_3d_poses_bodies_and_no_false_fall(vision_msgs, footage, mediapipe_models, cmd):
-    import rclpy
     from hri_msgs.msg import IdsList
-    from rclpy.executors import SingleThreadedExecutor
     from rclpy.qos import QoSProfile, ReliabilityPolicy
     from sensor_msgs.msg import CameraInfo, Image
     from vision_msgs.msg import Detection3DArray
@@ -41,35 +41,25 @@ def test_rgbd_camera_gives_3d_poses_bodies_and_no_false_fall(vision_msgs, footag
     from alphapose_ros.ros.conversions import header_at, msg_to_poses
 
     domain = 40 + (os.getpid() + len(cmd)) % 50
-    proc = subprocess.Popen(cmd, env=dict(os.environ, ROS_DOMAIN_ID=str(domain), PYTHONUNBUFFERED="1"),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-    out: list[bytes] = []
-    threading.Thread(target=lambda: out.extend(iter(lambda: proc.stdout.read1(65536), b"")), daemon=True).start()
-    ctx = rclpy.Context()
-    rclpy.init(context=ctx, domain_id=domain)
-    node = rclpy.create_node("rgbd_camera", context=ctx)
     rel = QoSProfile(depth=20, reliability=ReliabilityPolicy.RELIABLE)
-    pubs = {"image": node.create_publisher(Image, ARGS["image"], rel),
-            "depth": node.create_publisher(Image, ARGS["depth"], rel),
-            "info": node.create_publisher(CameraInfo, ARGS["camera_info"], rel)}
     got = {"poses_3d": [], "people_3d": [], "tracked": [], "falls": []}
-    for topic, t, key in (("/poses_3d", WholeBodyPoseArray, "poses_3d"), ("/people_3d", Detection3DArray, "people_3d"),
-                          ("/humans/bodies/tracked", IdsList, "tracked"), ("/falls", FallEvent, "falls")):
-        node.create_subscription(t, topic, got[key].append, rel)
-    ex = SingleThreadedExecutor(context=ctx)
-    ex.add_node(node)
-    spinner = threading.Thread(target=ex.spin, daemon=True)
-    spinner.start()
     frames = clip(10)  # 768x576
     depth_mm = np.full((288, 384), 2500, np.uint16)  # everything 2.5 m away, at half the colour resolution
-    try:
+    with graph_process(cmd, domain) as (proc, out), spinning_node("rgbd_camera", domain) as node:
+        pubs = {"image": node.create_publisher(Image, ARGS["image"], rel),
+                "depth": node.create_publisher(Image, ARGS["depth"], rel),
+                "info": node.create_publisher(CameraInfo, ARGS["camera_info"], rel)}
+        for topic, t, key in (("/poses_3d", WholeBodyPoseArray, "poses_3d"),
+                              ("/people_3d", Detection3DArray, "people_3d"),
+                              ("/humans/bodies/tracked", IdsList, "tracked"), ("/falls", FallEvent, "falls")):
+            node.create_subscription(t, topic, got[key].append, rel)
         end = time.monotonic() + 180
         while (pubs["depth"].get_subscription_count() < 1 or pubs["image"].get_subscription_count() < 2
                or node.count_publishers("/poses_3d") < 1):
-            assert time.monotonic() < end and proc.poll() is None, b"".join(out).decode(errors="replace")[-3000:]
+            assert time.monotonic() < end and proc.poll() is None, text(out)[-3000:]
             time.sleep(0.2)
         time.sleep(2.0)  # the managed nodes finish activating, camera subscriptions match our publishers
-        for i, f in enumerate(frames):
+        for f in frames:
             h = header_at(time.time(), "cam_color_optical_frame")
             info = CameraInfo(header=h, width=768, height=576, distortion_model="plumb_bob", d=[0.0] * 5,
                               k=[600.0, 0.0, 383.5, 0.0, 600.0, 287.5, 0.0, 0.0, 1.0])
@@ -81,17 +71,7 @@ def test_rgbd_camera_gives_3d_poses_bodies_and_no_false_fall(vision_msgs, footag
         while len(got["poses_3d"]) < 6 and time.monotonic() < end:
             time.sleep(0.2)
         time.sleep(2.0)
-    finally:
-        ex.shutdown()
-        spinner.join(5)
-        node.destroy_node()
-        rclpy.try_shutdown(context=ctx)
-        os.killpg(proc.pid, 2)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
-    log = b"".join(out).decode(errors="replace")
+    log = text(out)
     assert len(got["poses_3d"]) >= 6, log[-3000:]
     # the first frames may go out before the node has a camera_info (logged once, 2D unaffected)
     lifted = [p for p in (msg_to_poses(m) for m in got["poses_3d"] if m.poses) if p.keypoints_3d is not None]
