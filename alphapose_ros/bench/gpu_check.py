@@ -11,7 +11,9 @@ vtest.avi (upscaled to 1280x960, as a robot camera's frames are large):
    --rate Hz as a camera would: frames/s and latency from each frame's camera time, p50 and p99 (the
    pipeline without DDS: the ROS wheels do not travel to a GPU machine that cannot install them);
 3. ONNX Runtime on the device: its CUDA and TensorRT providers where this onnxruntime has them, against
-   torch fp32.
+   torch fp32;
+4. RTMPose-m (its architecture in the released ONNX layout, random weights) through the SimCC backend on
+   the device's ONNX Runtime providers: crops/s and keypoints against the CPU provider's.
 Without a CUDA device it says so and exits 0; --device cpu runs the same checks on CPU tensors.
 """
 from __future__ import annotations
@@ -66,7 +68,8 @@ def _agreement(a, b) -> dict:
 
 
 def _crops_per_s(est, frame: np.ndarray, boxes: np.ndarray, seconds: float) -> float:
-    sync = torch.cuda.synchronize if est.device.type == "cuda" else (lambda: None)
+    on_cuda = getattr(est, "device", torch.device("cpu")).type == "cuda"  # ONNX Runtime calls return when done
+    sync = torch.cuda.synchronize if on_cuda else (lambda: None)
     est(frame, boxes)
     sync()
     n, t0 = 0, time.perf_counter()
@@ -127,6 +130,30 @@ def _onnxruntime(cfg, state, device: str, frame: np.ndarray, boxes: np.ndarray, 
     return out
 
 
+def _rtmpose(device: str, frame: np.ndarray, boxes: np.ndarray, seconds: float, batch: int) -> dict:
+    """The SimCC backend on RTMPose-m: the device's ONNX Runtime providers against the CPU provider."""
+    import tempfile
+
+    from alphapose_ros.core.models.rtmpose import build_variant, export_released_layout
+    from alphapose_ros.core.rtm.estimator import SimCCPoseEstimator
+    from alphapose_ros.core.rtm.model_file import inspect_onnx
+
+    with tempfile.TemporaryDirectory() as tmp:
+        torch.manual_seed(0)
+        spec = inspect_onnx(export_released_layout(build_variant("rtmpose-m"), Path(tmp) / "rtmpose-m.onnx",
+                                                   (256, 192)))
+        cpu = SimCCPoseEstimator(spec, batch_size=batch)
+        try:
+            dev = SimCCPoseEstimator(spec, device=device, batch_size=batch)
+        except ValueError as e:  # no CUDA provider in this onnxruntime
+            return {"skipped": str(e)}
+        out = {"used": [p if isinstance(p, str) else p[0] for p in dev.net.providers],
+               "vs_cpu": _agreement(cpu(frame, boxes), dev(frame, boxes))}
+        many = np.tile(boxes, (int(np.ceil(batch / len(boxes))), 1))[:batch]
+        out[f"crops_per_s_batch{batch}"] = round(_crops_per_s(dev, frame, many, seconds), 1)
+    return out
+
+
 def run(device: str, video: Path, n_frames: int, rate: float, width: int, seconds: float, batch: int = 64) -> dict:
     from alphapose_ros.core.detectors.factory import make_detector
 
@@ -149,6 +176,7 @@ def run(device: str, video: Path, n_frames: int, rate: float, width: int, second
     res[f"crops_per_s_fp16_batch{batch}"] = round(_crops_per_s(dev16, frame, many, seconds), 1)
     res["pipeline_fp16"] = _paced_pipeline(dev16, frames, boxes, rate)
     res["onnxruntime"] = _onnxruntime(cfg, state, device, frame, fboxes, ref)
+    res["rtmpose_m_onnxruntime"] = _rtmpose(device, frame, fboxes, seconds, batch)
     return res
 
 

@@ -8,7 +8,7 @@
    rtmlib 0.0.16's per-box loop (pre/post-processing alone, and with the network), as ratios.
 3. Whole-frame frames/s of the offline pipeline on vtest (hog-small boxes, crop tracking) with RTMPose-m.
 
-    python -m alphapose_ros.bench.rtm_models [--seconds 3] [--frames 60]
+    python -m alphapose_ros.bench.rtm_models [--seconds 3] [--frames 60] [--models rtmpose-m,rtmw-m,...]
 """
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
+from alphapose_ros.core.models.rtmpose import VARIANTS
 
 FOOTAGE = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
 
@@ -59,7 +61,7 @@ def calibration(frames: list[np.ndarray], work: Path) -> Path:
     return work / "cal.npz"
 
 
-def rtm_rows(work: Path, cal: Path, seconds: float) -> list[tuple[str, str, int, float]]:
+def rtm_rows(work: Path, cal: Path, seconds: float, names: list[str]) -> list[tuple[str, str, int, float]]:
     from alphapose_ros.core.engines.int8 import calibration_crops, quantize_int8
     from alphapose_ros.core.engines.runtimes import load_runtime
     from alphapose_ros.core.models.rtmpose import build_variant, export_released_layout
@@ -68,7 +70,7 @@ def rtm_rows(work: Path, cal: Path, seconds: float) -> list[tuple[str, str, int,
     import torch
 
     rows = []
-    for name in ("rtmpose-m", "rtmw-m"):
+    for name in names:
         torch.manual_seed(0)
         net = build_variant(name)
         fp32 = export_released_layout(net, work / f"{name}.onnx", net.input_hw)
@@ -167,31 +169,42 @@ def pipeline_fps(work: Path, frames: int) -> None:
     from alphapose_ros.core.rtm.estimator import SimCCPoseEstimator
     from alphapose_ros.core.rtm.model_file import inspect_onnx
 
-    est = SimCCPoseEstimator(inspect_onnx(work / "rtmpose-m.onnx"), batch_size=8)
-    pipe = FramePipeline(est, make_detector("hog-small"), crop_tracker=CropTracker())
     imgs = footage(frames)
-    t0 = time.perf_counter()
-    n = sum(1 for it in pipe.run(Frame(str(i), i / 10, im) for i, im in enumerate(imgs)) if not it.error)
-    dt = time.perf_counter() - t0
-    print(f"\nwhole frames, vtest, hog-small + crop tracking + RTMPose-m (ONNX Runtime FP32): {n / dt:.1f} frames/s "
-          f"over {n} frames (detector on {pipe.detector_runs}); pose stage {pipe.last_stats['pose'].ms_per_item:.0f} "
-          "ms per frame")
+    print()
+    for precision, file in (("FP32", "rtmpose-m.onnx"), ("INT8", "rtmpose-m.int8.onnx")):
+        est = SimCCPoseEstimator(inspect_onnx(work / file), batch_size=8)
+        pipe = FramePipeline(est, make_detector("hog-small"), crop_tracker=CropTracker())
+        t0 = time.perf_counter()
+        n = sum(1 for it in pipe.run(Frame(str(i), i / 10, im) for i, im in enumerate(imgs)) if not it.error)
+        dt = time.perf_counter() - t0
+        print(f"whole frames, vtest, hog-small + crop tracking + RTMPose-m (ONNX Runtime {precision}): "
+              f"{n / dt:.1f} frames/s over {n} frames (detector on {pipe.detector_runs}); pose stage "
+              f"{pipe.last_stats['pose'].ms_per_item:.0f} ms per frame")
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=3.0, help="timing per row")
     ap.add_argument("--frames", type=int, default=60, help="vtest frames for the whole-frame rate")
+    ap.add_argument("--models", default="rtmpose-m,rtmw-m",
+                    help="architectures to time, from: " + ", ".join(VARIANTS) + " (rtmpose-m first: the ratio and "
+                    "whole-frame rows use it)")
     a = ap.parse_args(argv)
+    names = [n for n in a.models.split(",") if n]
+    if "rtmpose-m" not in names:
+        names.insert(0, "rtmpose-m")
+    unknown = set(names) - set(VARIANTS)
+    if unknown:
+        ap.error(f"unknown architectures {', '.join(sorted(unknown))}")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         cal = calibration(footage(120), work)
-        rows = rtm_rows(work, cal, a.seconds) + baseline_rows(work, cal, a.seconds)
+        rows = rtm_rows(work, cal, a.seconds, names) + baseline_rows(work, cal, a.seconds)
         print(f"\n{'model':26s} {'engine':22s} {'batch':>5s} {'ms/crop':>8s}")
         for model, engine, batch, ms in rows:
             print(f"{model:26s} {engine:22s} {batch:5d} {ms:8.1f}")
         per = {(m, e, b): ms for m, e, b, ms in rows}
-        for name in ("rtmpose-m", "rtmw-m"):
+        for name in names:
             for engine in ("onnxruntime", "openvino"):
                 print(f"{name} {engine}: INT8 is " + ", ".join(
                     f"{per[(name, f'{engine} FP32', b)] / per[(name, f'{engine} INT8', b)]:.2f}x FP32 at batch {b}"

@@ -13,6 +13,9 @@ def test_the_checks_run_on_cpu_tensors_and_agree_with_the_cpu_path(footage):
     p = res["pipeline_fp16"]
     assert p["frames"] == 3 and p["latency_ms_p50"] > 0 and p["latency_ms_p99"] >= p["latency_ms_p50"]
     assert "skipped" in res["onnxruntime"] or "available" in res["onnxruntime"]  # no CUDA provider on CPU
+    rtm = res["rtmpose_m_onnxruntime"]
+    assert rtm["used"] == ["CPUExecutionProvider"] and rtm["vs_cpu"]["keypoints_px_max"] == 0.0
+    assert rtm["crops_per_s_batch4"] > 0
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA: the check would run for real")

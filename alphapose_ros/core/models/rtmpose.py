@@ -4,7 +4,8 @@ feature per keypoint, a gated attention unit across keypoints, and two linear Si
 
 Here to measure what the released models cost on a robot's CPU (exported with random weights) and
 to make files with the released inputs/outputs for tests; the released weights run from their own
-ONNX files (core.rtm). RTMW-m is built as RTMPose-m with 133 keypoints: its extra neck is left out."""
+ONNX files (core.rtm). RTMW-m/l/x are built as RTMPose-m/l/x with 133 keypoints (RTMW's extra neck is
+left out: these time the backbone and head) and DWPose-l as RTMPose-l at 384x288 with 133 keypoints."""
 from __future__ import annotations
 
 import math
@@ -18,7 +19,11 @@ VARIANTS = {
     "rtmpose-s": (0.33, 0.5, 17, (256, 192)),
     "rtmpose-m": (0.67, 0.75, 17, (256, 192)),
     "rtmpose-l": (1.0, 1.0, 17, (256, 192)),
+    "rtmpose-x": (1.33, 1.25, 17, (384, 288)),
     "rtmw-m": (0.67, 0.75, 133, (256, 192)),
+    "rtmw-l": (1.0, 1.0, 133, (256, 192)),
+    "rtmw-x": (1.33, 1.25, 133, (384, 288)),
+    "dwpose-l": (1.0, 1.0, 133, (384, 288)),
 }
 STAGES = ((64, 128, 3, True, False), (128, 256, 6, True, False), (256, 512, 6, True, False),
           (512, 1024, 3, False, True))  # in, out, blocks, residual, SPPF
