@@ -92,3 +92,22 @@ def test_bad_export_requests_and_files_are_one_line(tmp_path, caplog):
     other = Path(__file__).resolve().parents[1] / "ros/fixtures/fastpose_coco17.yaml"
     assert infer(args + ["--engine", "openvino", "--cfg", str(other)]) == 2
     assert "was exported from another model than" in caplog.text
+
+
+def test_rtm_int8_quantises_a_simcc_file_on_real_crops_and_says_how_far_keypoints_move(footage, tmp_path, capsys):
+    from alphapose_ros.core.rtm.model_file import inspect_onnx
+    from alphapose_ros.synthetic import released_layouts
+
+    cal = tmp_path / "cal.npz"
+    assert main(["calibration", "--input", str(footage / "vtest.avi"), "--out", str(cal), "--frames", "3"]) == 0
+    model = released_layouts.simcc_file(tmp_path / "end2end.onnx", 26)
+    out = tmp_path / "int8.onnx"
+    assert main(["rtm-int8", "--pose-model", str(model), "--calibration", str(cal), "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "INT8 keypoints vs FP32, input pixels: median" in said
+    import onnx
+
+    ops = {n.op_type for n in onnx.load(str(out)).graph.node}
+    assert "QuantizeLinear" in ops and inspect_onnx(out).num_keypoints == 26
+    det = released_layouts.detector_file(tmp_path / "det.onnx", (320, 320))
+    assert main(["rtm-int8", "--pose-model", str(det), "--calibration", str(cal), "--out", str(tmp_path / "x.onnx")]) == 2

@@ -230,3 +230,27 @@ def test_a_missing_depth_or_camera_info_topic_is_refused_before_anything_runs(fo
                  "--depth-topic", "/camera/depth", "--camera-info-topic", "/camera/other_info"]) == 2
     assert "no topic '/camera/other_info'" in caplog.text
     assert not (tmp_path / "o1").exists() and not (tmp_path / "o2").exists()
+
+
+@pytest.mark.parametrize("family", ["simcc", "rtmo"])
+def test_released_layout_models_run_over_a_bag_named_by_pose_model_and_det_model(footage, tmp_path, family):
+    from rosbags.rosbag2 import Reader
+
+    from alphapose_ros.core.io import bags
+    from alphapose_ros.synthetic import released_layouts
+
+    cam = tmp_path / "camera_bag"
+    assert main(["--video", str(footage / "vtest.avi"), "--make-bag", str(cam), "--max-frames", "4"]) == 0
+    if family == "simcc":
+        models = ["--pose-model", str(released_layouts.simcc_file(tmp_path / "rtmw.onnx", 133)),
+                  "--det-model", str(released_layouts.detector_file(tmp_path / "yolox.onnx", (416, 416)))]
+    else:
+        models = ["--pose-model", str(released_layouts.rtmo_file(tmp_path / "rtmo.onnx"))]
+    out = tmp_path / "poses_bag"
+    assert main(["--bag", str(cam), "--out", str(out), "--no-copy", *models]) == 0
+    ts = bags.typestore()
+    with Reader(out) as r:
+        conns = [c for c in r.connections if c.topic == "/alphapose/poses"]
+        msgs = [ts.deserialize_cdr(raw, c.msgtype) for c, _, raw in r.messages(connections=conns)]
+    assert len(msgs) == 4 and {m.num_keypoints for m in msgs} == {133 if family == "simcc" else 17}
+    assert sum(len(m.poses) for m in msgs) > 0 and all(p.track_id >= 1 for m in msgs for p in m.poses)

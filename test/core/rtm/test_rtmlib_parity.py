@@ -78,3 +78,11 @@ def test_rtmo_people_equal_rtmlibs(tmp_path):
     assert 2 < len(boxes) == len(want_xy) and np.all(np.diff(box_scores) <= 0)
     np.testing.assert_allclose(out.keypoints, want_xy, atol=0.01)
     np.testing.assert_allclose(out.keypoint_scores, want_scores, atol=1e-4)
+
+
+def test_openvino_runs_the_same_file_to_the_same_poses(tmp_path):
+    spec = inspect_onnx(released_layouts.simcc_file(tmp_path / "m.onnx", 133))
+    a = SimCCPoseEstimator(spec, "onnxruntime")(scene(), BOXES)
+    b = SimCCPoseEstimator(spec, "openvino")(scene(), BOXES)
+    np.testing.assert_allclose(b.keypoints, a.keypoints, atol=0.01)
+    np.testing.assert_allclose(b.keypoint_scores, a.keypoint_scores, atol=1e-3)
