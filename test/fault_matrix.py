@@ -18,6 +18,9 @@ ROWS = [
            "refused before the model loads: one line, exit 2"),
     Attack("infer-interrupted", "Ctrl-C or a write error during `alphapose-infer`",
            "results of the frames done written (atomically), exit 130 / 2"),
+    Attack("infer-bad-input-keeps-results", "`alphapose-infer` with a missing, misspelled or unopenable "
+           "`--input` into an `--outdir` holding finished results",
+           "one line naming the input, exit 2, before any model loads; the finished results untouched"),
     Attack("infer-broken-image", "an unreadable image among the inputs",
            "skipped with a warning, the others processed"),
     Attack("detfile-not-detections", "a detfile that is not JSON, or whose records are lists, null or strings",

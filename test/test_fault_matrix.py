@@ -30,6 +30,15 @@ def test_every_attack_has_tests_and_every_fault_mark_names_an_attack():
     assert sorted(marked.keys() - KEYS) == [], "fault marks naming no row of test/fault_matrix.py"
 
 
+def _png(tmp: Path) -> str:
+    """A small readable image: the input of cases whose fault lies elsewhere."""
+    import cv2
+    import numpy as np
+
+    cv2.imwrite(str(tmp / "x.png"), np.zeros((8, 8, 3), np.uint8))
+    return str(tmp / "x.png")
+
+
 def _write(path: Path, text: str) -> str:
     path.write_text(text)
     return str(path)
@@ -62,16 +71,16 @@ def _camera_bag(tmp: Path) -> str:
 # (attack key, command module, argv maker, what the one line says, what must not have been written)
 CASES = [
     ("infer-unwritable-output", "infer",
-     lambda t: ["--input", "x.png", "--outdir", str(Path(_write(t / "f", "x")) / "out")],
+     lambda t: ["--input", _png(t), "--outdir", str(Path(_write(t / "f", "x")) / "out")],
      "cannot create the output folder", None),
     ("checkpoint-not-a-checkpoint", "infer",
-     lambda t: ["--cfg", str(FIXTURE_CFG), "--checkpoint", _write(t / "m.pth", ""), "--input", "x.png",
+     lambda t: ["--cfg", str(FIXTURE_CFG), "--checkpoint", _write(t / "m.pth", ""), "--input", _png(t),
                 "--outdir", str(t / "out")], "the file is empty", None),
     ("checkpoint-not-a-checkpoint", "infer",
      lambda t: ["--cfg", str(FIXTURE_CFG), "--checkpoint", _write(t / "m.pth", "weights, honest\n"),
-                "--input", "x.png", "--outdir", str(t / "out")], "not a PyTorch checkpoint", None),
+                "--input", _png(t), "--outdir", str(t / "out")], "not a PyTorch checkpoint", None),
     ("config-malformed", "infer",
-     lambda t: ["--cfg", _write(t / "c.yaml", "MODEL: [unclosed\n"), "--input", "x.png", "--outdir", str(t / "o")],
+     lambda t: ["--cfg", _write(t / "c.yaml", "MODEL: [unclosed\n"), "--input", _png(t), "--outdir", str(t / "o")],
      "not valid YAML", None),
     ("eval-non-finite", "evaluate", lambda t: _coco_pair(t, [float("nan")] * 51) + ["--out", str(t / "ap.json")],
      "keypoints or score are not finite numbers", "ap.json"),

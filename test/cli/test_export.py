@@ -80,7 +80,8 @@ def test_bad_export_requests_and_files_are_one_line(tmp_path, caplog):
     assert main(["pose", *MODEL, "--out", str(tmp_path / "nowhere" / "q.onnx"), "--check", "c.npz"]) == 2
     assert "cannot write" in caplog.text and "does not exist" in caplog.text  # refused before the model loads
     (tmp_path / "m.onnx").write_bytes(b"not onnx")
-    args = ["--input", "x.png", "--outdir", str(tmp_path / "o"), "--exported", str(tmp_path / "m.onnx")]
+    cv2.imwrite(str(tmp_path / "x.png"), np.zeros((8, 8, 3), np.uint8))
+    args = ["--input", str(tmp_path / "x.png"), "--outdir", str(tmp_path / "o"), "--exported", str(tmp_path / "m.onnx")]
     assert infer(args + ["--engine", "onnxruntime"]) == 2 and "no sidecar m.json" in caplog.text
     assert infer(args) == 2 and "runs with engine onnxruntime or openvino" in caplog.text
     from alphapose_ros.core.engines.onnx_export import export_onnx, state_sha256, write_sidecar

@@ -1,5 +1,6 @@
 """alphapose-infer end to end: official config layout, locally made weights, a detfile, real footage."""
 import json
+import cv2
 
 import numpy as np
 import pytest
@@ -97,7 +98,7 @@ def test_mismatched_checkpoint_is_a_clear_error_not_a_crash(reference, model_fil
 @pytest.mark.fault("checkpoint-mismatched")
 def test_missing_checkpoint_is_reported(model_files, tmp_path, caplog):
     det = _detfile(tmp_path / "det.json", [])
-    rc = main(["--cfg", str(model_files[0]), "--checkpoint", str(tmp_path / "nope.pth"), "--input", "x.png",
+    rc = main(["--cfg", str(model_files[0]), "--checkpoint", str(tmp_path / "nope.pth"), "--input", _png(tmp_path),
                "--detfile", str(det)])
     assert rc == 2 and "checkpoint not found" in caplog.text
 
@@ -114,7 +115,7 @@ def test_code_carrying_pickle_is_refused(model_files, tmp_path, caplog):
     bad = tmp_path / "evil.pth"
     bad.write_bytes(pickle.dumps({"state_dict": Evil()}))
     det = _detfile(tmp_path / "det.json", [])
-    rc = main(["--cfg", str(model_files[0]), "--checkpoint", str(bad), "--input", "x.png", "--detfile", str(det)])
+    rc = main(["--cfg", str(model_files[0]), "--checkpoint", str(bad), "--input", _png(tmp_path), "--detfile", str(det)])
     assert rc == 2 and not (tmp_path / "pwned").exists() and "cannot read checkpoint" in caplog.text
 
 
@@ -143,7 +144,8 @@ def test_no_download_hog_detector_end_to_end_on_video(model_files, footage, tmp_
                                              ("yolox-l", "needs its release checkpoint (yolox_l.pth")])
 def test_detector_without_weights_says_what_to_do(model_files, tmp_path, caplog, detector, says):
     cfg, ckpt = model_files
-    rc = main(["--cfg", str(cfg), "--checkpoint", str(ckpt), "--input", "x.jpg", "--detector", detector])
+    rc = main(["--cfg", str(cfg), "--checkpoint", str(ckpt), "--input", _png(tmp_path), "--detector", detector,
+               "--outdir", str(tmp_path / "o")])
     assert rc == 2 and says in caplog.text
 
 
@@ -223,3 +225,36 @@ def test_crop_tracking_on_video_finds_people_with_the_detector_on_few_frames(med
     assert runs and runs[0] < 12
     with pytest.raises(SystemExit):
         main(["--input", str(footage / "vtest.avi"), "--outdir", str(out), "--crop-tracking", "--detect-every", "0"])
+
+
+@pytest.mark.fault("infer-bad-input-keeps-results")
+@pytest.mark.parametrize("make, says", [(lambda t: t / "missing.jpg", "no such file or folder"),
+                                        (lambda t: t / "misspeled.avi", "no such file or folder"),
+                                        (lambda t: _garbage(t / "broken.avi"), "the video cannot be opened"),
+                                        (lambda t: _folder(t / "empty"), "the folder holds no images")])
+def test_a_bad_input_is_named_before_anything_loads_and_finished_results_stay(tmp_path, caplog, make, says):
+    out = tmp_path / "out"
+    out.mkdir()
+    finished = '[{"image_id": "0.jpg", "keypoints": [1, 2, 0.9], "score": 1.0}]'
+    (out / "alphapose-results.json").write_text(finished)
+    assert main(["--input", str(make(tmp_path)), "--outdir", str(out)]) == 2
+    assert (out / "alphapose-results.json").read_text() == finished
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and says in errors[0] and "--input" in errors[0]
+    assert not any("pose_backends" in r.name for r in caplog.records)  # no model was loaded
+
+
+def _garbage(path):
+    path.write_bytes(b"\x00not a video" * 100)
+    return path
+
+
+def _folder(path):
+    path.mkdir()
+    (path / "notes.txt").write_text("no images here")
+    return path
+
+
+def _png(tmp_path):
+    cv2.imwrite(str(tmp_path / "x.png"), np.zeros((8, 8, 3), np.uint8))
+    return str(tmp_path / "x.png")

@@ -17,6 +17,10 @@ def test_no_config_runs_the_mediapipe_backend_and_writes_halpe26_results(mediapi
 
 
 def test_alphapose_backend_without_config_is_a_clear_error(tmp_path, caplog):
+    import cv2
+    import numpy as np
+
+    cv2.imwrite(str(tmp_path / "x.png"), np.zeros((8, 8, 3), np.uint8))
     rc = main(["--input", str(tmp_path), "--backend", "alphapose", "--outdir", str(tmp_path)])
     assert rc == 2 and "needs an AlphaPose config" in caplog.text
 

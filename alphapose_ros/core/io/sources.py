@@ -35,6 +35,28 @@ def iter_frames(source: str | Path) -> Iterator[tuple[str, np.ndarray]]:
         raise FileNotFoundError(f"input not found: {src}")
 
 
+def check_source(source: str | Path) -> None:
+    """Raise OSError naming `source` when it cannot give a frame: missing, a video that does not open, a
+    folder without images, an unreadable list. Run before anything is loaded or written."""
+    src = Path(source)
+    if not src.exists():
+        raise OSError(f"--input {src}: no such file or folder")
+    if src.is_dir():
+        if not any(p.suffix.lower() in IMAGE_SUFFIXES for p in src.iterdir()):
+            raise OSError(f"--input {src}: the folder holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
+    elif src.suffix.lower() in VIDEO_SUFFIXES:
+        cap = cv2.VideoCapture(str(src))
+        ok = cap.isOpened()
+        cap.release()
+        if not ok:
+            raise OSError(f"--input {src}: the video cannot be opened")
+    elif src.suffix.lower() == ".txt":
+        try:
+            src.read_text()
+        except (OSError, UnicodeDecodeError) as e:
+            raise OSError(f"--input {src}: the image list cannot be read ({e})") from None
+
+
 def _images(paths: list[Path]) -> Iterator[tuple[str, np.ndarray]]:
     for p in paths:
         img = cv2.imread(str(p), cv2.IMREAD_COLOR)
