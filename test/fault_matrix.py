@@ -34,6 +34,9 @@ ROWS = [
            "another model than `--cfg`, or with engine torch; `--int8` without a calibration set",
            "one line saying which, exit 2"),
     Attack("config-malformed", "a malformed `--cfg` YAML", "one line naming the file"),
+    Attack("config-wrong-values", "a `--cfg` whose sections are not mappings, or whose values have the wrong "
+           "type or range (`IMAGE_SIZE: [-128, 0]`, `NUM_JOINTS: \"17\"`)",
+           "one line naming the file and the key, exit 2, before anything runs"),
     Attack("detector-cannot-load", "detector weights missing or an unknown detector (command or node)",
            "one line saying what to pass; the node's configure fails with the reason"),
     Attack("bag-corrupt-message", "a bag with a message rosbags cannot deserialise",

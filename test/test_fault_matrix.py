@@ -39,6 +39,19 @@ def _png(tmp: Path) -> str:
     return str(tmp / "x.png")
 
 
+def _cfg_with(tmp: Path, dotted: str, value) -> str:
+    """The fixture config with one entry (SECTION or SECTION.KEY) replaced by `value`, as c.yaml."""
+    import yaml
+
+    cfg = yaml.safe_load(FIXTURE_CFG.read_text())
+    *parents, last = dotted.split(".")
+    node = cfg
+    for p in parents:
+        node = node[p]
+    node[last] = value
+    return _write(tmp / "c.yaml", yaml.safe_dump(cfg))
+
+
 def _write(path: Path, text: str) -> str:
     path.write_text(text)
     return str(path)
@@ -82,6 +95,15 @@ CASES = [
     ("config-malformed", "infer",
      lambda t: ["--cfg", _write(t / "c.yaml", "MODEL: [unclosed\n"), "--input", _png(t), "--outdir", str(t / "o")],
      "not valid YAML", None),
+    ("config-wrong-values", "infer",
+     lambda t: ["--cfg", _cfg_with(t, "MODEL", [1, 2]), "--input", _png(t), "--outdir", str(t / "o")],
+     "c.yaml: MODEL must be a mapping of settings", "o"),
+    ("config-wrong-values", "infer",
+     lambda t: ["--cfg", _cfg_with(t, "DATA_PRESET.IMAGE_SIZE", [-128, 0]), "--input", _png(t), "--outdir",
+                str(t / "o")], "c.yaml: DATA_PRESET.IMAGE_SIZE must be a positive whole number, not -128", "o"),
+    ("config-wrong-values", "infer",
+     lambda t: ["--cfg", _cfg_with(t, "DATA_PRESET.NUM_JOINTS", "17"), "--input", _png(t), "--outdir",
+                str(t / "o")], "c.yaml: DATA_PRESET.NUM_JOINTS must be a positive whole number, not '17'", "o"),
     ("eval-non-finite", "evaluate", lambda t: _coco_pair(t, [float("nan")] * 51) + ["--out", str(t / "ap.json")],
      "keypoints or score are not finite numbers", "ap.json"),
     ("eval-wrong-structure", "evaluate", lambda t: _coco_pair(t, [10, 10, 1] * 16) + ["--out", str(t / "ap.json")],

@@ -36,7 +36,7 @@ from alphapose_ros.core.io.detfile import DetectionFile
 from alphapose_ros.core.io.drawing import draw_poses
 from alphapose_ros.core.io.results import alphapose_records, openpose_people, write_json
 from alphapose_ros.core.io.sources import VIDEO_SUFFIXES, check_source, iter_frames, source_fps
-from alphapose_ros.core.models.config import ConfigError
+from alphapose_ros.core.models.config import ConfigError, load_config
 from alphapose_ros.core.pipeline import NMS_KINDS, Frame, FramePipeline, PoseNMSConfig, nms_params_for
 from alphapose_ros.core.tracking.trackers import TRACKERS, make_tracker
 
@@ -150,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     a = build_parser().parse_args(argv)
     try:
-        check_source(a.input)  # a bad --input is named before any model loads or any file is touched
+        check_source(a.input)  # a bad --input or --cfg is named before any model loads or any file is touched
+        if a.cfg:
+            load_config(a.cfg)
         out = prepare_outputs(a)
         est = make_pose_estimator(a.backend, cfg=a.cfg, checkpoint=a.checkpoint, keypoint_format=a.keypoints,
                                   device=a.device, half=a.fp16, batch_size=a.posebatch, flip=a.flip,

@@ -73,51 +73,95 @@ class PoseModelConfig:
 
 
 def parse_config(raw: dict, source: str = "") -> PoseModelConfig:
-    """PoseModelConfig from an AlphaPose config dict (as loaded from its YAML)."""
-    try:
-        model, preset, loss = raw["MODEL"], raw["DATA_PRESET"], raw["LOSS"]
-    except KeyError as e:
-        raise ConfigError(f"{source or 'config'}: not an AlphaPose pose config (missing section {e})") from None
+    """PoseModelConfig from an AlphaPose config dict (as loaded from its YAML). Every value read is checked
+    for its type and range: ConfigError naming the file and the key otherwise."""
+    where = source or "config"
+    for key in ("MODEL", "DATA_PRESET", "LOSS"):
+        if key not in raw:
+            raise ConfigError(f"{where}: not an AlphaPose pose config (missing section '{key}')")
+    model, preset, loss = (_mapping(raw, k, where) for k in ("MODEL", "DATA_PRESET", "LOSS"))
+    train = _mapping(_mapping(raw, "DATASET", where, {}), "TRAIN", f"{where}: DATASET", {})
     mtype = model.get("TYPE")
     if mtype not in SUPPORTED_TYPES:
-        raise ConfigError(f"{source or 'config'}: MODEL.TYPE {mtype!r} is not supported yet "
+        raise ConfigError(f"{where}: MODEL.TYPE {mtype!r} is not supported yet "
                           f"(supported: {', '.join(SUPPORTED_TYPES)})")
-    k = int(preset["NUM_JOINTS"])
-    dataset = str(raw.get("DATASET", {}).get("TRAIN", {}).get("TYPE", "")).lower()
+    k = _int(preset, "NUM_JOINTS", None, f"{where}: DATA_PRESET")
+    dataset = str(train.get("TYPE", "")).lower()
     fmt = _DATASET_FORMATS.get(dataset)
     if fmt is None:
         try:
             fmt = get_format(k).name
         except KeyError:
-            raise ConfigError(f"{source or 'config'}: no keypoint format for dataset {dataset!r} "
-                              f"with {k} joints") from None
+            raise ConfigError(f"{where}: no keypoint format for dataset {dataset!r} with {k} joints") from None
     if get_format(fmt).num_keypoints != k:
-        raise ConfigError(f"{source or 'config'}: NUM_JOINTS {k} does not match format {fmt}")
+        raise ConfigError(f"{where}: NUM_JOINTS {k} does not match format {fmt}")
     loss_type = loss.get("TYPE")
     if loss_type not in _HEADS:
-        raise ConfigError(f"{source or 'config'}: LOSS.TYPE {loss_type!r} unknown (expected {list(_HEADS)})")
+        raise ConfigError(f"{where}: LOSS.TYPE {loss_type!r} unknown (expected {list(_HEADS)})")
     if model.get("STN") and mtype != "FastPose":
-        raise ConfigError(f"{source or 'config'}: MODEL.STN is an option of FastPose, not {mtype}")
+        raise ConfigError(f"{where}: MODEL.STN is an option of FastPose, not {mtype}")
     stage_dcn = (False,) * 4
     if model.get("DCN") is not None:
-        if model["DCN"].get("MODULATED"):
-            raise ConfigError(f"{source or 'config'}: modulated DCN is not supported")
-        stage_dcn = tuple(bool(s) for s in model.get("STAGE_WITH_DCN", (False,) * 4))
+        if _mapping(model, "DCN", f"{where}: MODEL").get("MODULATED"):
+            raise ConfigError(f"{where}: modulated DCN is not supported")
+        stage_dcn = tuple(bool(s) for s in _list(model, "STAGE_WITH_DCN", (False,) * 4, f"{where}: MODEL", 4))
+    m = f"{where}: MODEL"
     return PoseModelConfig(
         model_type=mtype, num_joints=k, keypoint_format=fmt, head=_HEADS[loss_type],
         norm_type=str(loss.get("NORM_TYPE", "sigmoid")),
-        num_layers=int(model.get("NUM_LAYERS", 50)), conv_dim=int(model.get("CONV_DIM", 128)),
-        width=int(model.get("WIDTH", 64)), stn=bool(model.get("STN", False)),
+        num_layers=_int(model, "NUM_LAYERS", 50, m), conv_dim=_int(model, "CONV_DIM", 128, m),
+        width=_int(model, "WIDTH", 64, m), stn=bool(model.get("STN", False)),
         stage_with_dcn=stage_dcn,  # type: ignore[arg-type]
-        deconv_filters=tuple(int(f) for f in model.get("NUM_DECONV_FILTERS", (256, 256, 256))),
-        hrnet_stages=tuple(dict(model[f"STAGE{i}"]) for i in (2, 3, 4) if f"STAGE{i}" in model),
-        final_conv_kernel=int(model.get("FINAL_CONV_KERNEL", 1)),
+        deconv_filters=tuple(_positive(f, f"{m}.NUM_DECONV_FILTERS")
+                             for f in _list(model, "NUM_DECONV_FILTERS", (256, 256, 256), m)),
+        hrnet_stages=tuple(dict(_mapping(model, f"STAGE{i}", m)) for i in (2, 3, 4) if f"STAGE{i}" in model),
+        final_conv_kernel=_int(model, "FINAL_CONV_KERNEL", 1, m),
         backbone=str(model.get("BACKBONE", "se-resnet")),
-        duc_convs=tuple(int(model.get(f"STAGE{i}", {}).get("NUM_CONV", d))  # type: ignore[arg-type]
+        duc_convs=tuple(_int(_mapping(model, f"STAGE{i}", m, {}), "NUM_CONV", d, f"{m}.STAGE{i}")  # type: ignore
                         for i, d in ((1, 4), (2, 2), (3, 1))),
-        input_hw=tuple(int(v) for v in preset.get("IMAGE_SIZE", (256, 192))),  # type: ignore[arg-type]
-        heatmap_hw=tuple(int(v) for v in preset.get("HEATMAP_SIZE", (64, 48))),  # type: ignore[arg-type]
+        input_hw=_size(preset, "IMAGE_SIZE", (256, 192), f"{where}: DATA_PRESET"),
+        heatmap_hw=_size(preset, "HEATMAP_SIZE", (64, 48), f"{where}: DATA_PRESET"),
         source=source)
+
+
+_MISSING = object()
+
+
+def _mapping(parent: dict, key: str, where: str, default=_MISSING) -> dict:
+    """parent[key] when it is a mapping (or `default` when absent); ConfigError naming the key otherwise."""
+    value = parent.get(key, default)
+    if value is _MISSING:
+        raise ConfigError(f"{where}: missing {key}")
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: {key} must be a mapping of settings, not {type(value).__name__} {value!r}")
+    return value
+
+
+def _positive(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) or value < 1:
+        raise ConfigError(f"{name} must be a positive whole number, not {value!r}")
+    return int(value)
+
+
+def _int(parent: dict, key: str, default, where: str) -> int:
+    if key not in parent and default is not None:
+        return default
+    if key not in parent:
+        raise ConfigError(f"{where}: missing {key}")
+    return _positive(parent[key], f"{where}.{key}")
+
+
+def _list(parent: dict, key: str, default, where: str, length: int | None = None) -> list:
+    value = parent.get(key, default)
+    if not isinstance(value, (list, tuple)) or (length is not None and len(value) != length):
+        raise ConfigError(f"{where}.{key} must be a list{f' of {length}' if length else ''}, not {value!r}")
+    return list(value)
+
+
+def _size(parent: dict, key: str, default: tuple[int, int], where: str) -> tuple[int, int]:
+    """An image or heatmap size [height, width] of positive whole numbers."""
+    h, w = (_positive(v, f"{where}.{key}") for v in _list(parent, key, default, where, 2))
+    return h, w
 
 
 def load_config(path: str | Path) -> PoseModelConfig:
