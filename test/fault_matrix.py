@@ -25,6 +25,10 @@ ROWS = [
            "skipped with a warning, the others processed"),
     Attack("detfile-not-detections", "a detfile that is not JSON, or whose records are lists, null or strings",
            "one line naming the file, exit 2"),
+    Attack("detfile-bad-records", "detection records with a bbox given as a string, true/false as numbers, "
+           "an image_id that is no name or whole number; a file nested thousands deep",
+           "each bad record skipped with one line saying why and counted, the good ones used; the deep file one "
+           "line; ids that match no input image reported at the end"),
     Attack("checkpoint-not-a-checkpoint", "a 0-byte `.pth`, a text file named `.pth`",
            "one line naming the file as not a checkpoint"),
     Attack("checkpoint-code-pickle", "a `.pth` whose pickle carries code", "refused, never unpickled"),

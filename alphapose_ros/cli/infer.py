@@ -102,13 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def make_frames(a: argparse.Namespace, one_stage: bool = False):
-    """The pipeline's detector (None with --detfile) and the frames it will see (with the
-    detfile's filtered boxes attached when given). Frame times are in seconds (for trackers)."""
+    """The pipeline's detector (None with --detfile), the frames it will see (with the detfile's filtered
+    boxes attached when given) and the DetectionFile (or None). Frame times are in seconds (for trackers)."""
     fps = source_fps(a.input)
     if one_stage and a.detfile:
         log.warning("%s finds its own people: the boxes of --detfile are not used", a.pose_model)
     if one_stage:
-        return None, lambda: (Frame(name, i / fps, img) for i, (name, img) in enumerate(iter_frames(a.input)))
+        return None, lambda: (Frame(name, i / fps, img) for i, (name, img) in enumerate(iter_frames(a.input))), None
     if not a.detfile:
         if a.detector is None and not a.det_model:  # AlphaPose's default with its weights, else no-download
             a.detector = "yolov3" if a.det_weights else "hog-small"
@@ -116,7 +116,7 @@ def make_frames(a: argparse.Namespace, one_stage: bool = False):
         det = make_detector(a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, engine=a.engine,
                             confidence=a.det_confidence, box_nms="soft" if a.det_soft_nms else "hard",
                             nms_thresh=a.det_nms, device=a.device, half=a.fp16, tile=a.det_tile, model=a.det_model)
-        return det, lambda: (Frame(name, i / fps, img) for i, (name, img) in enumerate(iter_frames(a.input)))
+        return det, lambda: (Frame(name, i / fps, img) for i, (name, img) in enumerate(iter_frames(a.input))), None
     dets = DetectionFile(a.detfile)
     f = BoxFilter(confidence=a.det_confidence, nms_thresh=a.det_nms)
 
@@ -126,7 +126,7 @@ def make_frames(a: argparse.Namespace, one_stage: bool = False):
             d = filter_boxes(Detections(raw[0], raw[1], np.zeros(len(raw[0]), np.int64)),
                              (img.shape[1], img.shape[0]), f)
             yield Frame(name, i / fps, img, d.boxes, d.scores)
-    return None, frames
+    return None, frames, dets
 
 
 def prepare_outputs(a: argparse.Namespace) -> Path:
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
                                   device=a.device, half=a.fp16, batch_size=a.posebatch, flip=a.flip,
                                   reid=a.reid_weights if a.tracker == "msim" else "none", engine=a.engine,
                                   exported=a.exported, pose_model=a.pose_model)
-        detector, frames = make_frames(a, getattr(est, "one_stage", False))
+        detector, frames, detfile = make_frames(a, getattr(est, "one_stage", False))
     except (ConfigError, CheckpointError, DarknetError, ValueError, OSError, ImportError) as e:
         log.error("%s", e)
         return 2
@@ -205,6 +205,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if writer is not None:
             writer.release()
+    unused = detfile.unused_images() if detfile is not None else []
+    if unused:
+        log.warning("%s: boxes for %d image ids that no input image matched (e.g. %s)", a.detfile, len(unused),
+                    ", ".join(unused[:3]))
     if n or not rc:  # a run that failed before its first frame leaves earlier results alone
         write_json(out / "alphapose-results.json", records if a.format == "coco" else openpose)
     if rc:
