@@ -78,6 +78,9 @@ ROWS = [
     Attack("silent-or-mismatched-input", "a silent camera, nodes disagreeing on the keypoint format",
            "named once in the log and in /diagnostics"),
     # stamps and pairing
+    Attack("image-wrong-encoding-label", "an image whose rows are far longer than its encoding says (float "
+           "depth labelled 16UC1, RGBA labelled rgb8)", "refused as a likely wrong label, never misread "
+           "(16-bit millimetres from float bytes gave z = 16 m for 2 m)"),
     Attack("depth-unusable", "a depth image in an unknown encoding or truncated, no or an uncalibrated "
            "camera_info, no depth image within the slop",
            "poses still published on poses_3d, without 3D, the reason logged once; 2D output unaffected"),

@@ -146,3 +146,19 @@ def test_compressed_depth_decodes_16_bit_depth_and_quantised_inverse_depth(ros_m
         compressed_depth_to_array(CompressedImage(format="16UC1; compressedDepth rvl", data=head16 + png.tobytes()))
     with pytest.raises(ImageError, match="cannot decode"):
         compressed_depth_to_array(CompressedImage(format="16UC1; compressedDepth", data=head16 + b"not a png"))
+
+
+@pytest.mark.fault("image-wrong-encoding-label")
+def test_float_depth_labelled_16uc1_and_rgba_labelled_rgb8_are_refused_not_misread(ros_msgs):
+    from alphapose_ros.core.io.image_msgs import ImageError, depth_image_to_array, image_to_bgr
+
+    metres = np.full((4, 64), 2.0, np.float32)  # 2 m everywhere, labelled as millimetres
+    wrong = _img(ros_msgs, metres.view(np.uint8).reshape(4, 256), "16UC1", step=256)
+    wrong.width = 64
+    with pytest.raises(ImageError, match="step 256 is 2x a row of 128 bytes .*not 16UC1"):
+        depth_image_to_array(wrong)
+    rgba = _img(ros_msgs, np.zeros((4, 64 * 4), np.uint8), "rgb8", step=256)
+    rgba.width = 64
+    with pytest.raises(ImageError, match="not rgb8"):
+        image_to_bgr(rgba)
+    assert depth_image_to_array(_padded(ros_msgs, np.zeros((2, 64), np.uint16), 128 + 32)).shape == (2, 64)

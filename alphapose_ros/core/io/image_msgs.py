@@ -33,6 +33,9 @@ class UnsupportedEncoding(ImageError):
     """An encoding the built-in conversion does not know (cv_bridge may)."""
 
 
+MAX_ROW_PADDING = 64  # bytes of alignment padding a row may carry
+
+
 def _pixel_rows(msg, bytes_per_pixel: int, what: str) -> np.ndarray:
     """(H, W x bytes_per_pixel) uint8 view of an Image message's pixel rows (row padding cut off), after
     checking its size against MAX_PIXELS and its buffer against height x step."""
@@ -44,6 +47,9 @@ def _pixel_rows(msg, bytes_per_pixel: int, what: str) -> np.ndarray:
     row = w * bytes_per_pixel
     if step < row:
         raise ImageError(f"step {step} shorter than a row of {row} bytes ({w} px {msg.encoding})")
+    if step - row >= MAX_ROW_PADDING:  # rows are padded for alignment only: this much is another pixel format
+        raise ImageError(f"step {step} is {step / row:.3g}x a row of {row} bytes ({w} px {msg.encoding}): the "
+                         f"data is not {msg.encoding} (a wrong encoding label?)")
     buf = msg.data
     if isinstance(buf, np.ndarray):
         buf = buf.reshape(-1).view(np.uint8)
