@@ -25,6 +25,8 @@ ROWS = [
            "skipped with a warning, the others processed"),
     Attack("detfile-not-detections", "a detfile that is not JSON, or whose records are lists, null or strings",
            "one line naming the file, exit 2"),
+    Attack("video-frame-size-change", "`--save-video` on a video, image folder or bag whose frame size changes "
+           "mid-stream", "every frame written (letterboxed into the first size), said once with a count"),
     Attack("detfile-bad-records", "detection records with a bbox given as a string, true/false as numbers, "
            "an image_id that is no name or whole number; a file nested thousands deep",
            "each bad record skipped with one line saying why and counted, the good ones used; the deep file one "

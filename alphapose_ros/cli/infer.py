@@ -35,6 +35,7 @@ from alphapose_ros.core.pose_backends import BACKENDS, make_pose_estimator
 from alphapose_ros.core.io.detfile import DetectionFile
 from alphapose_ros.core.io.drawing import draw_poses
 from alphapose_ros.core.io.results import alphapose_records, openpose_people, write_json
+from alphapose_ros.core.io.video_out import AnnotatedVideo
 from alphapose_ros.core.io.sources import VIDEO_SUFFIXES, check_source, iter_frames, source_fps
 from alphapose_ros.core.models.config import ConfigError, load_config
 from alphapose_ros.core.pipeline import NMS_KINDS, Frame, FramePipeline, PoseNMSConfig, nms_params_for
@@ -170,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
                          crop_tracker=crop_tracking_args.crop_tracker(a, video))
     records: list[dict] = []
     openpose: dict[str, dict] = {}
-    writer = None
+    writer = AnnotatedVideo(out / "alphapose-result.avi") if a.save_video else None
     n, t0, rc = 0, time.perf_counter(), 0
     try:
         for item in pipe.run(frames(), queue_size=a.qsize, concurrent=not a.sequential):
@@ -183,12 +184,7 @@ def main(argv: list[str] | None = None) -> int:
                 vis = draw_poses(frame, poses)
                 if a.save_img and not cv2.imwrite(str(out / "vis" / name), vis):
                     raise OSError(f"cannot write {out / 'vis' / name}")
-                if a.save_video:
-                    if writer is None:
-                        writer = cv2.VideoWriter(str(out / "alphapose-result.avi"), cv2.VideoWriter_fourcc(*"MJPG"),
-                                                 25, (vis.shape[1], vis.shape[0]))
-                        if not writer.isOpened():
-                            raise OSError(f"cannot write the video {out / 'alphapose-result.avi'}")
+                if writer is not None:
                     writer.write(vis)
             records += alphapose_records(name, poses, merged)  # a frame counts once all its outputs are out
             if a.format == "open":
@@ -204,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         rc = 130
     finally:
         if writer is not None:
-            writer.release()
+            writer.close()
     unused = detfile.unused_images() if detfile is not None else []
     if unused:
         log.warning("%s: boxes for %d image ids that no input image matched (e.g. %s)", a.detfile, len(unused),

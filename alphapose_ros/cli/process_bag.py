@@ -24,8 +24,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import cv2
-
 from alphapose_ros.cli import crop_tracking_args, model_args
 from alphapose_ros.core.detectors.factory import DETECTORS, make_detector
 from alphapose_ros.core.engines.runtimes import ENGINES
@@ -176,6 +174,7 @@ def _run(a, pipe, topic: str, rgbd=None) -> int:
 
     from alphapose_ros.core.io import bags
     from alphapose_ros.core.io.drawing import draw_poses
+    from alphapose_ros.core.io.video_out import AnnotatedVideo
     from alphapose_ros.core.io.progress import Progress
     from alphapose_ros.core.pipeline import Frame
     from alphapose_ros.core.poses import PoseSet
@@ -185,7 +184,7 @@ def _run(a, pipe, topic: str, rgbd=None) -> int:
     n, t0 = 0, time.perf_counter()
     skipped: Counter = Counter()  # reason -> count
     stopped = ""
-    video = None
+    video = AnnotatedVideo(a.save_video, fps=10) if a.save_video else None
     out_topics = ("/alphapose/poses", "/alphapose/keypoint_layout")
     total = bags.count_messages(a.bag, topic)
     bar = Progress(min(total, a.max_frames) if a.max_frames else total,
@@ -225,13 +224,8 @@ def _run(a, pipe, topic: str, rgbd=None) -> int:
                     ht, wd = img.shape[:2]
                     if depth is not None:
                         _lift(poses, depth, t_ns, intrinsics, (wd, ht), skip)
-                    if a.save_video:
-                        vis = draw_poses(img, poses)
-                        if video is None:
-                            video = cv2.VideoWriter(a.save_video, cv2.VideoWriter_fourcc(*"MJPG"), 10, (wd, ht))
-                            if not video.isOpened():
-                                raise OSError(f"cannot write the video {a.save_video}")
-                        video.write(vis)
+                    if video is not None:
+                        video.write(draw_poses(img, poses))
                 w.write(c_poses, t_ns, ts.serialize_cdr(bags.pose_array(poses, header, wd, ht), bags.POSE_TYPE))
                 n += 1
                 bar.update()
@@ -245,7 +239,7 @@ def _run(a, pipe, topic: str, rgbd=None) -> int:
     if depth is not None:
         depth.close()
     if video is not None:
-        video.release()
+        video.close()
     dt = time.perf_counter() - t0
     if skipped:
         log.warning("skipped: %s", ", ".join(f"{r} x{c}" for r, c in skipped.items()))
