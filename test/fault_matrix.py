@@ -49,6 +49,9 @@ ROWS = [
            "that message skipped and counted, the rest processed"),
     Attack("bag-interrupted", "Ctrl-C or a failure during `alphapose-bag`",
            "output bag closed and readable with the frames done; `--overwrite` re-runs"),
+    Attack("bag-killed", "SIGKILL (a power cut) during `alphapose-bag`; a second run on the same `--out` "
+           "while the first writes", "the frames done committed every 10 frames: `--salvage` makes them a "
+           "readable bag, the next run names the leftover, `--overwrite` replaces it; the second run one line"),
     Attack("bag-bad-targets", "wrong `--image-topic`, existing `--out`, unwritable `--save-video`",
            "refused before anything is written; `--overwrite` never removes a non-bag or the input"),
     Attack("eval-non-finite", "results with NaN keypoints", "one line, exit 2 (was ranked AP 1.000)"),

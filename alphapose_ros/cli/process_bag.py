@@ -2,6 +2,7 @@
 
     alphapose-bag --bag in_bag --out poses_bag [--cfg <AlphaPose yaml> --checkpoint <pth>] [--detector hog]
     alphapose-bag --video vtest.avi --make-bag camera_bag      (turn a video into a camera bag)
+    alphapose-bag --salvage poses_bag    (after a power cut: a readable bag of the frames that were done)
     alphapose-bag --bag rgbd_bag --out poses_bag --depth-topic /camera/aligned_depth_to_color/image_raw
 
 The output bag holds every topic of the input (copied as recorded; --no-copy leaves them
@@ -27,6 +28,8 @@ from pathlib import Path
 from alphapose_ros.cli import crop_tracking_args, model_args
 from alphapose_ros.core.detectors.factory import DETECTORS, make_detector
 from alphapose_ros.core.engines.runtimes import ENGINES
+from alphapose_ros.core.io.bag_output import (BagLocked, OutputLock, commit_pending, committed_rows, is_leftover,
+                                               salvage)
 from alphapose_ros.core.io.results import unwritable_reason
 from alphapose_ros.core.tracking.trackers import TRACKERS
 
@@ -76,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     model_args.add_arguments(ap)
     ap.add_argument("--video", help="with --make-bag: the video to convert")
     ap.add_argument("--make-bag", help="write the video's frames into this new bag and exit")
+    ap.add_argument("--salvage", metavar="OUT", help="make what a killed run left in OUT a readable bag of the "
+                    "frames it had finished (committed every %d frames), and exit" % COMMIT_EVERY)
     a = ap.parse_args(argv)
 
     from alphapose_ros.core.io import bags
@@ -86,8 +91,27 @@ def main(argv: list[str] | None = None) -> int:
         n = bags.video_to_bag(a.video, a.make_bag, max_frames=a.max_frames)
         log.info("%d frames -> %s", n, a.make_bag)
         return 0
+    if a.salvage:
+        try:
+            n = salvage(a.salvage)
+        except (ValueError, OSError) as e:
+            log.error("%s", e)
+            return 2
+        log.info("%s: a readable bag of the %d messages the killed run had committed", a.salvage, n)
+        return 0
     if not (a.bag and a.out):
         ap.error("--bag and --out are required")
+    try:
+        with OutputLock(a.out):  # one writer per output bag
+            return _process(a)
+    except BagLocked as e:
+        log.error("%s", e)
+        return 2
+
+
+def _process(a) -> int:
+    from alphapose_ros.core.io import bags
+
     depth = None
     try:  # everything that can be checked before the output is created and the model loaded
         replace = _check_output(a)
@@ -112,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     return _run(a, pipe, topic, (depth, intrinsics) if depth is not None else None)
 
 
-BAG_FILES = (".mcap", ".db3", ".db3-shm", ".db3-wal", ".yaml")
+BAG_FILES = (".mcap", ".db3", ".db3-shm", ".db3-wal", ".db3-journal", ".yaml")
+COMMIT_EVERY = 10  # frames: what a power cut can lose at most
 
 
 def _check_output(a) -> bool:
@@ -126,6 +151,9 @@ def _check_output(a) -> bool:
         if not out.parent.is_dir():
             raise ValueError(f"--out {out}: its folder {out.parent} does not exist")
         return False
+    if not a.overwrite and is_leftover(out):
+        raise ValueError(f"{out} is what a killed run left ({committed_rows(out)} messages committed): "
+                         f"alphapose-bag --salvage {out} makes it a readable bag of them; --overwrite starts again")
     if not a.overwrite:
         raise ValueError(f"{out} exists already: pass --overwrite to replace it, or choose another --out")
     if out.resolve() == Path(a.bag).resolve():
@@ -207,6 +235,7 @@ def _run(a, pipe, topic: str, rgbd=None) -> int:
     # failure or Ctrl-C is caught inside it: the bag is closed with every message written so far
     with Writer(a.out, version=9) as w:
         copied = 0 if a.no_copy else bags.copy_messages(a.bag, w, skip_topics=out_topics)
+        commit_pending(w)
         c_poses = w.add_connection(out_topics[0], bags.POSE_TYPE, typestore=ts)
         c_layout = w.add_connection(out_topics[1], bags.LAYOUT_TYPE, typestore=ts)
         try:
@@ -228,6 +257,8 @@ def _run(a, pipe, topic: str, rgbd=None) -> int:
                         video.write(draw_poses(img, poses))
                 w.write(c_poses, t_ns, ts.serialize_cdr(bags.pose_array(poses, header, wd, ht), bags.POSE_TYPE))
                 n += 1
+                if n % COMMIT_EVERY == 0:
+                    commit_pending(w)
                 bar.update()
                 if a.max_frames and n >= a.max_frames:
                     break

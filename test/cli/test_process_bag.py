@@ -254,3 +254,83 @@ def test_released_layout_models_run_over_a_bag_named_by_pose_model_and_det_model
         msgs = [ts.deserialize_cdr(raw, c.msgtype) for c, _, raw in r.messages(connections=conns)]
     assert len(msgs) == 4 and {m.num_keypoints for m in msgs} == {133 if family == "simcc" else 17}
     assert sum(len(m.poses) for m in msgs) > 0 and all(p.track_id >= 1 for m in msgs for p in m.poses)
+
+
+def _start(cam, out, *extra):
+    import subprocess
+    import sys
+
+    return subprocess.Popen([sys.executable, "-m", "alphapose_ros.cli.process_bag", "--bag", str(cam), "--out",
+                             str(out), "--no-copy", "--detector", "hog", *extra],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _wait_for(cond, proc, timeout=120):
+    import time
+
+    end = time.monotonic() + timeout
+    while not cond():
+        assert proc.poll() is None and time.monotonic() < end, "the run ended before the test could kill it"
+        time.sleep(0.1)
+
+
+def _committed(out):
+    import sqlite3
+
+    from alphapose_ros.core.io.bag_output import committed_rows
+
+    try:
+        return committed_rows(out)
+    except (ValueError, sqlite3.Error):  # not created yet, or locked while the writer commits
+        return 0
+
+
+@pytest.mark.fault("bag-killed")
+def test_a_killed_run_keeps_what_it_committed_and_salvage_makes_it_a_readable_bag(footage, mediapipe_models,
+                                                                                   tmp_path, caplog):
+    import os
+    import signal
+
+    from rosbags.rosbag2 import Reader
+
+    from alphapose_ros.core.io import bags
+
+    cam = _camera_bag(footage, tmp_path, frames=80)
+    out = tmp_path / "poses_bag"
+    proc = _start(cam, out)
+    _wait_for(lambda: _committed(out) >= 21, proc)  # the layout and 20 pose messages
+    os.kill(proc.pid, signal.SIGKILL)  # a power cut, as far as the bag can tell
+    proc.wait()
+    assert main(["--bag", str(cam), "--out", str(out), "--detector", "hog"]) == 2
+    assert "what a killed run left" in caplog.text and f"alphapose-bag --salvage {out}" in caplog.text
+    assert main(["--salvage", str(out)]) == 0
+    ts = bags.typestore()
+    with Reader(out) as r:
+        conns = [c for c in r.connections if c.topic == "/alphapose/poses"]
+        stamps = [bags.stamp_ns(ts.deserialize_cdr(raw, c.msgtype).header) for c, _, raw in r.messages(conns)]
+    in_stamps = [bags.stamp_ns(h) for h, _, _ in bags.read_images(cam, "/camera/image_raw")]
+    assert 20 <= len(stamps) < 80 and stamps == in_stamps[:len(stamps)]
+    assert main(["--salvage", str(out)]) == 2  # a finished bag is not a leftover
+
+
+@pytest.mark.fault("bag-killed")
+def test_overwrite_replaces_a_killed_runs_leftover_and_two_runs_on_one_out_get_one_line(footage, mediapipe_models,
+                                                                                         tmp_path, caplog):
+    import os
+    import signal
+
+    from alphapose_ros.core.io.bag_output import lock_path
+
+    cam = _camera_bag(footage, tmp_path, frames=80)
+    out = tmp_path / "poses_bag"
+    proc = _start(cam, out)
+    try:
+        _wait_for(lambda: _committed(out) >= 11, proc)
+        assert main(["--bag", str(cam), "--out", str(out), "--overwrite", "--detector", "hog"]) == 2
+        assert f"(pid {proc.pid}) is writing {out}" in caplog.text
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert lock_path(out).exists()  # the killed run's lock, taken over below
+    assert main(["--bag", str(cam), "--out", str(out), "--overwrite", "--detector", "hog", "--max-frames", "3"]) == 0
+    assert (out / "metadata.yaml").exists() and not lock_path(out).exists()
