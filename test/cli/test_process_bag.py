@@ -1,4 +1,5 @@
 """alphapose-bag on a bag made from vtest.avi: one pose message per image, readable by rosbags."""
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -256,13 +257,24 @@ def test_released_layout_models_run_over_a_bag_named_by_pose_model_and_det_model
     assert sum(len(m.poses) for m in msgs) > 0 and all(p.track_id >= 1 for m in msgs for p in m.poses)
 
 
-def _start(cam, out, *extra):
+@contextmanager
+def _run_killed_after(cam, out, committed: int):
+    """An alphapose-bag process on `cam`, SIGKILLed (a power cut, as far as the bag can tell) when the block
+    ends; the block starts once `committed` messages are in its output."""
+    import os
+    import signal
     import subprocess
     import sys
 
-    return subprocess.Popen([sys.executable, "-m", "alphapose_ros.cli.process_bag", "--bag", str(cam), "--out",
-                             str(out), "--no-copy", "--detector", "hog", *extra],
+    proc = subprocess.Popen([sys.executable, "-m", "alphapose_ros.cli.process_bag", "--bag", str(cam), "--out",
+                             str(out), "--no-copy", "--detector", "hog"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for(lambda: _committed(out) >= committed, proc)
+        yield proc
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def _wait_for(cond, proc, timeout=120):
@@ -288,19 +300,14 @@ def _committed(out):
 @pytest.mark.fault("bag-killed")
 def test_a_killed_run_keeps_what_it_committed_and_salvage_makes_it_a_readable_bag(footage, mediapipe_models,
                                                                                    tmp_path, caplog):
-    import os
-    import signal
-
     from rosbags.rosbag2 import Reader
 
     from alphapose_ros.core.io import bags
 
     cam = _camera_bag(footage, tmp_path, frames=80)
     out = tmp_path / "poses_bag"
-    proc = _start(cam, out)
-    _wait_for(lambda: _committed(out) >= 21, proc)  # the layout and 20 pose messages
-    os.kill(proc.pid, signal.SIGKILL)  # a power cut, as far as the bag can tell
-    proc.wait()
+    with _run_killed_after(cam, out, 21):  # the layout and 20 pose messages
+        pass
     assert main(["--bag", str(cam), "--out", str(out), "--detector", "hog"]) == 2
     assert "what a killed run left" in caplog.text and f"alphapose-bag --salvage {out}" in caplog.text
     assert main(["--salvage", str(out)]) == 0
@@ -316,21 +323,13 @@ def test_a_killed_run_keeps_what_it_committed_and_salvage_makes_it_a_readable_ba
 @pytest.mark.fault("bag-killed")
 def test_overwrite_replaces_a_killed_runs_leftover_and_two_runs_on_one_out_get_one_line(footage, mediapipe_models,
                                                                                          tmp_path, caplog):
-    import os
-    import signal
-
     from alphapose_ros.core.io.bag_output import lock_path
 
     cam = _camera_bag(footage, tmp_path, frames=80)
     out = tmp_path / "poses_bag"
-    proc = _start(cam, out)
-    try:
-        _wait_for(lambda: _committed(out) >= 11, proc)
+    with _run_killed_after(cam, out, 11) as proc:
         assert main(["--bag", str(cam), "--out", str(out), "--overwrite", "--detector", "hog"]) == 2
         assert f"(pid {proc.pid}) is writing {out}" in caplog.text
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
     assert lock_path(out).exists()  # the killed run's lock, taken over below
     assert main(["--bag", str(cam), "--out", str(out), "--overwrite", "--detector", "hog", "--max-frames", "3"]) == 0
     assert (out / "metadata.yaml").exists() and not lock_path(out).exists()
