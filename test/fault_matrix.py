@@ -52,6 +52,9 @@ ROWS = [
     Attack("bag-killed", "SIGKILL (a power cut) during `alphapose-bag`; a second run on the same `--out` "
            "while the first writes", "the frames done committed every 10 frames: `--salvage` makes them a "
            "readable bag, the next run names the leftover, `--overwrite` replaces it; the second run one line"),
+    Attack("disk-full", "the disk fills up during `alphapose-infer` (video, results) or `alphapose-bag`",
+           "one line, no traceback, no half-written temp file: infer writes the results of the frames done (or "
+           "leaves the earlier results untouched); the bag keeps its committed frames for `--salvage`"),
     Attack("bag-bad-targets", "wrong `--image-topic`, existing `--out`, unwritable `--save-video`",
            "refused before anything is written; `--overwrite` never removes a non-bag or the input"),
     Attack("eval-non-finite", "results with NaN keypoints", "one line, exit 2 (was ranked AP 1.000)"),

@@ -206,7 +206,12 @@ def main(argv: list[str] | None = None) -> int:
         log.warning("%s: boxes for %d image ids that no input image matched (e.g. %s)", a.detfile, len(unused),
                     ", ".join(unused[:3]))
     if n or not rc:  # a run that failed before its first frame leaves earlier results alone
-        write_json(out / "alphapose-results.json", records if a.format == "coco" else openpose)
+        try:
+            write_json(out / "alphapose-results.json", records if a.format == "coco" else openpose)
+        except OSError as e:
+            log.error("%s: the results of %d frames could not be saved (earlier results there are untouched)",
+                      e.strerror, n)
+            return 2
     if rc:
         return rc
     dt = time.perf_counter() - t0

@@ -198,7 +198,9 @@ def _build_pipeline(a):
 
 def _run(a, pipe, topic: str, rgbd=None) -> int:
     """rgbd: (the depth stream, the camera's intrinsics) when --depth-topic is given."""
-    from rosbags.rosbag2 import Writer
+    import sqlite3
+
+    from rosbags.rosbag2 import Writer, WriterError
 
     from alphapose_ros.core.io import bags
     from alphapose_ros.core.io.drawing import draw_poses
@@ -211,7 +213,7 @@ def _run(a, pipe, topic: str, rgbd=None) -> int:
     fmt = pipe.estimator.format
     n, t0 = 0, time.perf_counter()
     skipped: Counter = Counter()  # reason -> count
-    stopped = ""
+    stopped, failed_output = "", False
     video = AnnotatedVideo(a.save_video, fps=10) if a.save_video else None
     out_topics = ("/alphapose/poses", "/alphapose/keypoint_layout")
     total = bags.count_messages(a.bag, topic)
@@ -233,39 +235,43 @@ def _run(a, pipe, topic: str, rgbd=None) -> int:
     depth, intrinsics = rgbd if rgbd is not None else (None, None)
     # rosbags aborts a bag (no metadata.yaml: unreadable) when an exception leaves its context, so a
     # failure or Ctrl-C is caught inside it: the bag is closed with every message written so far
-    with Writer(a.out, version=9) as w:
-        copied = 0 if a.no_copy else bags.copy_messages(a.bag, w, skip_topics=out_topics)
-        commit_pending(w)
-        c_poses = w.add_connection(out_topics[0], bags.POSE_TYPE, typestore=ts)
-        c_layout = w.add_connection(out_topics[1], bags.LAYOUT_TYPE, typestore=ts)
-        try:
-            for item in pipe.run(frames(), queue_size=a.qsize, concurrent=not a.sequential):
-                header, reason = item.payload.meta
-                t_ns = bags.stamp_ns(header)
-                img = item.payload.image_bgr
-                if n == 0:
-                    w.write(c_layout, t_ns, ts.serialize_cdr(bags.layout_message(fmt, header), bags.LAYOUT_TYPE))
-                if item.error:
-                    skip(reason or str(item.error), "its pose message is empty")
-                    poses, (wd, ht) = PoseSet.empty(fmt.name, fmt.num_keypoints), (0, 0)
-                else:
-                    poses = item.data["poses"]
-                    ht, wd = img.shape[:2]
-                    if depth is not None:
-                        _lift(poses, depth, t_ns, intrinsics, (wd, ht), skip)
-                    if video is not None:
-                        video.write(draw_poses(img, poses))
-                w.write(c_poses, t_ns, ts.serialize_cdr(bags.pose_array(poses, header, wd, ht), bags.POSE_TYPE))
-                n += 1
-                if n % COMMIT_EVERY == 0:
-                    commit_pending(w)
-                bar.update()
-                if a.max_frames and n >= a.max_frames:
-                    break
-        except KeyboardInterrupt:
-            stopped = "interrupted"
-        except Exception as e:  # noqa: BLE001 - whatever broke, keep the bag readable with what it has
-            stopped = f"stopped by {type(e).__name__}: {e}"
+    try:
+        with Writer(a.out, version=9) as w:
+            copied = 0 if a.no_copy else bags.copy_messages(a.bag, w, skip_topics=out_topics)
+            commit_pending(w)
+            c_poses = w.add_connection(out_topics[0], bags.POSE_TYPE, typestore=ts)
+            c_layout = w.add_connection(out_topics[1], bags.LAYOUT_TYPE, typestore=ts)
+            try:
+                for item in pipe.run(frames(), queue_size=a.qsize, concurrent=not a.sequential):
+                    header, reason = item.payload.meta
+                    t_ns = bags.stamp_ns(header)
+                    img = item.payload.image_bgr
+                    if n == 0:
+                        w.write(c_layout, t_ns, ts.serialize_cdr(bags.layout_message(fmt, header), bags.LAYOUT_TYPE))
+                    if item.error:
+                        skip(reason or str(item.error), "its pose message is empty")
+                        poses, (wd, ht) = PoseSet.empty(fmt.name, fmt.num_keypoints), (0, 0)
+                    else:
+                        poses = item.data["poses"]
+                        ht, wd = img.shape[:2]
+                        if depth is not None:
+                            _lift(poses, depth, t_ns, intrinsics, (wd, ht), skip)
+                        if video is not None:
+                            video.write(draw_poses(img, poses))
+                    w.write(c_poses, t_ns, ts.serialize_cdr(bags.pose_array(poses, header, wd, ht), bags.POSE_TYPE))
+                    n += 1
+                    if n % COMMIT_EVERY == 0:
+                        commit_pending(w)
+                    bar.update()
+                    if a.max_frames and n >= a.max_frames:
+                        break
+            except KeyboardInterrupt:
+                stopped = "interrupted"
+            except Exception as e:  # noqa: BLE001 - whatever broke, keep the bag readable with what it has
+                stopped = f"stopped by {type(e).__name__}: {e}"
+    except (sqlite3.Error, OSError, WriterError) as e:  # a full disk, or an output that cannot be written
+        stopped = f"cannot write {a.out} ({type(e).__name__}: {e})"
+        failed_output = True
     bar.close()
     if depth is not None:
         depth.close()
@@ -274,6 +280,10 @@ def _run(a, pipe, topic: str, rgbd=None) -> int:
     dt = time.perf_counter() - t0
     if skipped:
         log.warning("skipped: %s", ", ".join(f"{r} x{c}" for r, c in skipped.items()))
+    if failed_output:
+        log.error("%s after %d frames; it keeps the frames committed (every %d): once there is space, "
+                  "alphapose-bag --salvage %s makes them a readable bag", stopped, n, COMMIT_EVERY, a.out)
+        return 1
     if stopped:
         log.error("%s after %d frames; %s is closed and readable with them", stopped, n, a.out)
         return 130 if stopped == "interrupted" else 1

@@ -258,3 +258,41 @@ def _folder(path):
 def _png(tmp_path):
     cv2.imwrite(str(tmp_path / "x.png"), np.zeros((8, 8, 3), np.uint8))
     return str(tmp_path / "x.png")
+
+
+@pytest.mark.fault("disk-full")
+def test_a_full_disk_stops_the_video_with_one_line_and_keeps_the_results_or_the_earlier_ones(
+        footage, mediapipe_models, tmp_path, caplog, monkeypatch):
+    import collections
+    import pathlib
+
+    from alphapose_ros.core.io import video_out
+
+    calls = []
+    Usage = collections.namedtuple("Usage", "total used free")
+
+    def filling(path):
+        calls.append(1)
+        return Usage(1 << 30, 1 << 30, 1 << 30 if len(calls) <= 3 else 1000)
+
+    monkeypatch.setattr(video_out.shutil, "disk_usage", filling)
+    out = tmp_path / "out"
+    assert main(["--input", str(footage / "vtest.avi"), "--outdir", str(out), "--save-video", "--max-frames", "8",
+                 "--detector", "hog"]) == 2
+    assert "no space left for the video" in caplog.text and "after 3 frames" in caplog.text
+    assert {r["image_id"] for r in json.loads((out / "alphapose-results.json").read_text())} <= {"0.jpg", "1.jpg",
+                                                                                                "2.jpg"}
+    finished = (out / "alphapose-results.json").read_text()
+    real_write = pathlib.Path.write_text
+
+    def full(self, *a, **k):
+        if self.name.endswith(".tmp"):
+            raise OSError(28, "No space left on device")
+        return real_write(self, *a, **k)
+
+    monkeypatch.setattr(pathlib.Path, "write_text", full)
+    caplog.clear()
+    assert main(["--input", str(footage / "vtest.avi"), "--outdir", str(out), "--max-frames", "2",
+                 "--detector", "hog"]) == 2
+    assert "No space left on device: the results of 2 frames could not be saved" in caplog.text
+    assert (out / "alphapose-results.json").read_text() == finished and not list(out.glob("*.tmp"))

@@ -333,3 +333,39 @@ def test_overwrite_replaces_a_killed_runs_leftover_and_two_runs_on_one_out_get_o
     assert lock_path(out).exists()  # the killed run's lock, taken over below
     assert main(["--bag", str(cam), "--out", str(out), "--overwrite", "--detector", "hog", "--max-frames", "3"]) == 0
     assert (out / "metadata.yaml").exists() and not lock_path(out).exists()
+
+
+@pytest.mark.fault("disk-full")
+def test_a_full_disk_during_a_bag_run_is_one_line_and_the_committed_frames_are_salvageable(
+        footage, mediapipe_models, tmp_path, caplog, monkeypatch):
+    import sqlite3
+
+    from rosbags.rosbag2 import Reader, Writer
+
+    from alphapose_ros.cli import process_bag
+
+    cam = _camera_bag(footage, tmp_path, frames=40)
+    commits = []
+
+    def commit_until_full(writer):
+        commits.append(1)
+        if len(commits) == 3:  # after the copy and 10 frames, the disk fills up
+            raise sqlite3.OperationalError("database or disk is full")
+        real_commit(writer)
+
+    def close_on_a_full_disk(writer):  # what closing does when the disk is full: nothing more is committed
+        writer.abort()
+        raise sqlite3.OperationalError("database or disk is full")
+
+    real_commit = process_bag.commit_pending
+    monkeypatch.setattr(process_bag, "commit_pending", commit_until_full)
+    monkeypatch.setattr(Writer, "close", close_on_a_full_disk)
+    out = tmp_path / "poses_bag"
+    assert main(["--bag", str(cam), "--out", str(out), "--detector", "hog", "--no-copy"]) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and "database or disk is full" in errors[0] and "--salvage" in errors[0]
+    assert "Traceback" not in caplog.text
+    monkeypatch.undo()  # space again
+    assert main(["--salvage", str(out)]) == 0
+    with Reader(out) as r:
+        assert sum(c.msgcount for c in r.connections if c.topic == "/alphapose/poses") == 10

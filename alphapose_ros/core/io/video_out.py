@@ -3,7 +3,9 @@ another size (a camera that changed resolution, a bag recorded from two cameras)
 said once, so every frame is kept (an MJPG writer silently drops frames of another size)."""
 from __future__ import annotations
 
+import errno
 import logging
+import shutil
 from pathlib import Path
 
 import cv2
@@ -39,6 +41,10 @@ class AnnotatedVideo:
             if not self._writer.isOpened():
                 raise OSError(f"cannot write the video {self.path}")
             self.size = size
+        free = shutil.disk_usage(self.path.parent).free
+        if free < frame.nbytes // 2:  # OpenCV's writer drops frames silently when the disk is full
+            raise OSError(errno.ENOSPC, f"no space left for the video {self.path} ({free} bytes free) after "
+                                        f"{self.frames} frames")
         if size != self.size:
             if not self.resized:
                 log.warning("%s: frame %d is %dx%d, the video %dx%d: it and any others of another size are "
