@@ -8,6 +8,8 @@ unexpected and mis-shaped keys and describes the network the file would fit.
 """
 from __future__ import annotations
 
+import pickle
+import warnings
 from pathlib import Path
 
 import torch
@@ -36,12 +38,16 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
         raise CheckpointError(f"cannot read checkpoint {path}: not a PyTorch checkpoint (neither a zip archive "
                               "nor a pickle)")
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # pickle.UnpicklingError for code-carrying files, EOF for truncated ones
+        with warnings.catch_warnings():  # torch's remarks on pickle protocols are not the user's business
+            warnings.simplefilter("ignore")
+            obj = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:  # torch's text would suggest weights_only=False: never, it can run code
+        raise CheckpointError(f"cannot read checkpoint {path}: it holds objects other than tensors (code, "
+                              "classes), which could run code when loaded; only plain tensor files are "
+                              "accepted") from None
+    except Exception as e:  # EOF for truncated files, zip errors for damaged ones
         first = (str(e).splitlines() or ["no message"])[0]
-        raise CheckpointError(f"cannot read checkpoint {path}: {type(e).__name__}: {first} "
-                              "(only plain tensor files are accepted; a file that needs arbitrary "
-                              "unpickling is refused)") from e
+        raise CheckpointError(f"cannot read checkpoint {path}: {type(e).__name__}: {first}") from None
     return normalise_state_dict(obj, str(path))
 
 

@@ -202,10 +202,11 @@ def install(entry: ModelEntry, *, url: str | None = None, from_file: str | Path 
             unpack_onnx(tmp, tmp)
         (verify or default_verifier(entry))(tmp)
         os.replace(tmp, target)
-    except ModelZooError:
-        raise
+    except ModelZooError as e:  # name the user's file or URL, not the temporary copy being checked
+        raise ModelZooError(str(e).replace(str(tmp), str(url or from_file))) from None
     except Exception as e:
-        raise ModelZooError(f"could not install {entry.name}: {type(e).__name__}: {e}") from e
+        said = str(e).replace(str(tmp), str(url or from_file))
+        raise ModelZooError(f"could not install {entry.name}: {type(e).__name__}: {said}") from None
     finally:
         tmp.unlink(missing_ok=True)
     return target

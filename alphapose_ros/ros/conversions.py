@@ -84,7 +84,8 @@ def msg_to_poses(msg: WholeBodyPoseArray) -> PoseSet:
         return PoseSet.empty(fmt.name, k, head)
     for p in msg.poses:
         if len(p.x) != k or len(p.y) != k or len(p.keypoint_scores) != k:
-            raise ValueError(f"pose with {len(p.x)} keypoints in a {fmt.name} message (expected {k})")
+            raise ValueError(f"a pose with {len(p.x)} x, {len(p.y)} y and {len(p.keypoint_scores)} score values in a "
+                             f"{fmt.name} message ({k} keypoints each expected)")
     xy = np.empty((n, k, 2), np.float32)
     xy[..., 0] = np.frombuffer(b"".join(p.x.tobytes() for p in msg.poses), np.float32).reshape(n, k)
     xy[..., 1] = np.frombuffer(b"".join(p.y.tobytes() for p in msg.poses), np.float32).reshape(n, k)

@@ -54,7 +54,7 @@ def test_wrong_length_pose_is_refused(ros_msgs):
 
     msg = poses_to_msg(synthetic_poses(1, "coco_17"), Header(), 10, 10)
     msg.keypoint_format = ros_msgs.WholeBodyPoseArray.HALPE_26
-    with pytest.raises(ValueError, match="17 keypoints in a halpe_26"):
+    with pytest.raises(ValueError, match=r"17 x, 17 y and 17 score values in a halpe_26 message \(26 keypoints"):
         msg_to_poses(msg)
 
 
@@ -107,3 +107,17 @@ def test_3d_keypoints_and_positions_travel_and_2d_only_messages_carry_none(ros_m
     bad.poses[1].z3d = bad.poses[1].z3d[:5]
     with pytest.raises(ValueError, match="3D arrays"):
         msg_to_poses(bad)
+
+
+def test_a_pose_whose_arrays_disagree_is_described_by_what_it_holds(ros_msgs):
+    import numpy as np
+
+    from alphapose_ros.core.poses import PoseSet
+    from alphapose_ros.ros.conversions import header_at, msg_to_poses, poses_to_msg
+
+    p = PoseSet("halpe_26", np.zeros((1, 4), np.float32), np.ones(1, np.float32), np.zeros((1, 26, 2), np.float32),
+                np.ones((1, 26), np.float32), np.ones(1, np.float32))
+    msg = poses_to_msg(p, header_at(1.0, "cam"), 64, 48)
+    msg.poses[0].y = msg.poses[0].y[:25]
+    with pytest.raises(ValueError, match=r"26 x, 25 y and 26 score values in a halpe_26 message \(26 keypoints"):
+        msg_to_poses(msg)
