@@ -43,8 +43,8 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
             obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:  # torch's text would suggest weights_only=False: never, it can run code
         raise CheckpointError(f"cannot read checkpoint {path}: it holds objects other than tensors (code, "
-                              "classes), which could run code when loaded; only plain tensor files are "
-                              "accepted") from None
+                              "classes), which could run code when loaded: refused; only plain tensor files "
+                              "are accepted") from None
     except Exception as e:  # EOF for truncated files, zip errors for damaged ones
         first = (str(e).splitlines() or ["no message"])[0]
         raise CheckpointError(f"cannot read checkpoint {path}: {type(e).__name__}: {first}") from None
