@@ -8,9 +8,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-PRESETS = ("cpu", "rtmpose_cpu", "rtmw_cpu", "gpu_halpe136", "gpu_coco17", "rtmw_gpu", "none")  # none: the parameter file alone
+PRESETS = ("cpu", "rtmpose_cpu", "rtmw_cpu", "rtmo_cpu", "gpu_halpe136", "gpu_coco17", "rtmw_gpu", "none")  # none: the parameter file alone
 # the `pipeline` container's flag that leaves out the stages a NodeSpec.needs names
-LEAVE_OUT_FLAGS = {"tracking": "--no-tracking", "visualization": "--no-visualizer", "depth": "--no-keypoints-3d",
+LEAVE_OUT_FLAGS = {"detection": "--no-detection", "tracking": "--no-tracking", "visualization": "--no-visualizer", "depth": "--no-keypoints-3d",
                    "hri": "--no-hri", "fall_detection": "--no-fall-detection"}
 TRANSPORTS = ("raw", "compressed")  # image_transport names the nodes that read images understand
 
@@ -25,7 +25,8 @@ class NodeSpec:
 
 
 GRAPH = (
-    NodeSpec("detection", "detection_node", "alphapose_ros.ros.nodes.detection", "DetectionNode"),
+    NodeSpec("detection", "detection_node", "alphapose_ros.ros.nodes.detection", "DetectionNode",
+             needs="detection"),
     NodeSpec("pose_estimation", "pose_estimation_node", "alphapose_ros.ros.nodes.pose_estimation",
              "PoseEstimationNode"),
     NodeSpec("pose_nms", "pose_nms_node", "alphapose_ros.ros.nodes.pose_nms", "PoseNMSNode"),
@@ -48,6 +49,7 @@ class GraphOptions:
     preset: str = "cpu"
     params_file: str = ""    # empty: the package's config/pipeline.yaml
     device: str = ""         # empty: as the parameter files say
+    detection: bool = True   # false: no detection node (a one-stage pose model, RTMO, finds the people)
     tracking: bool = True
     visualization: bool = True
     use_sim_time: bool = False
@@ -62,7 +64,7 @@ class GraphOptions:
 
     def enabled(self, needs: str) -> bool:
         """Whether the stages a NodeSpec.needs names run with these options."""
-        return {"": True, "tracking": self.tracking, "visualization": self.visualization, "depth": bool(self.depth),
+        return {"": True, "detection": self.detection, "tracking": self.tracking, "visualization": self.visualization, "depth": bool(self.depth),
                 "hri": self.hri, "fall_detection": self.fall_detection}[needs]
 
     def camera_info_topic(self) -> str:
@@ -81,6 +83,7 @@ LAUNCH_ARGUMENTS = (
     ("params_file", "", "node parameters (YAML; default: the package's config/pipeline.yaml)"),
     ("device", "", "cpu or cuda[:N] for every model (default: as the parameter files say)"),
     ("use_composition", "true", "all stages in one process (true) or one process per node"),
+    ("detection", "true", "run the detection node (false with a one-stage pose model: preset rtmo_cpu)"),
     ("tracking", "true", "track people (false: poses without IDs on the poses topic)"),
     ("visualization", "true", "annotated image and RViz markers"),
     ("namespace", "", "namespace of every node and topic"),
@@ -102,7 +105,7 @@ def launch_options(arg) -> GraphOptions:
         return arg(name).lower() in ("true", "1", "yes")
 
     return GraphOptions(image=arg("image"), preset=arg("preset"), params_file=arg("params_file"), device=arg("device"),
-                        tracking=flag("tracking"), visualization=flag("visualization"),
+                        detection=flag("detection"), tracking=flag("tracking"), visualization=flag("visualization"),
                         use_sim_time=flag("use_sim_time"), autostart=flag("autostart"), namespace=arg("namespace"),
                         camera_reliable=flag("camera_reliable"), image_transport=arg("image_transport"),
                         depth=arg("depth"), camera_info=arg("camera_info"), hri=flag("hri"),

@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--params-file", default="", help="node parameters (default: config/pipeline.yaml)")
     ap.add_argument("--device", default="", help="cpu or cuda[:N] for every model (default: as configured)")
     ap.add_argument("--separate", action="store_true", help="one process per node instead of one for all")
+    ap.add_argument("--no-detection", action="store_true",
+                    help="leave the detection node out (a one-stage pose model, RTMO, finds the people)")
     ap.add_argument("--no-tracking", action="store_true", help="leave tracking out (poses without IDs)")
     ap.add_argument("--no-visualization", action="store_true", help="leave the visualiser out")
     ap.add_argument("--use-sim-time", action="store_true", help="follow /clock (ros2 bag play --clock)")
@@ -68,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def options(a: argparse.Namespace) -> GraphOptions:
     return GraphOptions(image=a.image, preset=a.preset, params_file=a.params_file, device=a.device,
-                        tracking=not a.no_tracking, visualization=not a.no_visualization,
+                        detection=not a.no_detection, tracking=not a.no_tracking,
+                        visualization=not a.no_visualization,
                         use_sim_time=a.use_sim_time, autostart=not a.no_autostart, namespace=a.namespace,
                         camera_reliable=a.camera_reliable, image_transport=a.image_transport, depth=a.depth,
                         camera_info=a.camera_info, hri=a.hri, fall_detection=a.fall_detection)

@@ -37,7 +37,7 @@ def test_launch_arguments_and_runner_flags_give_the_same_graph_options(launch_ar
 
 def test_every_launch_argument_has_a_runner_flag():
     flags = {opt for action in build_parser()._actions for opt in action.option_strings}
-    to_flag = {"use_composition": "--separate", "tracking": "--no-tracking", "visualization": "--no-visualization",
+    to_flag = {"use_composition": "--separate", "detection": "--no-detection", "tracking": "--no-tracking", "visualization": "--no-visualization",
                "autostart": "--no-autostart"}
     for name, _, _ in LAUNCH_ARGUMENTS:
         assert to_flag.get(name, "--" + name.replace("_", "-")) in flags, name

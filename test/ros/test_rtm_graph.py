@@ -1,6 +1,6 @@
-"""A released-layout RTMW file (133 keypoints) and an end-to-end detector file run through the whole graph
-over DDS, named by the pose_model / det_model parameters: out come tracked WholeBodyPoseArrays with 133
-keypoints, 3D from a depth image, and ROS4HRI bodies for the tracks. Started by the package's runner."""
+"""Released-layout files run through the whole graph over DDS, named by the pose_model / det_model parameters:
+an RTMW file (133 keypoints) on an end-to-end detector's boxes, and one-stage RTMO with no detection node.
+Out come tracked WholeBodyPoseArrays, 3D from a depth image, and ROS4HRI bodies. Started by the runner."""
 import os
 import sys
 import time
@@ -19,21 +19,24 @@ pytestmark = pytest.mark.ros
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def params_file(tmp_path) -> str:
+def params_file(tmp_path, family: str) -> str:
     cfg = yaml.safe_load(open(os.path.join(REPO, "config", "pipeline.yaml")))
     cfg["detection"]["ros__parameters"].update(
         det_model=str(released_layouts.detector_file(tmp_path / "yolox.onnx", (416, 416))), engine="onnxruntime",
         confidence=0.3, min_interval=0.0)
-    cfg["pose_estimation"]["ros__parameters"].update(
-        pose_model=str(released_layouts.simcc_file(tmp_path / "rtmw.onnx", 133, (256, 192))), engine="onnxruntime",
-        reid_weights="none")
+    model = (released_layouts.simcc_file(tmp_path / "rtmw.onnx", 133, (256, 192)) if family == "simcc"
+             else released_layouts.rtmo_file(tmp_path / "rtmo.onnx"))
+    cfg["pose_estimation"]["ros__parameters"].update(pose_model=str(model), engine="onnxruntime", reid_weights="none")
     cfg["pose_nms"]["ros__parameters"]["score_thresh"] = 0.0  # random weights: keep every merged pose
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(cfg))
     return str(path)
 
 
-def test_rtmw_file_gives_tracked_133_keypoint_people_in_3d_and_hri_bodies(vision_msgs, tmp_path):
+@pytest.mark.parametrize("family, keypoints, says", [("simcc", 133, "SimCC top-down, 133 keypoints"),
+                                                     ("rtmo", 17, "RTMO one-stage, 17 keypoints")])
+def test_released_layout_files_give_tracked_people_in_3d_and_hri_bodies(vision_msgs, tmp_path, family, keypoints,
+                                                                        says):
     from hri_msgs.msg import IdsList
     from rclpy.qos import QoSProfile, ReliabilityPolicy
     from sensor_msgs.msg import CameraInfo, Image
@@ -45,7 +48,7 @@ def test_rtmw_file_gives_tracked_133_keypoint_people_in_3d_and_hri_bodies(vision
 
     cmd = [sys.executable, "-m", "alphapose_ros.ros.runner", "--image", "/cam/image", "--depth", "/cam/depth",
            "--camera-info", "/cam/camera_info", "--hri", "--no-visualization", "--preset", "none",
-           "--params-file", params_file(tmp_path)]
+           "--params-file", params_file(tmp_path, family)] + (["--no-detection"] if family == "rtmo" else [])
     domain = 40 + (os.getpid() + 7) % 50
     got = {"poses_3d": [], "tracked": []}
     rel = QoSProfile(depth=20, reliability=ReliabilityPolicy.RELIABLE)
@@ -58,7 +61,8 @@ def test_rtmw_file_gives_tracked_133_keypoint_people_in_3d_and_hri_bodies(vision
         node.create_subscription(WholeBodyPoseArray, "/poses_3d", got["poses_3d"].append, rel)
         node.create_subscription(IdsList, "/humans/bodies/tracked", got["tracked"].append, rel)
         end = time.monotonic() + 180
-        while (pubs["depth"].get_subscription_count() < 1 or pubs["image"].get_subscription_count() < 2
+        image_readers = 2 if family == "simcc" else 1  # the detection and pose nodes; RTMO: the pose node alone
+        while (pubs["depth"].get_subscription_count() < 1 or pubs["image"].get_subscription_count() < image_readers
                or node.count_publishers("/poses_3d") < 1):
             assert time.monotonic() < end and proc.poll() is None, text(out)[-3000:]
             time.sleep(0.2)
@@ -77,34 +81,11 @@ def test_rtmw_file_gives_tracked_133_keypoint_people_in_3d_and_hri_bodies(vision
     log = text(out)
     poses = [msg_to_poses(m) for m in got["poses_3d"] if m.poses]
     assert len(poses) >= 4, log[-3000:]
-    assert {p.keypoints.shape[1] for p in poses} == {133} and {p.format_name for p in poses} == {"coco_wholebody_133"}
+    assert {p.keypoints.shape[1] for p in poses} == {keypoints}
     assert all((p.track_ids >= 0).all() for p in poses)
     lifted = [p for p in poses if p.keypoints_3d is not None]
     z = np.concatenate([p.keypoints_3d[..., 2][np.isfinite(p.keypoints_3d[..., 2])] for p in lifted])
     assert len(z) and np.allclose(z, 2.0, atol=1e-3)
     bodies = {b for m in got["tracked"] for b in m.ids}
     assert bodies and bodies <= {f"b{i}" for p in poses for i in p.track_ids}
-    assert "Traceback" not in log and "SimCC top-down, 133 keypoints" in log
-
-
-def test_the_pose_node_refuses_rtmo_with_one_line(vision_msgs, tmp_path):
-    import rclpy
-    from rclpy.parameter import Parameter
-
-    from alphapose_ros.ros.nodes.pose_estimation import PoseEstimationNode
-
-    rtmo = str(released_layouts.rtmo_file(tmp_path / "rtmo.onnx"))
-    ctx = rclpy.Context()
-    rclpy.init(context=ctx, domain_id=40 + os.getpid() % 20)
-    try:
-        node = PoseEstimationNode("pose_estimation", context=ctx, parameter_overrides=[
-            Parameter("autostart", value=False), Parameter("pose_model", value=rtmo)])
-        logged = []
-        node.get_logger().error = logged.append
-        from rclpy.lifecycle import TransitionCallbackReturn
-
-        assert node.trigger_configure() == TransitionCallbackReturn.FAILURE
-        assert len(logged) == 1 and "is one-stage (RTMO)" in logged[0] and "alphapose-infer" in logged[0]
-        node.destroy_node()
-    finally:
-        rclpy.try_shutdown(context=ctx)
+    assert "Traceback" not in log and says in log

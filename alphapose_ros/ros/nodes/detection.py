@@ -144,6 +144,8 @@ class DetectionNode(LifecycleNode):
         return super().destroy_node()
 
     def _stop_worker(self) -> None:
+        if not hasattr(self, "_cv"):  # a parameter refused in __init__: no worker was made
+            return
         with self._cv:
             self._running = False
             self._newest = None

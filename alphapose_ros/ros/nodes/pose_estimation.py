@@ -106,6 +106,7 @@ class PoseEstimationNode(LifecycleNode):
         self.crops = CropTracker()  # live: the detection node's min_interval is the schedule
         self._latest_dets = None  # crop tracking: the newest detections not used yet
         self._untrained = False  # untrained weights (tests): never crop tracking
+        self.estimator = None
         self._cv = threading.Condition()
         self._worker: threading.Thread | None = None
         self._running = False
@@ -130,16 +131,16 @@ class PoseEstimationNode(LifecycleNode):
                     keypoint_format=p["keypoint_format"], device=p["device"], half=p["fp16"],
                     batch_size=p["pose_batch"], flip=p["flip"], torchscript=p["torchscript"], reid=p["reid_weights"],
                     engine=p["engine"], exported=p["exported_model"] or None, pose_model=p["pose_model"] or None)
-            if getattr(self.estimator, "one_stage", False):
-                raise ValueError(f"{p['pose_model']} is one-stage (RTMO): it runs in alphapose-infer and "
-                                 "alphapose-bag; the graph takes a top-down model (rtmpose-m, rtmw-m, ...)")
         except Exception as e:
             self.get_logger().error(f"cannot configure the pose model: {e}")
             return TransitionCallbackReturn.FAILURE
         if self.p["crop_tracking"] and self._untrained:
             self.get_logger().warning("crop_tracking off: untrained weights find nobody to follow; every image "
                                       "waits for its detections")
-        if self._tracking_crops():
+        if self._one_stage():
+            self.get_logger().info("one-stage pose model: it finds the people in each image itself; the detection "
+                                   "node is not needed (detection:=false)")
+        elif self._tracking_crops():
             one_pass_per_crop(self.estimator)
         self.pub = self.create_publisher(WholeBodyPoseArray, "poses_raw", stage_qos(p["queue_depth"], p["offline"]))
         self.layout_pub = self.create_publisher(KeypointLayout, "keypoint_layout", latched_qos())
@@ -180,13 +181,15 @@ class PoseEstimationNode(LifecycleNode):
         """Images and detections paired by exact stamp. Live: message_filters' TimeSynchronizer where it
         is installed (behind guards for ambiguous stamps), else the package's StampPairer with the same
         policy. Offline: the StampPairer's lossless policy (the synchronizer keeps one message per stamp)."""
-        if self._tracking_crops():
+        if self._tracking_crops() or self._one_stage():
             def image_sub(**kw):
                 return self.create_subscription(self.image_type, self.image_topic, self._on_newest_image, image_qos,
                                                 **kw)
 
-            return [counting_losses(image_sub, lambda: self.monitor),
-                    self.create_subscription(Detection2DArray, "detections", self._on_detections, det_qos)]
+            images = counting_losses(image_sub, lambda: self.monitor)
+            if self._one_stage():  # images alone: the model finds the people
+                return [images]
+            return [images, self.create_subscription(Detection2DArray, "detections", self._on_detections, det_qos)]
         message_filters = None
         if not self.p["offline"]:
             try:
@@ -211,7 +214,10 @@ class PoseEstimationNode(LifecycleNode):
         return [img.sub, det.sub]
 
     def _tracking_crops(self) -> bool:
-        return self.p["crop_tracking"] and not self.p["offline"] and not self._untrained
+        return self.p["crop_tracking"] and not self.p["offline"] and not self._untrained and not self._one_stage()
+
+    def _one_stage(self) -> bool:
+        return bool(getattr(self.estimator, "one_stage", False))
 
     def _on_newest_image(self, image) -> None:
         self.monitor.on_input()
@@ -298,12 +304,17 @@ class PoseEstimationNode(LifecycleNode):
             return None
 
     def _on_newest(self, image) -> None:
-        """Crop tracking: the followed people plus the new ones in the newest detections."""
+        """Crop tracking: the followed people plus the new ones in the newest detections (a one-stage model:
+        the people it finds)."""
         started = time.perf_counter()
         bgr = self._decode(image)
         if bgr is None:
             return
         h, w = bgr.shape[:2]
+        if self._one_stage():
+            self._publish(image.header, *drop_non_finite(*self.estimator.people(bgr[..., ::-1].copy())), (w, h),
+                          started)
+            return
         dets = self._take_detections(image)
         d = None if dets is None else filter_boxes(msg_to_detections(dets), (w, h), self.filter)
         boxes, scores, out, n_bad = pose_followed_people(
