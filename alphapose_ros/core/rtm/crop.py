@@ -28,7 +28,8 @@ def centre_scale(boxes_xyxy: np.ndarray, input_wh: tuple[int, int],
 
 def crop_affines(centre: np.ndarray, size: np.ndarray, input_wh: tuple[int, int]) -> np.ndarray:
     """(N,2,3) maps image -> input: a uniform scale (input width / size width) about the centre."""
-    s = input_wh[0] / size[:, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):  # a zero-size box: its crop is black, nothing raised
+        s = input_wh[0] / size[:, 0]
     m = np.zeros((len(centre), 2, 3))
     m[:, 0, 0] = m[:, 1, 1] = s
     m[:, 0, 2] = input_wh[0] * 0.5 - s * centre[:, 0]

@@ -54,3 +54,15 @@ def test_files_that_are_not_onnx_are_refused(tmp_path):
         inspect_onnx(bad)
     with pytest.raises(ModelFileError, match="no such file"):
         inspect_onnx(tmp_path / "missing.onnx")
+
+
+def test_degenerate_boxes_give_a_pose_each_without_raising(tmp_path, recwarn):
+    import numpy as np
+
+    from alphapose_ros.core.rtm.estimator import SimCCPoseEstimator
+
+    est = SimCCPoseEstimator(inspect_onnx(released_layouts.simcc_file(tmp_path / "m.onnx")))
+    boxes = np.array([[10, 10, 10, 10], [5, 5, 4, 4], [np.nan, 0, 5, 5], [0, 0, 1e9, 1e9]], np.float32)
+    out = est(np.zeros((240, 320, 3), np.uint8), boxes)
+    assert out.keypoints.shape == (4, 17, 2) and out.finite().tolist() == [True, True, False, True]
+    assert not [w for w in recwarn.list if issubclass(w.category, RuntimeWarning)]
