@@ -1,5 +1,6 @@
-"""ros2 launch alphapose_ros pipeline.launch.py [image:=/camera/image_raw] [preset:=cpu|gpu_halpe136|gpu_coco17|none]
-    [device:=cuda] [use_composition:=true|false] [tracking:=true|false] [visualization:=true|false]
+"""ros2 launch alphapose_ros pipeline.launch.py [image:=/camera/image_raw] [preset:=cpu|rtmw_cpu|...|none]
+    [device:=cuda] [engine:=onnxruntime] [use_composition:=true|false] [detection:=true|false]
+    [tracking:=true|false] [visualization:=true|false]
     [namespace:=...] [use_sim_time:=true] [params_file:=...] [autostart:=true|false] [camera_reliable:=false]
     [log_level:=info] [image_transport:=raw|compressed] [depth:=/camera/aligned_depth_to_color/image_raw]
     [camera_info:=/camera/color/camera_info] [hri:=true] [fall_detection:=true]

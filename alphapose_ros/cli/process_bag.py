@@ -65,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--progress", choices=("auto", "on", "off"), default="auto",
                     help="progress bar on stderr (auto: when it is a terminal)")
     ap.add_argument("--tracker", choices=TRACKERS, default="msim", help="msim (the paper's) or poseflow")
+    ap.add_argument("--reid-weights", default="auto",
+                    help="re-ID weights for msim: OSNet-AIN, or the pose-guided branch alphapose-train wrote beside "
+                         "--checkpoint; auto: the official OSNet-AIN file when cached; none: position and shape only")
     ap.add_argument("--save-video", help="also write an annotated video here")
     ap.add_argument("--max-frames", type=int, default=0)
     ap.add_argument("--qsize", type=int, default=4, help="frames each queue between stages holds")
@@ -185,7 +188,7 @@ def _build_pipeline(a):
         est = PoseEstimator(cfg, build_model(cfg), device=a.device, engine=a.engine)
     else:
         est = make_pose_estimator("auto", cfg=a.cfg, checkpoint=a.checkpoint, keypoint_format=a.keypoints,
-                                  device=a.device, reid="none" if a.no_tracking or a.tracker != "msim" else "auto",
+                                  device=a.device, reid="none" if a.no_tracking or a.tracker != "msim" else a.reid_weights,
                                   engine=a.engine, exported=a.exported, pose_model=a.pose_model)
     det = None if getattr(est, "one_stage", False) else make_detector(
         a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, device=a.device, engine=a.engine, model=a.det_model)

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 
 PRESETS = ("cpu", "rtmpose_cpu", "rtmw_cpu", "rtmo_cpu", "gpu_halpe136", "gpu_coco17", "rtmw_gpu", "none")  # none: the parameter file alone
 # the `pipeline` container's flag that leaves out the stages a NodeSpec.needs names
-LEAVE_OUT_FLAGS = {"detection": "--no-detection", "tracking": "--no-tracking", "visualization": "--no-visualizer", "depth": "--no-keypoints-3d",
+LEAVE_OUT_FLAGS = {"detection": "--no-detection", "tracking": "--no-tracking", "visualization": "--no-visualization",
+                   "depth": "--no-keypoints-3d",
                    "hri": "--no-hri", "fall_detection": "--no-fall-detection"}
+ENGINES = ("torch", "onnxruntime", "openvino")  # as core.engines.runtimes.ENGINES (a test keeps them equal)
 TRANSPORTS = ("raw", "compressed")  # image_transport names the nodes that read images understand
 
 
@@ -49,6 +51,7 @@ class GraphOptions:
     preset: str = "cpu"
     params_file: str = ""    # empty: the package's config/pipeline.yaml
     device: str = ""         # empty: as the parameter files say
+    engine: str = ""         # torch | onnxruntime | openvino for every network; empty: as the parameter files say
     detection: bool = True   # false: no detection node (a one-stage pose model, RTMO, finds the people)
     tracking: bool = True
     visualization: bool = True
@@ -82,6 +85,7 @@ LAUNCH_ARGUMENTS = (
     ("preset", "cpu", "parameter overlay from config/presets: " + " | ".join(PRESETS)),
     ("params_file", "", "node parameters (YAML; default: the package's config/pipeline.yaml)"),
     ("device", "", "cpu or cuda[:N] for every model (default: as the parameter files say)"),
+    ("engine", "", "torch, onnxruntime or openvino for every network (default: as the parameter files say)"),
     ("use_composition", "true", "all stages in one process (true) or one process per node"),
     ("detection", "true", "run the detection node (false with a one-stage pose model: preset rtmo_cpu)"),
     ("tracking", "true", "track people (false: poses without IDs on the poses topic)"),
@@ -105,6 +109,7 @@ def launch_options(arg) -> GraphOptions:
         return arg(name).lower() in ("true", "1", "yes")
 
     return GraphOptions(image=arg("image"), preset=arg("preset"), params_file=arg("params_file"), device=arg("device"),
+                        engine=arg("engine"),
                         detection=flag("detection"), tracking=flag("tracking"), visualization=flag("visualization"),
                         use_sim_time=flag("use_sim_time"), autostart=flag("autostart"), namespace=arg("namespace"),
                         camera_reliable=flag("camera_reliable"), image_transport=arg("image_transport"),
@@ -133,6 +138,10 @@ def plan(o: GraphOptions, share_dir: str) -> GraphPlan:
     params = {"use_sim_time": o.use_sim_time, "autostart": o.autostart}
     if o.device:
         params["device"] = o.device
+    if o.engine:
+        if o.engine not in ENGINES:
+            raise ValueError(f"unknown engine {o.engine!r}: choose one of {', '.join(ENGINES)}")
+        params["engine"] = o.engine
     if o.camera_reliable:
         params["camera_reliable"] = True
     if o.image_transport == "compressed":

@@ -18,7 +18,7 @@ import sys
 import threading
 from pathlib import Path
 
-from alphapose_ros.ros.graph import PRESETS, TRANSPORTS, GraphOptions, GraphPlan, container_flags, plan, ros_arguments
+from alphapose_ros.ros.graph import ENGINES, PRESETS, TRANSPORTS, GraphOptions, GraphPlan, container_flags, plan, ros_arguments
 
 
 def share_dir() -> str:
@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--preset", default="cpu", choices=PRESETS, help="parameter overlay from config/presets")
     ap.add_argument("--params-file", default="", help="node parameters (default: config/pipeline.yaml)")
     ap.add_argument("--device", default="", help="cpu or cuda[:N] for every model (default: as configured)")
+    ap.add_argument("--engine", default="", choices=("", *ENGINES),
+                    help="torch, onnxruntime or openvino for every network (default: as configured)")
     ap.add_argument("--separate", action="store_true", help="one process per node instead of one for all")
     ap.add_argument("--no-detection", action="store_true",
                     help="leave the detection node out (a one-stage pose model, RTMO, finds the people)")
@@ -69,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def options(a: argparse.Namespace) -> GraphOptions:
-    return GraphOptions(image=a.image, preset=a.preset, params_file=a.params_file, device=a.device,
+    return GraphOptions(image=a.image, preset=a.preset, params_file=a.params_file, device=a.device, engine=a.engine,
                         detection=not a.no_detection, tracking=not a.no_tracking,
                         visualization=not a.no_visualization,
                         use_sim_time=a.use_sim_time, autostart=not a.no_autostart, namespace=a.namespace,

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from alphapose_ros.ros.graph import LAUNCH_ARGUMENTS, GraphOptions, launch_options, plan
+from alphapose_ros.ros.graph import LAUNCH_ARGUMENTS, GraphOptions, container_flags, launch_options, plan
 from alphapose_ros.ros.runner import build_parser, commands, options
 
 REPO = Path(__file__).resolve().parents[2]
@@ -72,3 +72,21 @@ def test_depth_and_compressed_transport_remap_both_compressed_twins_and_feed_the
     assert {"keypoints_3d", "hri_bodies", "fall_detection"} <= {s.name for s in p.nodes}
     with pytest.raises(ValueError, match="image_transport"):
         plan(GraphOptions(image_transport="theora"), str(REPO))
+
+
+def test_engine_is_set_on_every_node_from_the_launch_argument_and_unknown_ones_are_refused():
+    from alphapose_ros.core.engines.runtimes import ENGINES
+    from alphapose_ros.ros.graph import ENGINES as GRAPH_ENGINES
+
+    assert GRAPH_ENGINES == ENGINES
+    assert plan(GraphOptions(engine="openvino"), str(REPO)).parameters["engine"] == "openvino"
+    assert "engine" not in plan(GraphOptions(), str(REPO)).parameters
+    with pytest.raises(ValueError, match="unknown engine 'tensorrt'"):
+        plan(GraphOptions(engine="tensorrt"), str(REPO))
+
+
+def test_the_container_leaves_out_stages_with_the_runners_flag_names():
+    flags = {opt for action in build_parser()._actions for opt in action.option_strings}
+    p = plan(GraphOptions(detection=False, tracking=False, visualization=False), str(REPO))
+    assert {"--no-detection", "--no-tracking", "--no-visualization"} <= set(container_flags(p)) and \
+        {"--no-detection", "--no-tracking", "--no-visualization"} <= flags
