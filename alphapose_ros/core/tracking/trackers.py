@@ -39,8 +39,10 @@ def track_poses(tracker: Tracker, t: float, poses: PoseSet, image: np.ndarray | 
     tracker's boxes (the pipeline's and the tracking node's shared step). `image` (BGR) feeds
     trackers that look at pixels (PoseFlow)."""
     out = tracker.update(t, poses.boxes, poses.embeddings, poses.keypoints, poses.keypoint_scores, image=image)
-    i = out.det_index
-    return PoseSet(poses.format_name, out.boxes.astype(np.float32), poses.box_scores[i], poses.keypoints[i],
-                   poses.keypoint_scores[i], poses.scores[i], track_ids=out.track_ids,
-                   track_states=np.where(out.confirmed, TRACK_CONFIRMED, TRACK_NEW), track_ages=out.ages,
+    has_pose = out.det_index >= 0  # a track that carries no pose this frame (-1) is not published with one
+    i = out.det_index[has_pose]
+    return PoseSet(poses.format_name, out.boxes[has_pose].astype(np.float32), poses.box_scores[i], poses.keypoints[i],
+                   poses.keypoint_scores[i], poses.scores[i], track_ids=out.track_ids[has_pose],
+                   track_states=np.where(out.confirmed[has_pose], TRACK_CONFIRMED, TRACK_NEW),
+                   track_ages=out.ages[has_pose],
                    embeddings=None if poses.embeddings is None else poses.embeddings[i], head=poses.head)
