@@ -31,11 +31,6 @@ class KeypointFormat:
     def num_keypoints(self) -> int:
         return len(self.names)
 
-    @property
-    def has_virtual_neck(self) -> bool:
-        """True when `links` refer to index K (mean of the shoulders), as COCO-17's do."""
-        return any(max(a, b) >= self.num_keypoints for a, b in self.links)
-
     def real_links(self) -> tuple[tuple[int, int], ...]:
         """Links between real keypoints only: a virtual-neck link becomes shoulder links."""
         k = self.num_keypoints
@@ -109,10 +104,6 @@ def format_by_id(format_id: int) -> KeypointFormat:
         if f.id == format_id:
             return f
     raise KeyError(f"unknown keypoint format id {format_id}")
-
-
-def all_formats() -> tuple[KeypointFormat, ...]:
-    return tuple(_load().values())
 
 
 # ROS4HRI's hri_msgs/Skeleton2D point order (OpenPose's 18-point COCO layout); "neck" is the format's own neck
