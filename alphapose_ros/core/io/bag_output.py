@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 LEFTOVER_FILES = (".db3", ".db3-journal", ".db3-wal", ".db3-shm")
@@ -131,18 +132,10 @@ def salvage(folder: str | Path) -> int:
     return n
 
 
-class _open_leftover:
+def _open_leftover(folder: Path) -> closing[sqlite3.Connection]:
     """A leftover's database, opened so that sqlite rolls its unfinished transaction back (the committed
-    rows stay)."""
-
-    def __init__(self, folder: Path):
-        dbs = sorted(folder.glob("*.db3"))
-        if len(dbs) != 1:
-            raise ValueError(f"{folder}: expected one .db3 file, found {len(dbs)}")
-        self.con = sqlite3.connect(str(dbs[0]))
-
-    def __enter__(self) -> sqlite3.Connection:
-        return self.con
-
-    def __exit__(self, *exc) -> None:
-        self.con.close()
+    rows stay); closed when the `with` block ends."""
+    dbs = sorted(folder.glob("*.db3"))
+    if len(dbs) != 1:
+        raise ValueError(f"{folder}: expected one .db3 file, found {len(dbs)}")
+    return closing(sqlite3.connect(str(dbs[0])))

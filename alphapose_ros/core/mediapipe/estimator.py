@@ -9,10 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from alphapose_ros.core.crop import crop_batch
 from alphapose_ros.core.estimator import EstimatorOutput
+from alphapose_ros.core.reid.embedder import embed_boxes
 from alphapose_ros.core.mediapipe.assets import model_path
 from alphapose_ros.core.mediapipe.body import ROI_SCALE, refined_rois, run_body, to_halpe26
 from alphapose_ros.core.mediapipe.roi import Rois, rois_from_boxes
@@ -73,5 +72,5 @@ class MediaPipePoseEstimator:
             xy, score = self.wholebody(image_rgb, body, xy, score)
         emb = None
         if self.embedder is not None:
-            emb = self.embedder(torch.from_numpy(crop_batch(image_rgb, boxes, (256, 192))[0]))
+            emb = embed_boxes(self.embedder, image_rgb, boxes)
         return EstimatorOutput(xy, score, roi_boxes(rois), emb)

@@ -50,6 +50,14 @@ class ReidEmbedder:
         return torch.nn.functional.normalize(out, dim=1).cpu().numpy()
 
 
+def embed_boxes(embedder, image_rgb: np.ndarray, boxes_xyxy: np.ndarray) -> np.ndarray:
+    """Re-ID embeddings of `boxes_xyxy` cut from an RGB image as AlphaPose's 256x192 crops: what backends
+    whose own crops are not those (MediaPipe, the RTMPose family) hand the embedder."""
+    from alphapose_ros.core.crop import crop_batch
+
+    return embedder(torch.from_numpy(crop_batch(image_rgb, boxes_xyxy, (256, 192))[0]))
+
+
 def pose_fingerprint(pose_model: torch.nn.Module) -> torch.Tensor:
     """SHA-256 (32 uint8) of the pose network's float tensors as float32, in state_dict order: any
     other weights, even one value apart, give another fingerprint."""

@@ -8,8 +8,8 @@ import numpy as np
 import torch
 
 from alphapose_ros.core.codecs.simcc import decode_simcc
-from alphapose_ros.core.crop import crop_batch
 from alphapose_ros.core.estimator import EstimatorOutput
+from alphapose_ros.core.reid.embedder import embed_boxes
 from alphapose_ros.core.rtm.crop import centre_scale, crop_boxes, crop_inputs, to_image
 from alphapose_ros.core.rtm.model_file import OnnxModelSpec
 from alphapose_ros.core.skeletons import get_format
@@ -60,5 +60,5 @@ class SimCCPoseEstimator:
         points, scores = decode_simcc(simcc_x, simcc_y, self.spec.split_ratio)
         emb = None
         if self.embedder is not None:
-            emb = self.embedder(torch.from_numpy(crop_batch(image_rgb, boxes, (256, 192))[0]))
+            emb = embed_boxes(self.embedder, image_rgb, boxes)
         return EstimatorOutput(to_image(points, centre, size, self.input_wh), scores, crop_boxes(centre, size), emb)

@@ -11,10 +11,10 @@ import cv2
 import numpy as np
 import torch
 
-from alphapose_ros.core.crop import crop_batch
 from alphapose_ros.core.detectors.nms import nms
 from alphapose_ros.core.detectors.yolox import preprocess
 from alphapose_ros.core.estimator import EstimatorOutput
+from alphapose_ros.core.reid.embedder import embed_boxes
 from alphapose_ros.core.rtm.model_file import OnnxModelSpec
 from alphapose_ros.core.skeletons import get_format
 
@@ -51,7 +51,7 @@ class RTMOModel:
         boxes = (dets[keep, :4] / ratio).astype(np.float32)
         emb = None
         if self.embedder is not None and len(keep):
-            emb = self.embedder(torch.from_numpy(crop_batch(image_rgb, boxes, (256, 192))[0]))
+            emb = embed_boxes(self.embedder, image_rgb, boxes)
         out = EstimatorOutput((kps[keep, :, :2] / ratio).astype(np.float32), kps[keep, :, 2].astype(np.float32),
                               boxes, emb)
         return boxes, dets[keep, 4].astype(np.float32), out
