@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -54,7 +53,6 @@ def main(argv: list[str] | None = None) -> None:
 
     import rclpy
     from builtin_interfaces.msg import Time
-    from rclpy.executors import MultiThreadedExecutor
     from sensor_msgs.msg import Image
     from std_msgs.msg import Header
     from vision_msgs.msg import Detection2DArray
@@ -63,6 +61,7 @@ def main(argv: list[str] | None = None) -> None:
     from alphapose_ros.msg import WholeBodyPoseArray
     from alphapose_ros.ros.detection_msgs import detections_to_msg
     from alphapose_ros.core.io.image_msgs import bgr_to_image
+    from alphapose_ros.ros.node_utils import make_executor, spin_on_thread
     from alphapose_ros.ros.qos import camera_qos, stage_qos
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "test" / "ros"))
@@ -81,10 +80,10 @@ def main(argv: list[str] | None = None) -> None:
     drv.create_subscription(WholeBodyPoseArray, "poses", on_poses, stage_qos(a.queue_depth, a.offline))
     img_pub = drv.create_publisher(Image, "image", stage_qos(1, True) if a.offline else camera_qos(1))
     det_pub = drv.create_publisher(Detection2DArray, "detections_in", stage_qos(10, a.offline))
-    ex = MultiThreadedExecutor(num_threads=6)
+    ex = make_executor(len(nodes) + 1)  # as a node process spins its nodes
     for n in nodes + [drv]:
         ex.add_node(n)
-    threading.Thread(target=ex.spin, daemon=True).start()
+    spinning = spin_on_thread(ex)
     time.sleep(2.0)
     rss0 = rss_mb(os.getpid())
     sent, period, t_end = 0, 1.0 / a.rate, time.monotonic() + a.seconds
@@ -105,6 +104,7 @@ def main(argv: list[str] | None = None) -> None:
     while time.monotonic() < drain and (not a.offline or len(lat) < sent):
         time.sleep(0.2)
     rss1 = rss_mb(os.getpid())
+    spinning.clear()
     ex.shutdown()
     lat_ms = np.array(lat) * 1e3
     dur = (out_times[-1] - out_times[0]) if len(out_times) > 1 else float("nan")

@@ -1,5 +1,5 @@
-"""The whole pipeline in one process: the graph's nodes (ros/graph.py) on one multi-threaded
-executor; --no-detection, --no-tracking, --no-visualization (...) leave those stages out (the runner's flags). Stage boundaries stay
+"""The whole pipeline in one process: the graph's nodes (ros/graph.py) on one executor
+(node_utils.make_executor); --no-detection, --no-tracking, --no-visualization (...) leave those stages out (the runner's flags). Stage boundaries stay
 topics (intra-process DDS), so the graph is the same as with one process per node.
 
     ros2 run alphapose_ros pipeline --ros-args --params-file config/pipeline.yaml

@@ -119,18 +119,19 @@ def main(argv: list[str] | None = None) -> int:
     log = open(out / "graph.log", "w")
     procs = [subprocess.Popen(c, stdout=log, stderr=subprocess.STDOUT, env=env) for c in commands(p, a.separate)]
     import rclpy
-    from rclpy.executors import MultiThreadedExecutor
     from rclpy.parameter import Parameter
+
+    from alphapose_ros.ros.node_utils import make_executor, spin_on_thread
 
     from alphapose_ros.ros.nodes.video_camera import VideoCameraNode
 
     rclpy.init()
     node = rclpy.create_node("alphapose_demo")
     rec = _Recorder(node)
-    ex = MultiThreadedExecutor(num_threads=2)
+    ex = make_executor(1)  # the recorder, and the camera below, spin as the graph's nodes do
     ex.add_node(node)
-    threading.Thread(target=ex.spin, daemon=True).start()
-    camera = None
+    spinning = spin_on_thread(ex)
+    camera, camera_ex, camera_spinning = None, None, None
     try:
         deadline = time.monotonic() + a.startup_timeout
         want = sum(s.name in ("detection", "pose_estimation", "visualizer") for s in p.nodes)
@@ -144,7 +145,9 @@ def main(argv: list[str] | None = None) -> int:
             Parameter("video", value=a.video), Parameter("rate", value=float(a.rate)),
             Parameter("max_frames", value=int(a.frames)), Parameter("width", value=int(a.width)),
             Parameter("loop", value=bool(a.loop))], cli_args=["--ros-args", "-r", f"image:={CAMERA}"])
-        ex.add_node(camera)
+        camera_ex = make_executor(1)  # its own: an events executor takes no nodes while it spins
+        camera_ex.add_node(camera)
+        camera_spinning = spin_on_thread(camera_ex)
         t0 = time.monotonic()
         memory = [_graph_rss_mb(procs)]  # once a second while the camera runs
         while not camera.done:
@@ -162,7 +165,11 @@ def main(argv: list[str] | None = None) -> int:
         topics = sorted(t for t, _ in node.get_topic_names_and_types())
     finally:
         stop_processes(procs, 15)
+        spinning.clear()
         ex.shutdown()
+        if camera_ex is not None:
+            camera_spinning.clear()
+            camera_ex.shutdown()
         rclpy.try_shutdown()
         if set_here:
             os.environ.pop(PROFILE_VAR, None)

@@ -64,8 +64,56 @@ def stop_with_parent() -> None:
         pass
 
 
+EXECUTOR_VAR = "ALPHAPOSE_ROS_EXECUTOR"
+EXECUTORS = ("events", "multi_threaded")
+
+
+def make_executor(n_nodes: int, threads: int | None = None, context=None):
+    """The executor a process spins its nodes on: rclpy's EventsExecutor where this rclpy has it (its event
+    queue is C++; the multi-threaded executor rebuilds its wait set in Python for every callback, and on a
+    2-core robot that Python stalls the pose stages by 100-500 ms several times a second), otherwise, or
+    with ALPHAPOSE_ROS_EXECUTOR=multi_threaded, a MultiThreadedExecutor. Either works here: the slow
+    stages run on their own worker threads, so callbacks are short."""
+    from rclpy.executors import MultiThreadedExecutor
+
+    kind = os.environ.get(EXECUTOR_VAR, "events") or "events"
+    if kind not in EXECUTORS:
+        raise ValueError(f"{EXECUTOR_VAR}={kind!r}: choose one of {', '.join(EXECUTORS)}")
+    if kind == "events":
+        try:
+            from rclpy.experimental import EventsExecutor
+        except ImportError:  # rclpy before Jazzy
+            pass
+        else:
+            # it enables faulthandler on sys.stderr, which needs a real file (not so under captured output)
+            saved = sys.stderr
+            try:
+                saved.fileno()
+            except (AttributeError, OSError, ValueError):
+                sys.stderr = sys.__stderr__
+            try:
+                return EventsExecutor(context=context)
+            finally:
+                sys.stderr = saved
+    return MultiThreadedExecutor(num_threads=threads or max(2, n_nodes), context=context)
+
+
+def spin_on_thread(ex) -> threading.Event:
+    """Spin `ex` on a daemon thread until the returned event is cleared (spin_once in a loop: rclpy's
+    EventsExecutor.spin() on a thread other than the main one fires no timers and keeps a core busy)."""
+    spinning = threading.Event()
+    spinning.set()
+
+    def spin() -> None:
+        while spinning.is_set():
+            ex.spin_once(timeout_sec=0.1)
+
+    threading.Thread(target=spin, name="executor", daemon=True).start()
+    return spinning
+
+
 def run_nodes(factories, args=None, threads: int | None = None) -> None:
-    """A node process's main: rclpy.init, build the nodes, spin them on one multi-threaded executor until
+    """A node process's main: rclpy.init, build the nodes, spin them on one executor (`make_executor`) until
     SIGINT, SIGTERM or SIGHUP, destroy them, then end the process.
 
     Shutdown is quiet and quick however it is asked for (Ctrl-C on a terminal, SIGINT to the whole process
@@ -75,7 +123,7 @@ def run_nodes(factories, args=None, threads: int | None = None) -> None:
     garbage collection of torch and DDS objects on a loaded machine), inside launch's grace period."""
     import rclpy
     from rclpy.exceptions import InvalidHandle
-    from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+    from rclpy.executors import ExternalShutdownException
     from rclpy.signals import SignalHandlerOptions
 
     stop = threading.Event()
@@ -86,7 +134,7 @@ def run_nodes(factories, args=None, threads: int | None = None) -> None:
     nodes, code = [], 0
     try:
         nodes = [f() for f in factories]
-        ex = MultiThreadedExecutor(num_threads=threads or max(2, len(nodes)))
+        ex = make_executor(len(nodes), threads)
         for n in nodes:
             ex.add_node(n)
         while not stop.is_set() and rclpy.ok():
