@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from alphapose_ros.ros.graph import PRESETS, GraphOptions, plan
+from alphapose_ros.ros.node_utils import node_env
 from alphapose_ros.ros.runner import commands, share_dir, stop_processes
 
 CAMERA = "/camera/image_raw"
@@ -117,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     # default camera QoS, as a user runs it: the nodes match the clip camera's reliable publisher
     p = plan(GraphOptions(image=CAMERA, preset=a.preset, params_file=a.params_file), share_dir())
     log = open(out / "graph.log", "w")
-    procs = [subprocess.Popen(c, stdout=log, stderr=subprocess.STDOUT, env=env) for c in commands(p, a.separate)]
+    procs = [subprocess.Popen(c, stdout=log, stderr=subprocess.STDOUT, env=node_env(env)) for c in commands(p, a.separate)]
     import rclpy
     from rclpy.parameter import Parameter
 

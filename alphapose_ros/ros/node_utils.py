@@ -54,6 +54,9 @@ class SkipLog:
         return sum(self.counts.values())
 
 
+PARENT_VAR = "ALPHAPOSE_ROS_PARENT_PID"
+
+
 def stop_with_parent() -> None:
     """Linux: have the kernel send this process SIGTERM when the process that started it ends. Upstream
     launch, itself sent SIGTERM (docker stop, a supervisor), exits without stopping its nodes; this way
@@ -61,7 +64,18 @@ def stop_with_parent() -> None:
     try:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):  # not Linux
-        pass
+        return
+    # a parent that says who it is (node_env): if it died while this process was still starting, the kernel
+    # will never send the signal, so stop now
+    parent = os.environ.get(PARENT_VAR, "")
+    if parent.isdigit() and os.getppid() != int(parent):
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def node_env(env: dict | None = None) -> dict:
+    """The environment for node processes this process starts: as `env` (default: this one's), with this
+    process's PID, so that a node whose parent died before it could ask to be told stops by itself."""
+    return {**(os.environ if env is None else env), PARENT_VAR: str(os.getpid())}
 
 
 EXECUTOR_VAR = "ALPHAPOSE_ROS_EXECUTOR"

@@ -125,7 +125,9 @@ def supervise(cmds: list[list[str]], respawn: bool = False) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda *_: stop.set())
-    procs = [subprocess.Popen(c) for c in cmds]
+    from alphapose_ros.ros.node_utils import node_env
+
+    procs = [subprocess.Popen(c, env=node_env()) for c in cmds]
     ended: list[tuple[str, int]] = []
     while not stop.is_set():
         for i, (c, pr) in enumerate(zip(cmds, procs)):
@@ -134,7 +136,7 @@ def supervise(cmds: list[list[str]], respawn: bool = False) -> int:
                 print(f"alphapose-pipeline: {ended[-1][0]} exited with code {pr.returncode}"
                       + ("; restarting it" if respawn else ""), file=sys.stderr, flush=True)
                 if respawn:
-                    procs[i] = subprocess.Popen(c)
+                    procs[i] = subprocess.Popen(c, env=node_env())
         if ended and not respawn:
             break
         stop.wait(0.5)

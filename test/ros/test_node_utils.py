@@ -54,3 +54,35 @@ def test_spun_on_a_thread_timers_fire_and_messages_arrive(monkeypatch, context, 
         ex.shutdown()
         node.destroy_node()
     assert len(ticks) >= 5 and got and got[0] == "hello"
+
+
+NODE_PROCESS = ("import rclpy; from alphapose_ros.ros.node_utils import run_nodes; "
+                "run_nodes([lambda: rclpy.create_node('orphan_probe')])")
+
+
+@pytest.mark.fault("signals")
+def test_a_node_process_whose_parent_died_during_its_start_up_stops_by_itself():
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from alphapose_ros.ros.node_utils import PARENT_VAR, node_env
+
+    # the parent named in the environment is not this process's parent: it died while the node was starting
+    env = node_env()
+    env[PARENT_VAR] = str(int(env[PARENT_VAR]) + 1000000)
+    orphan = subprocess.Popen([sys.executable, "-c", NODE_PROCESS], env=env)
+    try:
+        assert orphan.wait(timeout=60) == 0
+    finally:
+        orphan.kill()
+    # its parent alive: it runs until it is told to stop
+    child = subprocess.Popen([sys.executable, "-c", NODE_PROCESS], env=node_env())
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            child.wait(timeout=8)
+    finally:
+        child.send_signal(signal.SIGINT)
+    assert child.wait(timeout=30) == 0
+    assert os.getpid() == int(node_env()[PARENT_VAR])
