@@ -38,7 +38,8 @@ def providers_for(device: str, available: list[str], fp16: bool = False) -> list
 class OnnxRuntimeNet:
     """An exported network run by ONNX Runtime, called like the torch module it replaces."""
 
-    def __init__(self, path: str | Path, device: str = "cpu", fp16: bool = False, threads: int = 0):
+    def __init__(self, path: str | Path, device: str = "cpu", fp16: bool = False, threads: int = 0,
+                 uint8_input: tuple | None = None):
         try:
             import onnxruntime as ort
         except ImportError as e:
@@ -47,12 +48,19 @@ class OnnxRuntimeNet:
         opts.intra_op_num_threads = threads
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.providers = providers_for(device, ort.get_available_providers(), fp16)
-        self.session = ort.InferenceSession(str(path), opts, providers=self.providers)
+        model = str(path)
+        if uint8_input is not None:
+            from alphapose_ros.core.engines.uint8_input import onnx_with_uint8_input
+
+            model = onnx_with_uint8_input(path, *uint8_input)
+        self.dtype = np.uint8 if uint8_input is not None else np.float32
+        self.session = ort.InferenceSession(model, opts, providers=self.providers)
         self.input = self.session.get_inputs()[0].name
 
     def run_numpy(self, x: np.ndarray, outputs: list[str] | None = None) -> list[np.ndarray]:
-        """The named outputs (all, in the file's order, when None) for a float32 NCHW batch."""
-        return self.session.run(outputs, {self.input: np.ascontiguousarray(x, np.float32)})
+        """The named outputs (all, in the file's order, when None) for a float32 NCHW batch (with
+        `uint8_input`: the uint8 NHWC crops)."""
+        return self.session.run(outputs, {self.input: np.ascontiguousarray(x, self.dtype)})
 
     def __call__(self, x: torch.Tensor):
         outs = [torch.from_numpy(o).to(x.device) for o in self.run_numpy(_as_numpy(x))]
@@ -62,7 +70,7 @@ class OnnxRuntimeNet:
 class OpenVinoNet:
     """An exported network compiled by OpenVINO for the CPU (fp32 layers kept fp32; INT8 files run INT8)."""
 
-    def __init__(self, path: str | Path, device: str = "cpu", threads: int = 0):
+    def __init__(self, path: str | Path, device: str = "cpu", threads: int = 0, uint8_input: tuple | None = None):
         if torch.device(device).type != "cpu":
             raise ValueError(f"openvino engine: device {device} is not supported here (cpu)")
         try:
@@ -73,15 +81,22 @@ class OpenVinoNet:
         config = {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": "f32"}
         if threads:
             config["INFERENCE_NUM_THREADS"] = threads
-        self.compiled = core.compile_model(core.read_model(str(path)), "CPU", config)
+        model = core.read_model(str(path))
+        if uint8_input is not None:
+            from alphapose_ros.core.engines.uint8_input import openvino_with_uint8_input
+
+            model = openvino_with_uint8_input(model, *uint8_input)
+        self.dtype = np.uint8 if uint8_input is not None else np.float32
+        self.compiled = core.compile_model(model, "CPU", config)
         self._request = self.compiled.create_infer_request()
         self._lock = threading.Lock()  # one infer request: one call at a time
 
     def run_numpy(self, x: np.ndarray, outputs: list[str] | None = None) -> list[np.ndarray]:
-        """The named outputs (all, in the file's order, when None) for a float32 NCHW batch."""
+        """The named outputs (all, in the file's order, when None) for a float32 NCHW batch (with
+        `uint8_input`: the uint8 NHWC crops)."""
         ports = self.compiled.outputs if outputs is None else [self.compiled.output(n) for n in outputs]
         with self._lock:
-            res = self._request.infer([np.ascontiguousarray(x, np.float32)])
+            res = self._request.infer([np.ascontiguousarray(x, self.dtype)])
             return [np.array(res[o], copy=True) for o in ports]
 
     def __call__(self, x: torch.Tensor):
@@ -89,12 +104,14 @@ class OpenVinoNet:
         return outs[0] if len(outs) == 1 else outs
 
 
-def load_runtime(engine: str, path: str | Path, device: str = "cpu", fp16: bool = False, threads: int = 0):
-    """The session for `engine` (onnxruntime | openvino) on the exported file `path`."""
+def load_runtime(engine: str, path: str | Path, device: str = "cpu", fp16: bool = False, threads: int = 0,
+                 uint8_input: tuple | None = None):
+    """The session for `engine` (onnxruntime | openvino) on the exported file `path`; with `uint8_input`
+    (mean, std) it takes uint8 NHWC crops and normalises them itself (core.engines.uint8_input)."""
     if engine == "onnxruntime":
-        return OnnxRuntimeNet(path, device, fp16, threads)
+        return OnnxRuntimeNet(path, device, fp16, threads, uint8_input)
     if engine == "openvino":
-        return OpenVinoNet(path, device, threads)
+        return OpenVinoNet(path, device, threads, uint8_input)
     raise ValueError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
 
 

@@ -37,14 +37,23 @@ def crop_affines(centre: np.ndarray, size: np.ndarray, input_wh: tuple[int, int]
     return m
 
 
+def crop_pixels(image: np.ndarray, centre: np.ndarray, size: np.ndarray, input_wh: tuple[int, int]) -> np.ndarray:
+    """The crops (N,H,W,C) uint8 as cut (bilinear, black outside the image), one warp per person; an engine
+    built with `uint8_input` normalises them itself."""
+    w, h = input_wh
+    out = np.empty((len(centre), h, w, image.shape[2]), np.uint8)
+    for crop, m in zip(out, crop_affines(centre, size, input_wh)):
+        cv2.warpAffine(image, m, (w, h), dst=crop, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    return out
+
+
 def crop_inputs(image: np.ndarray, centre: np.ndarray, size: np.ndarray, input_wh: tuple[int, int],
                 mean: tuple[float, ...] | None = MEAN_RGB,
                 std: tuple[float, ...] | None = STD_RGB) -> np.ndarray:
     """The network's input batch (N,3,H,W) float32 for crops of `image` (H,W,3 uint8, channels as the
     model expects them); normalised when mean/std are given."""
     w, h = input_wh
-    crops = [cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR)  # one warp per person, not per pixel
-             for m in crop_affines(centre, size, input_wh)]
+    crops = list(crop_pixels(image, centre, size, input_wh))
     if not crops:
         return np.zeros((0, 3, h, w), np.float32)
     # (x - mean) / std, HWC -> CHW, in one pass of OpenCV's vectorised blob maker

@@ -10,7 +10,7 @@ import torch
 from alphapose_ros.core.codecs.simcc import decode_simcc
 from alphapose_ros.core.estimator import EstimatorOutput
 from alphapose_ros.core.reid.embedder import embed_boxes
-from alphapose_ros.core.rtm.crop import centre_scale, crop_boxes, crop_inputs, to_image
+from alphapose_ros.core.rtm.crop import MEAN_RGB, STD_RGB, centre_scale, crop_boxes, crop_pixels, to_image
 from alphapose_ros.core.rtm.model_file import OnnxModelSpec
 from alphapose_ros.core.skeletons import get_format
 
@@ -38,7 +38,8 @@ class SimCCPoseEstimator:
         self.padding = padding
         self.batch_size = spec.batch or max(1, int(batch_size))  # a fixed-batch file takes its own size
         self.embedder = embedder
-        self.net = load_runtime(engine, spec.path, device, fp16=half, threads=threads)
+        # crops go in as cut (uint8 NHWC): the engine normalises them, vectorised, in the same call
+        self.net = load_runtime(engine, spec.path, device, fp16=half, threads=threads, uint8_input=(MEAN_RGB, STD_RGB))
 
     def describe(self) -> str:
         return f"{self.spec.describe()}, {self.engine} engine"
@@ -52,7 +53,7 @@ class SimCCPoseEstimator:
         if len(boxes) == 0:
             return EstimatorOutput(np.zeros((0, k, 2), np.float32), np.zeros((0, k), np.float32), np.zeros((0, 4)))
         centre, size = centre_scale(boxes, self.input_wh, self.padding)
-        x = crop_inputs(image_rgb, centre, size, self.input_wh)
+        x = crop_pixels(image_rgb, centre, size, self.input_wh)
         outs = [self.net.run_numpy(x[i:i + self.batch_size], list(self.spec.output_names))
                 for i in range(0, len(x), self.batch_size)]
         simcc_x = np.concatenate([o[0] for o in outs])
