@@ -59,3 +59,15 @@ def test_the_core_imports_no_ros():
 def test_the_cycle_finder_finds_a_cycle():
     assert _cycle_from("a", {"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c"]
     assert _cycle_from("a", {"a": {"b"}, "b": set()}) is None
+
+
+def test_the_core_and_the_nodes_import_no_made_up_data_and_tests_take_scenes_from_synthetic():
+    graph = _imports()
+    made_up = {m: sorted(d for d in deps if d.startswith("alphapose_ros.synthetic") or d.startswith("alphapose_ros.bench"))
+               for m, deps in graph.items() if m.startswith(("alphapose_ros.core", "alphapose_ros.ros.nodes"))}
+    assert {m: d for m, d in made_up.items() if d} == {}
+    generators = {p.stem for p in (PACKAGE / "synthetic").glob("*.py")} - {"__init__"}
+    assert {"figures", "tracking_scenes", "rendered_scenes", "rgbd_scenes", "fall_sequences", "pose_candidates"} <= generators
+    leftovers = [p.name for p in PACKAGE.rglob("*.py")
+                 if p.stem in ("figures", "rendered_scenes", "rgbd_scenes", "synthetic") and p.parent.name != "synthetic"]
+    assert leftovers == []

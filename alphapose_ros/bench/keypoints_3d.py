@@ -1,5 +1,5 @@
 """3D keypoint error of the keypoints_3d node, measured over DDS on synthetic RGB-D scenes of known
-geometry (core/rgbd_scenes.py).
+geometry (synthetic/rgbd_scenes.py).
 
     python -m alphapose_ros.bench.keypoints_3d [--frames 12] [--json out.json]
 
@@ -24,7 +24,7 @@ import numpy as np
 
 from alphapose_ros.core.io.results import write_json
 from alphapose_ros.core.keypoints_3d import person_positions
-from alphapose_ros.core.rgbd_scenes import camera, person, render
+from alphapose_ros.synthetic.rgbd_scenes import camera, person, render
 
 DISTANCES = (1.0, 2.0, 3.0, 4.0, 5.0)
 CASES = {  # name -> (lens distortion, 2D keypoint noise in px, holes over the right arm)

@@ -1,5 +1,5 @@
 """Re-ID in tracking, measured on pixels: crossing scenes drawn as synthetic figures of people no
-training set has seen (core.tracking.rendered_scenes), the pose network of each arm run on the
+training set has seen (synthetic.rendered_scenes), the pose network of each arm run on the
 scene's detections, MSIM tracking with that arm's embeddings (or none); MOTA, IDF1, ID switches.
 
     python -m alphapose_ros.bench.reid_tracking --cfg config/training/fastpose_small_halpe26_reid_pga.yaml \\
@@ -21,8 +21,8 @@ import numpy as np
 from alphapose_ros.core.pose_backends import make_pose_estimator
 from alphapose_ros.core.tracking.metrics import mean_summary, score_tracker
 from alphapose_ros.core.tracking.msim import MSIMParams, MSIMTracker
-from alphapose_ros.core.tracking.rendered_scenes import FigureRenderer
-from alphapose_ros.core.tracking.synthetic import SceneSpec, make_scene
+from alphapose_ros.synthetic.rendered_scenes import FigureRenderer
+from alphapose_ros.synthetic.tracking_scenes import SceneSpec, make_scene
 
 
 def run_scene(spec: SceneSpec, estimators: dict) -> dict[str, list]:

@@ -16,7 +16,7 @@ import numpy as np
 from alphapose_ros.core.tracking.metrics import mean_summary, score_tracker
 from alphapose_ros.core.tracking.msim import MSIMParams, MSIMTracker
 from alphapose_ros.core.tracking.poseflow import PoseFlowTracker
-from alphapose_ros.core.tracking.synthetic import SceneSpec, make_scene, render, scene_textures
+from alphapose_ros.synthetic.tracking_scenes import SceneSpec, make_scene, render, scene_textures
 
 
 # AlphaPose's code, then the paper's parts: the pose term (eq. 19) in stage 2, the relaxed repeat over all

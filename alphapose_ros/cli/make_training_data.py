@@ -24,7 +24,7 @@ def synthetic(out: Path, images: int, seed: int, size: tuple[int, int], only: st
     from alphapose_ros.core.io.progress import Progress
     from alphapose_ros.core.skeletons import get_format
     from alphapose_ros.core.training.datasets import DatasetWriter, only_part
-    from alphapose_ros.core.training.figures import background_images, identity_looks, make_image
+    from alphapose_ros.synthetic.figures import background_images, identity_looks, make_image
 
     backgrounds = background_images()
     if not backgrounds:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from alphapose_ros.bench.reid_tracking import embedding_gaps, main
-from alphapose_ros.core.tracking.synthetic import SceneSpec, make_scene
+from alphapose_ros.synthetic.tracking_scenes import SceneSpec, make_scene
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core" / "training"))
 from helpers import reid_config  # noqa: E402

@@ -19,7 +19,7 @@ def clip(tmp_path_factory):
     """A short video of drawn people over a plain background and a detfile with their boxes."""
     import json
 
-    from alphapose_ros.core.training.figures import make_image
+    from alphapose_ros.synthetic.figures import make_image
 
     d = tmp_path_factory.mktemp("clip")
     rng = np.random.default_rng(5)

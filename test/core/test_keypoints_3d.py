@@ -5,7 +5,7 @@ import pytest
 
 from alphapose_ros.core.keypoints_3d import (DepthError, Intrinsics, LiftParams, back_project, depth_in_metres, lift,
                                              patch_depth, person_positions, project)
-from alphapose_ros.core.rgbd_scenes import camera, person, render
+from alphapose_ros.synthetic.rgbd_scenes import camera, person, render
 
 K = [600.0, 0.0, 319.5, 0.0, 600.0, 239.5, 0.0, 0.0, 1.0]
 

@@ -71,7 +71,8 @@ def test_empty_and_single_inputs_pass_through():
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_vectorised_picks_equal_the_per_pair_loop(seed):
-    from alphapose_ros.bench.pose_nms import loop_pose_nms, random_candidates
+    from alphapose_ros.bench.pose_nms import loop_pose_nms
+    from alphapose_ros.synthetic.pose_candidates import random_candidates
 
     boxes, bs, kp, ks = random_candidates(24, 17, seed)
     p = PoseNMSParams.for_layout(17)
@@ -115,7 +116,7 @@ def test_fixed_match_norm_judges_a_pair_the_same_whatever_the_pool():
 
 
 def test_the_paper_formula_runs_end_to_end_and_suppresses_duplicates():
-    from alphapose_ros.bench.pose_nms import random_candidates
+    from alphapose_ros.synthetic.pose_candidates import random_candidates
 
     boxes, bs, kp, ks = random_candidates(30, 17, seed=2)  # 10 people x 3 jittered duplicates
     for gamma, people in ((8.0, 10), (1000.0, 30)):  # the PCK-count rule off: the similarity alone decides

@@ -132,7 +132,7 @@ def test_rep155_bodies_appear_and_disappear_with_the_tracks(vision_msgs):
 
 
 def test_the_fall_detection_node_publishes_one_event_for_the_track_that_falls(vision_msgs):
-    from alphapose_ros.bench.falls import FPS, sequence
+    from alphapose_ros.synthetic.fall_sequences import FPS, sequence
     from alphapose_ros.msg import FallEvent
 
     rng = np.random.default_rng(0)

@@ -38,7 +38,7 @@ def test_keypoints_inside_depth_holes_are_invalid_not_guessed(measured):
 
 @pytest.mark.fault("depth-unusable")
 def test_unusable_depth_or_camera_info_leaves_the_poses_flowing_without_3d(vision_msgs, tmp_path):
-    from alphapose_ros.core.rgbd_scenes import camera, person, render
+    from alphapose_ros.synthetic.rgbd_scenes import camera, person, render
     from alphapose_ros.ros.conversions import header_at, msg_to_poses, poses_to_msg
 
     rng = np.random.default_rng(3)
@@ -82,7 +82,7 @@ def _truncated(msg):
 
 
 def test_compressed_depth_gives_the_same_3d_keypoints_as_raw_depth(vision_msgs):
-    from alphapose_ros.core.rgbd_scenes import camera, person, render
+    from alphapose_ros.synthetic.rgbd_scenes import camera, person, render
     from alphapose_ros.ros.conversions import header_at, msg_to_poses, poses_to_msg
 
     rng = np.random.default_rng(5)

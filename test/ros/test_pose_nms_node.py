@@ -9,7 +9,7 @@ pytestmark = pytest.mark.ros
 def _candidates():
     from dataclasses import replace
 
-    from alphapose_ros.bench.pose_nms import random_candidates
+    from alphapose_ros.synthetic.pose_candidates import random_candidates
     from alphapose_ros.core.poses import PoseSet
 
     boxes, bs, kp, ks = random_candidates(30, 136, seed=1)

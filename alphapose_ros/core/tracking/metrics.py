@@ -88,7 +88,7 @@ class MotAccumulator:
 
 
 def score_tracker(tracker, frames, use_embeddings: bool = True, draw=None) -> tuple[dict, float]:
-    """Run a tracker (the trackers' interface) over synthetic frames (tracking.synthetic), with
+    """Run a tracker (the trackers' interface) over synthetic frames (synthetic.tracking_scenes), with
     the image `draw(frame)` renders when given (outside the timing); returns the metrics summary and the mean tracker
     time per frame in ms. Hypotheses are the detection boxes the tracker labels, as the
     tracking node publishes them."""

@@ -17,7 +17,7 @@ LOCAL = Path(__file__).resolve().parents[3] / "models" / "local"
 
 def scenes(n, seed):
     """Images with drawn people and their boxes (xyxy)."""
-    from alphapose_ros.core.training.figures import make_image
+    from alphapose_ros.synthetic.figures import make_image
 
     rng = np.random.default_rng(seed)
     for _ in range(n):

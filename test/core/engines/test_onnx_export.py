@@ -27,7 +27,7 @@ LAYOUTS = ["coco__resnet__256x192_res50_lr1e-3_1x",               # FastPose, he
 
 def person_crops(input_hw, n=3):
     """Crops of drawn people (the synthetic figure generator) as the estimator cuts them."""
-    from alphapose_ros.core.training.figures import make_image
+    from alphapose_ros.synthetic.figures import make_image
 
     img, people = make_image(np.random.default_rng(3), [], size=(320, 256), max_people=n)
     boxes = np.array([[p["bbox"][0], p["bbox"][1], p["bbox"][0] + p["bbox"][2], p["bbox"][1] + p["bbox"][3]]

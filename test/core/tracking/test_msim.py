@@ -106,7 +106,7 @@ def test_pose_distance_term_separates_people_whose_boxes_overlap():
 
 def test_embeddings_cut_id_switches_on_synthetic_crossing_scenes():
     from alphapose_ros.core.tracking.metrics import score_tracker
-    from alphapose_ros.core.tracking.synthetic import SceneSpec, make_scene
+    from alphapose_ros.synthetic.tracking_scenes import SceneSpec, make_scene
 
     without = with_ = 0
     for seed in range(3):

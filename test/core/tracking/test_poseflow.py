@@ -4,7 +4,7 @@ import pytest
 
 from alphapose_ros.core.poses import PoseSet
 from alphapose_ros.core.tracking.poseflow import PoseFlowParams, PoseFlowTracker, _corr_iou, _inside
-from alphapose_ros.core.tracking.synthetic import FIGURE, SceneSpec, make_scene, render, scene_textures
+from alphapose_ros.synthetic.tracking_scenes import FIGURE, SceneSpec, make_scene, render, scene_textures
 from alphapose_ros.core.tracking.trackers import make_tracker, track_poses
 
 

@@ -6,7 +6,7 @@ import yaml
 
 from alphapose_ros.core.skeletons import get_format
 from alphapose_ros.core.training.datasets import DatasetWriter
-from alphapose_ros.core.training.figures import identity_looks, make_image
+from alphapose_ros.synthetic.figures import identity_looks, make_image
 
 
 def reid_config(tmp_path, reid, steps=4, images=8, lr=1e-3):

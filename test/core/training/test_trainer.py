@@ -6,7 +6,7 @@ import yaml
 
 from alphapose_ros.core.skeletons import get_format
 from alphapose_ros.core.training.datasets import DatasetWriter
-from alphapose_ros.core.training.figures import make_image
+from alphapose_ros.synthetic.figures import make_image
 from alphapose_ros.core.training.teacher import teacher_people
 
 from .helpers import assert_resumes_bit_for_bit

@@ -3,7 +3,7 @@ itself under the format's flip pairs), COCO visibility codes, reproducible image
 import numpy as np
 
 from alphapose_ros.core.skeletons import get_format
-from alphapose_ros.core.training.figures import FACE, FACE0, make_image
+from alphapose_ros.synthetic.figures import FACE, FACE0, make_image
 
 
 def test_face_template_is_its_own_mirror_under_halpe_flip_pairs():
@@ -46,7 +46,7 @@ def test_figures_seen_from_behind_have_no_face_labels_and_overlaps_are_marked_co
 
 
 def test_identity_looks_dress_each_figure_as_its_identity():
-    from alphapose_ros.core.training.figures import identity_looks, make_image, pose_figure
+    from alphapose_ros.synthetic.figures import identity_looks, make_image, pose_figure
 
     looks = identity_looks(6, 0)
     assert looks == identity_looks(6, 0) and looks != identity_looks(6, 1)
@@ -66,7 +66,7 @@ def test_identity_looks_dress_each_figure_as_its_identity():
 def test_a_striped_shirt_shows_both_of_its_colours():
     import cv2
 
-    from alphapose_ros.core.training.figures import draw_figure, identity_looks, pose_figure
+    from alphapose_ros.synthetic.figures import draw_figure, identity_looks, pose_figure
 
     look = next(lk for lk in identity_looks(20, 0) if "pattern" in lk)
     canvas = np.zeros((300, 200, 3), np.uint8)

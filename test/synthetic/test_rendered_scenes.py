@@ -2,9 +2,9 @@
 the frames are reproducible, and the people are not the ones the re-ID training sets are made of."""
 import numpy as np
 
-from alphapose_ros.core.tracking.rendered_scenes import HELD_OUT_SEED, FigureRenderer
-from alphapose_ros.core.tracking.synthetic import SceneSpec, make_scene
-from alphapose_ros.core.training.figures import identity_looks
+from alphapose_ros.synthetic.rendered_scenes import HELD_OUT_SEED, FigureRenderer
+from alphapose_ros.synthetic.tracking_scenes import SceneSpec, make_scene
+from alphapose_ros.synthetic.figures import identity_looks
 
 
 def test_people_are_drawn_inside_their_boxes_and_frames_repeat():

@@ -1,6 +1,6 @@
-"""Crossing scenes (core.tracking.synthetic) drawn as synthetic figures with their own clothes, so
+"""Crossing scenes (synthetic.tracking_scenes) drawn as synthetic figures with their own clothes, so
 that a pose network and its re-ID embeddings run on real pixels: the scene's people walk, cross
-and hide each other as there; each is one identity of core.training.figures' identity_looks, posed
+and hide each other as there; each is one identity of synthetic.figures' identity_looks, posed
 afresh every frame, over a photo. What re-ID tracking is measured on (bench.reid_tracking).
 """
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from alphapose_ros.core.tracking.synthetic import SceneFrame, SceneSpec
-from alphapose_ros.core.training.figures import background_images, draw_figure, identity_looks, pose_figure
+from alphapose_ros.synthetic.tracking_scenes import SceneFrame, SceneSpec
+from alphapose_ros.synthetic.figures import background_images, draw_figure, identity_looks, pose_figure
 
 HELD_OUT_SEED = 1000  # identity seeds from here on: people no training set made here has seen
 

@@ -1,6 +1,6 @@
 import numpy as np
 
-from alphapose_ros.core.tracking.synthetic import SceneSpec, make_scene
+from alphapose_ros.synthetic.tracking_scenes import SceneSpec, make_scene
 
 
 def test_same_seed_same_scene_and_detections_carry_their_truth():
