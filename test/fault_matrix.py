@@ -100,7 +100,7 @@ ROWS = [
            "the other nodes keep running, tracked poses flow again"),
     Attack("runner-node-dies", "a node of `alphapose-pipeline --separate` dies",
            "named with its exit code, the rest stopped, exit 1; `--respawn` restarts it"),
-    Attack("signals", "SIGINT, SIGTERM or SIGHUP to the runner; Ctrl-C or SIGTERM to `ros2 launch`",
+    Attack("signals", "SIGINT, SIGTERM or SIGHUP to the runner; Ctrl-C or SIGTERM to `ros2 launch`; the parent killed while its nodes start",
            "every node stops, none orphaned"),
     Attack("burst-losses", "a burst of large frames over best effort",
            "frames lost before delivery counted in /diagnostics and explained once"),
