@@ -71,3 +71,10 @@ def test_the_core_and_the_nodes_import_no_made_up_data_and_tests_take_scenes_fro
     leftovers = [p.name for p in PACKAGE.rglob("*.py")
                  if p.stem in ("figures", "rendered_scenes", "rgbd_scenes", "synthetic") and p.parent.name != "synthetic"]
     assert leftovers == []
+
+
+def test_the_core_root_holds_at_most_eight_modules_the_rest_grouped_by_concept():
+    root = sorted(p.name for p in (PACKAGE / "core").glob("*.py") if p.name != "__init__.py")
+    assert len(root) <= 8, root
+    for concept in ("pose", "nms", "people3d", "behaviour", "tracking", "detectors", "codecs", "rtm"):
+        assert (PACKAGE / "core" / concept / "__init__.py").is_file(), concept

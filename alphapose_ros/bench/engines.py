@@ -35,7 +35,7 @@ ENGINES = [("torch traced FP32", "torch", "fp32"), ("ONNX Runtime FP32", "onnxru
 
 
 def _estimator(work: Path, engine: str, precision: str, batch: int = 32):
-    from alphapose_ros.core.estimator import PoseEstimator
+    from alphapose_ros.core.pose.estimator import PoseEstimator
     from alphapose_ros.core.models.config import build_model, parse_config
 
     if engine == "torch":
@@ -128,7 +128,7 @@ def _local_model_agreement(work: Path, calibration_crops) -> dict:
     from alphapose_ros.core.engines.int8 import keypoint_change, quantize_int8
     from alphapose_ros.core.engines.onnx_export import export_onnx
     from alphapose_ros.core.engines.runtimes import load_runtime
-    from alphapose_ros.core.estimator import PoseEstimator
+    from alphapose_ros.core.pose.estimator import PoseEstimator
 
     local = Path(__file__).resolve().parents[2] / "models" / "local"
     est = PoseEstimator.from_files(local / "fastpose_small_halpe26.yaml", local / "fastpose_small_halpe26_sikr.pth")

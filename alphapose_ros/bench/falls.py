@@ -1,4 +1,4 @@
-"""Fall detection (core/fall_detection.py) on synthetic sequences of people walking, sitting down, bending,
+"""Fall detection (core/behaviour/fall_detection.py) on synthetic sequences of people walking, sitting down, bending,
 lying down slowly and falling: per class, how many sequences raised a fall event, precision and recall of
 falls, and the delay from the end of the fall (hips on the ground) to the event.
 
@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-from alphapose_ros.core.fall_detection import FallDetector, FallParams
+from alphapose_ros.core.behaviour.fall_detection import FallDetector, FallParams
 from alphapose_ros.core.io.results import write_json
 from alphapose_ros.synthetic.fall_sequences import CLASSES, FPS, sequence
 

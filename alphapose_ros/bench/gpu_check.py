@@ -46,7 +46,7 @@ def _frames(video: Path, n: int, width: int) -> list[np.ndarray]:
 
 def _estimators(device: str, batch: int):
     """The same untrained network three ways: CPU fp32, device fp32, device fp16."""
-    from alphapose_ros.core.estimator import PoseEstimator
+    from alphapose_ros.core.pose.estimator import PoseEstimator
     from alphapose_ros.core.models.config import build_model, parse_config
 
     cfg = parse_config(MODEL)
@@ -113,7 +113,7 @@ def _onnxruntime(cfg, state, device: str, frame: np.ndarray, boxes: np.ndarray, 
     if device == "cpu" or not ({"CUDAExecutionProvider", "TensorrtExecutionProvider"} & set(have)):
         out["skipped"] = "no CUDA or TensorRT provider in this onnxruntime (onnxruntime-gpu has them)"
         return out
-    from alphapose_ros.core.estimator import PoseEstimator
+    from alphapose_ros.core.pose.estimator import PoseEstimator
     from alphapose_ros.core.models.config import build_model
 
     m = build_model(cfg)

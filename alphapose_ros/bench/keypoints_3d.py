@@ -23,7 +23,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from alphapose_ros.core.io.results import write_json
-from alphapose_ros.core.keypoints_3d import person_positions
+from alphapose_ros.core.people3d.keypoints_3d import person_positions
 from alphapose_ros.synthetic.rgbd_scenes import camera, person, render
 
 DISTANCES = (1.0, 2.0, 3.0, 4.0, 5.0)

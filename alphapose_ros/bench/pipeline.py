@@ -23,7 +23,7 @@ FIXTURE_CFG = {"MODEL": {"TYPE": "FastPose", "NUM_LAYERS": 50}, "DATA_PRESET": {
 
 
 def build_estimator(a: argparse.Namespace):
-    from alphapose_ros.core.estimator import PoseEstimator
+    from alphapose_ros.core.pose.estimator import PoseEstimator
     from alphapose_ros.core.models.config import build_model, parse_config
 
     if a.cfg:

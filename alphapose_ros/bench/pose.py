@@ -24,7 +24,7 @@ def _run_one(batch: int, device: str, half: bool, seconds: float, threads: int) 
     cfg = parse_config({"MODEL": {"TYPE": "FastPose", "NUM_LAYERS": 50, "CONV_DIM": 256},
                         "DATA_PRESET": {"NUM_JOINTS": 136}, "LOSS": {"TYPE": "L1JointRegression"},
                         "DATASET": {"TRAIN": {"TYPE": "Halpe_136"}}})
-    from alphapose_ros.core.estimator import prepare_model
+    from alphapose_ros.core.pose.estimator import prepare_model
 
     model = prepare_model(build_model(cfg), device, half)  # as the estimator runs it
     dtype = torch.float16 if half else torch.float32

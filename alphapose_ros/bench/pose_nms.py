@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from alphapose_ros.core.pose_nms import PoseNMSParams, parametric_pose_nms
+from alphapose_ros.core.nms.parametric import PoseNMSParams, parametric_pose_nms
 from alphapose_ros.synthetic.pose_candidates import random_candidates
 
 

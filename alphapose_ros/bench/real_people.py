@@ -65,7 +65,7 @@ def published_boxes(poses, pad: float) -> np.ndarray:
 
 def build(detector: str, tile: int):
     from alphapose_ros.core.detectors.factory import make_detector
-    from alphapose_ros.core.pose_backends import make_pose_estimator
+    from alphapose_ros.core.pose.backends import make_pose_estimator
 
     det = make_detector(detector, confidence=0.5 if detector == "blazepose" else 0.1, tile=tile)
     return det, make_pose_estimator("mediapipe")

@@ -18,7 +18,7 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from alphapose_ros.core.pose_backends import make_pose_estimator
+from alphapose_ros.core.pose.backends import make_pose_estimator
 from alphapose_ros.core.tracking.metrics import mean_summary, score_tracker
 from alphapose_ros.core.tracking.msim import MSIMParams, MSIMTracker
 from alphapose_ros.synthetic.rendered_scenes import FigureRenderer

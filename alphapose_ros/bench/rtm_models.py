@@ -92,7 +92,7 @@ def baseline_rows(work: Path, cal: Path, seconds: float) -> list[tuple[str, str,
     from alphapose_ros.core.engines.int8 import calibration_crops
     from alphapose_ros.core.engines.onnx_export import export_onnx
     from alphapose_ros.core.engines.runtimes import load_runtime
-    from alphapose_ros.core.estimator import prepare_model, script_model
+    from alphapose_ros.core.pose.estimator import prepare_model, script_model
     from alphapose_ros.core.models.config import build_model, parse_config
 
     cfg = parse_config({"MODEL": {"TYPE": "FastPose", "NUM_LAYERS": 50, "CONV_DIM": 256},

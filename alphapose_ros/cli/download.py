@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from alphapose_ros.core.model_zoo import ModelZooError, cache_dir, cached_path, install, load_manifest
+from alphapose_ros.core.pose.model_zoo import ModelZooError, cache_dir, cached_path, install, load_manifest
 
 
 def main(argv: list[str] | None = None) -> int:

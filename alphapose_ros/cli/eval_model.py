@@ -32,9 +32,9 @@ def main(argv: list[str] | None = None) -> int:
                                                      "export of the checkpoint made on first use)")
     ap.add_argument("--exported", type=Path, help="an alphapose-export .onnx of this model (e.g. its INT8 file)")
     a = ap.parse_args(argv)
-    from alphapose_ros.core.checkpoints import CheckpointError
+    from alphapose_ros.core.pose.checkpoints import CheckpointError
     from alphapose_ros.core.models.config import ConfigError, load_config
-    from alphapose_ros.core.pose_backends import make_pose_estimator
+    from alphapose_ros.core.pose.backends import make_pose_estimator
     from alphapose_ros.core.training.datasets import KeypointDataset
     from alphapose_ros.core.training.evaluate_pose import evaluate_model
 

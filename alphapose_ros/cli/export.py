@@ -86,7 +86,7 @@ def record(a) -> int:
 def export_pose(a) -> int:
     import torch
 
-    from alphapose_ros.core.checkpoints import load_checkpoint
+    from alphapose_ros.core.pose.checkpoints import load_checkpoint
     from alphapose_ros.core.engines.int8 import calibration_crops, keypoint_change, quantize_int8
     from alphapose_ros.core.engines.onnx_export import export_onnx, state_sha256, write_sidecar
     from alphapose_ros.core.engines.runtimes import load_runtime
@@ -136,7 +136,7 @@ def rtm_int8(a) -> int:
     from alphapose_ros.core.codecs.simcc import decode_simcc
     from alphapose_ros.core.engines.int8 import calibration_crops, quantize_int8
     from alphapose_ros.core.engines.runtimes import load_runtime
-    from alphapose_ros.core.model_zoo import ModelZooError, model_file
+    from alphapose_ros.core.pose.model_zoo import ModelZooError, model_file
     from alphapose_ros.core.rtm.crop import rtm_crops
     from alphapose_ros.core.rtm.model_file import inspect_onnx
 

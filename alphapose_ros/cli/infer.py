@@ -25,13 +25,13 @@ import cv2
 import numpy as np
 
 from alphapose_ros.cli import crop_tracking_args, model_args
-from alphapose_ros.core.checkpoints import CheckpointError
+from alphapose_ros.core.pose.checkpoints import CheckpointError
 from alphapose_ros.core.detectors.base import Detections
 from alphapose_ros.core.detectors.darknet import DarknetError
 from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
 from alphapose_ros.core.detectors.factory import DETECTORS, make_detector
 from alphapose_ros.core.engines.runtimes import ENGINES
-from alphapose_ros.core.pose_backends import BACKENDS, make_pose_estimator
+from alphapose_ros.core.pose.backends import BACKENDS, make_pose_estimator
 from alphapose_ros.core.io.detfile import DetectionFile
 from alphapose_ros.core.io.drawing import draw_poses
 from alphapose_ros.core.io.results import alphapose_records, openpose_people, write_json

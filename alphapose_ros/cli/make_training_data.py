@@ -54,7 +54,7 @@ def teacher(out: Path, video: Path, frames: int, every: int, skip: int, tile: in
     import cv2
 
     from alphapose_ros.core.detectors.factory import make_detector
-    from alphapose_ros.core.pose_backends import make_pose_estimator
+    from alphapose_ros.core.pose.backends import make_pose_estimator
     from alphapose_ros.core.skeletons import get_format
     from alphapose_ros.core.training.datasets import DatasetWriter
     from alphapose_ros.core.training.teacher import label_frames

@@ -17,8 +17,8 @@ import yaml
 
 
 def main(argv: list[str] | None = None) -> int:
-    from alphapose_ros.core.oks_nms import sigmas_for
-    from alphapose_ros.core.pose_nms import PoseNMSParams
+    from alphapose_ros.core.nms.oks import sigmas_for
+    from alphapose_ros.core.nms.parametric import PoseNMSParams
     from alphapose_ros.core.skeletons import get_format
     from alphapose_ros.core.training.nms_search import Candidates, params_yaml, search
 

@@ -174,10 +174,10 @@ def _only_image_topic(topics: list[str]) -> str:
 
 
 def _build_pipeline(a):
-    from alphapose_ros.core.estimator import PoseEstimator
+    from alphapose_ros.core.pose.estimator import PoseEstimator
     from alphapose_ros.core.models.config import build_model, load_config
     from alphapose_ros.core.pipeline import FramePipeline, PoseNMSConfig, nms_params_for
-    from alphapose_ros.core.pose_backends import make_pose_estimator
+    from alphapose_ros.core.pose.backends import make_pose_estimator
     from alphapose_ros.core.tracking.trackers import make_tracker
 
     # untrained weights give low keypoint scores: keep every merged pose then, and follow no crops (their
@@ -297,7 +297,7 @@ def _run(a, pipe, topic: str, rgbd=None) -> int:
 
 def _lift(poses, depth, t_ns: int, intrinsics, size: tuple[int, int], skip) -> None:
     """Fill the poses' 3D keypoints and positions from the depth image nearest the frame (skip: why not)."""
-    from alphapose_ros.core.keypoints_3d import lift
+    from alphapose_ros.core.people3d.keypoints_3d import lift
 
     depth_m, why = depth.nearest(t_ns)
     if depth_m is None:

@@ -15,9 +15,9 @@ import numpy as np
 
 from alphapose_ros.core.concurrent_pipeline import ConcurrentPipeline, Item, Stage, StageStats
 from alphapose_ros.core.crop_tracking import CropTracker
-from alphapose_ros.core.estimator import EstimatorOutput, PoseEstimator
-from alphapose_ros.core.oks_nms import oks_nms, rescore
-from alphapose_ros.core.pose_nms import PoseNMSParams, parametric_pose_nms
+from alphapose_ros.core.pose.estimator import EstimatorOutput, PoseEstimator
+from alphapose_ros.core.nms.oks import oks_nms, rescore
+from alphapose_ros.core.nms.parametric import PoseNMSParams, parametric_pose_nms
 from alphapose_ros.core.poses import PoseSet
 
 NMS_KINDS = ("parametric", "oks", "none")

@@ -31,7 +31,7 @@ class PoseSet:
     keypoint_scores (N,K); scores (N,) pose (proposal) score;
     track_ids (N,) int64, -1 when untracked; track_states (N,) uint8; track_ages (N,) s;
     embeddings (N,D) or None; keypoints_3d (N,K,3) metres in the camera's optical frame, NaN where no
-    valid depth, and positions (N,3) metres (NaN when unknown), or None without depth (core/keypoints_3d.py).
+    valid depth, and positions (N,3) metres (NaN when unknown), or None without depth (core/people3d/keypoints_3d.py).
     """
 
     format_name: str

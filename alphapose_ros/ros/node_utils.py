@@ -120,7 +120,11 @@ def spin_on_thread(ex) -> threading.Event:
 
     def spin() -> None:
         while spinning.is_set():
-            ex.spin_once(timeout_sec=0.1)
+            try:
+                ex.spin_once(timeout_sec=0.1)
+            except Exception:  # the executor or rclpy shut down under a spin that was ending anyway
+                if spinning.is_set():
+                    raise
 
     threading.Thread(target=spin, name="executor", daemon=True).start()
     return spinning

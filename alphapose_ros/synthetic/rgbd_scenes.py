@@ -1,4 +1,4 @@
-"""Synthetic RGB-D frames of known geometry, to measure 3D keypoints (core/keypoints_3d.py) against truth.
+"""Synthetic RGB-D frames of known geometry, to measure 3D keypoints (core/people3d/keypoints_3d.py) against truth.
 
 A person is a COCO-17 skeleton in metres, standing at a chosen distance, turned by a random yaw, with
 the arms in a random pose. The depth image (registered to the colour camera, 16UC1 millimetres) draws
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from alphapose_ros.core.keypoints_3d import Intrinsics, project
+from alphapose_ros.core.people3d.keypoints_3d import Intrinsics, project
 from alphapose_ros.core.skeletons import get_format
 
 # COCO-17 joints of a standing person facing the camera: x to the image's right (the person's left),

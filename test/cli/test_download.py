@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from alphapose_ros.cli.download import main
-from alphapose_ros.core.model_zoo import ModelEntry, ModelZooError, install, load_manifest, safe_name
+from alphapose_ros.core.pose.model_zoo import ModelEntry, ModelZooError, install, load_manifest, safe_name
 
 
 @pytest.fixture()

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from alphapose_ros.cli.download import main
-from alphapose_ros.core.model_zoo import manifest_path
+from alphapose_ros.core.pose.model_zoo import manifest_path
 from alphapose_ros.synthetic import released_layouts
 
 from test_download import served  # noqa: F401  (the localhost file server fixture)
@@ -62,7 +62,7 @@ def test_without_a_source_the_authors_url_is_fetched(served, tmp_path, monkeypat
 
 
 def test_the_presets_name_models_the_manifest_can_fetch():
-    from alphapose_ros.core.model_zoo import load_manifest
+    from alphapose_ros.core.pose.model_zoo import load_manifest
 
     m = load_manifest()
     presets = sorted((manifest_path().parents[1] / "config" / "presets").glob("rtm*.yaml"))

@@ -85,7 +85,7 @@ def test_bad_export_requests_and_files_are_one_line(tmp_path, caplog):
     assert infer(args + ["--engine", "onnxruntime"]) == 2 and "no sidecar m.json" in caplog.text
     assert infer(args) == 2 and "runs with engine onnxruntime or openvino" in caplog.text
     from alphapose_ros.core.engines.onnx_export import export_onnx, state_sha256, write_sidecar
-    from alphapose_ros.core.estimator import PoseEstimator
+    from alphapose_ros.core.pose.estimator import PoseEstimator
 
     est = PoseEstimator.from_files(LOCAL / "fastpose_small_halpe26.yaml", None)
     write_sidecar(export_onnx(est.model, est.cfg.input_hw, tmp_path / "m.onnx"), est.cfg, precision="fp32",

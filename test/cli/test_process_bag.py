@@ -195,7 +195,7 @@ def test_a_depth_topic_gives_3d_keypoints_and_frames_without_depth_keep_their_2d
     from rosbags.rosbag2 import Reader
 
     from alphapose_ros.core.io import bags
-    from alphapose_ros.core.keypoints_3d import Intrinsics, back_project
+    from alphapose_ros.core.people3d.keypoints_3d import Intrinsics, back_project
 
     rgbd = _rgbd_bag(footage, tmp_path, compressed_depth=compressed)
     out = tmp_path / "poses_bag"

@@ -120,10 +120,10 @@ def test_stage_statistics_count_items_and_busy_time():
 
 def test_pose_pipeline_concurrent_equals_sequential_on_real_footage(footage):
     from alphapose_ros.core.detectors.hog import HogDetector
-    from alphapose_ros.core.estimator import PoseEstimator
+    from alphapose_ros.core.pose.estimator import PoseEstimator
     from alphapose_ros.core.models.config import build_model, load_config
     from alphapose_ros.core.pipeline import Frame, FramePipeline, PoseNMSConfig
-    from alphapose_ros.core.pose_nms import PoseNMSParams
+    from alphapose_ros.core.nms.parametric import PoseNMSParams
     from alphapose_ros.core.tracking.msim import MSIMTracker
 
     cfg = load_config(Path(__file__).parents[1] / "ros/fixtures/fastpose_coco17.yaml")

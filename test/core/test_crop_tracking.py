@@ -132,7 +132,7 @@ def test_the_detector_schedule_counts_frames():
 def test_pipeline_with_crop_tracking_is_repeatable_and_detects_on_fewer_frames(footage):
     from alphapose_ros.core.detectors.hog import SMALL_PEOPLE, HogDetector
     from alphapose_ros.core.pipeline import Frame, FramePipeline, PoseNMSConfig, nms_params_for
-    from alphapose_ros.core.pose_backends import make_pose_estimator
+    from alphapose_ros.core.pose.backends import make_pose_estimator
     from alphapose_ros.core.tracking.msim import MSIMTracker
 
     cap = cv2.VideoCapture(str(footage / "vtest.avi"))

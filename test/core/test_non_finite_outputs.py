@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from alphapose_ros.core.estimator import PoseEstimator
+from alphapose_ros.core.pose.estimator import PoseEstimator
 from alphapose_ros.core.models.config import build_model, parse_config
 from alphapose_ros.core.pipeline import Frame, FramePipeline, PoseNMSConfig, drop_non_finite
-from alphapose_ros.core.pose_nms import PoseNMSParams
+from alphapose_ros.core.nms.parametric import PoseNMSParams
 from alphapose_ros.core.tracking.msim import MSIMTracker
 
 

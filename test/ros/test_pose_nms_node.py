@@ -21,7 +21,7 @@ def test_head_from_the_messages_or_from_the_parameter_picks_the_parameters(ros_c
     from rclpy.parameter import Parameter
 
     from alphapose_ros.core.pipeline import apply_pose_nms
-    from alphapose_ros.core.pose_nms import PoseNMSParams
+    from alphapose_ros.core.nms.parametric import PoseNMSParams
     from alphapose_ros.ros.nodes.pose_nms import PoseNMSNode
 
     poses = _candidates()

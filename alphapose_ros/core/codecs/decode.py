@@ -11,7 +11,7 @@ import torch
 
 from alphapose_ros.core.codecs.heatmap import decode_heatmaps
 from alphapose_ros.core.codecs.sikr import decode_integral
-from alphapose_ros.core.crop import heatmap_to_image
+from alphapose_ros.core.pose.crop import heatmap_to_image
 
 HEADS = ("heatmap", "integral", "combined")
 

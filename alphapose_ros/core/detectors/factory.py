@@ -61,7 +61,7 @@ def end2end_detector(model: str, *, confidence: float = 0.1, device: str = "cpu"
     """An RTMPose-family detector file by manifest name or path (RTMDet pre-processing when its name says
     rtmdet, YOLOX's otherwise)."""
     from alphapose_ros.core.detectors.onnx_end2end import End2EndDetector, preprocessing_for
-    from alphapose_ros.core.model_zoo import ModelZooError, model_file
+    from alphapose_ros.core.pose.model_zoo import ModelZooError, model_file
     from alphapose_ros.core.rtm.model_file import inspect_onnx
 
     try:

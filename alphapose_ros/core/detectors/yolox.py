@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 import torch
 
-from alphapose_ros.core.checkpoints import load_state_dict_strict, read_state_dict
+from alphapose_ros.core.pose.checkpoints import load_state_dict_strict, read_state_dict
 from alphapose_ros.core.detectors.base import Detections, input_dtype, prepare_network
 from alphapose_ros.core.detectors.nms import box_nms
 from alphapose_ros.core.detectors.yolox_net import VARIANTS, YoloxNet

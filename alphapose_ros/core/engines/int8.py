@@ -12,7 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from alphapose_ros.core.crop import crop_batch
+from alphapose_ros.core.pose.crop import crop_batch
 from alphapose_ros.core.engines.runtimes import INSTALL_HINT
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from alphapose_ros.core.cache import cache_dir, sha256_of
-from alphapose_ros.core.crop import PIXEL_MEAN_RGB
+from alphapose_ros.core.pose.cache import cache_dir, sha256_of
+from alphapose_ros.core.pose.crop import PIXEL_MEAN_RGB
 from alphapose_ros.core.models.config import PoseModelConfig
 
 SIDECAR_VERSION = 1

@@ -191,7 +191,7 @@ def camera_info(bag: str | Path, topic: str):
     """Intrinsics from the first usable sensor_msgs/CameraInfo on `topic` (they are static); ValueError if none."""
     from rosbags.rosbag2 import Reader
 
-    from alphapose_ros.core.keypoints_3d import DepthError, Intrinsics
+    from alphapose_ros.core.people3d.keypoints_3d import DepthError, Intrinsics
 
     ts = typestore()
     last = f"{bag}: no camera_info messages on {topic!r}"
@@ -249,7 +249,7 @@ class DepthStream:
 
     def nearest(self, t_ns: int):
         """(depth image in metres, "") or (None, why not)."""
-        from alphapose_ros.core.keypoints_3d import DepthError, depth_in_metres
+        from alphapose_ros.core.people3d.keypoints_3d import DepthError, depth_in_metres
 
         while not self._held or max(s for s, _, _ in self._held) <= t_ns + self.slop_ns:
             if not self._next():

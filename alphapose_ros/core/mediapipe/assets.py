@@ -15,7 +15,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from alphapose_ros.core.cache import cache_dir, sha256_of
+from alphapose_ros.core.pose.cache import cache_dir, sha256_of
 
 WHEEL_VERSION = "0.10.14"
 # The manylinux x86_64 wheel is fetched on every platform: only its model files are used.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from alphapose_ros.core.estimator import EstimatorOutput
+from alphapose_ros.core.pose.estimator import EstimatorOutput
 from alphapose_ros.core.reid.embedder import embed_boxes
 from alphapose_ros.core.mediapipe.assets import model_path
 from alphapose_ros.core.mediapipe.body import ROI_SCALE, refined_rois, run_body, to_halpe26

@@ -5,7 +5,7 @@ Two kinds, told apart by the weights file's parameter names:
   second crop is cut: the released x1.0 file (MSMT17; its identity classifier is dropped) or one
   that `alphapose-train` trained beside the pose network (REID.TYPE osnet_ain).
 - The paper's pose-guided attention branch (REID.TYPE pga) runs on the pose network's backbone
-  features and keypoint maps, in the same pass as the pose (core.estimator asks for them); its file
+  features and keypoint maps, in the same pass as the pose (core.pose.estimator asks for them); its file
   carries a fingerprint of the pose weights it was trained with, so it is refused beside others.
 Embeddings are L2-normalised.
 """
@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from alphapose_ros.core.checkpoints import CheckpointError, load_state_dict_strict, read_state_dict
-from alphapose_ros.core.estimator import prepare_model
+from alphapose_ros.core.pose.checkpoints import CheckpointError, load_state_dict_strict, read_state_dict
+from alphapose_ros.core.pose.estimator import prepare_model
 from alphapose_ros.core.reid.osnet_ain import load_osnet_ain
 from alphapose_ros.core.reid.pose_guided import PoseGuidedReID, backbone_channels
 
@@ -53,7 +53,7 @@ class ReidEmbedder:
 def embed_boxes(embedder, image_rgb: np.ndarray, boxes_xyxy: np.ndarray) -> np.ndarray:
     """Re-ID embeddings of `boxes_xyxy` cut from an RGB image as AlphaPose's 256x192 crops: what backends
     whose own crops are not those (MediaPipe, the RTMPose family) hand the embedder."""
-    from alphapose_ros.core.crop import crop_batch
+    from alphapose_ros.core.pose.crop import crop_batch
 
     return embedder(torch.from_numpy(crop_batch(image_rgb, boxes_xyxy, (256, 192))[0]))
 
@@ -72,7 +72,7 @@ def pose_fingerprint(pose_model: torch.nn.Module) -> torch.Tensor:
 class PoseGuidedEmbedder:
     """The pose-guided attention branch, fed by the pose network's pass: `embed(features, maps)`."""
 
-    needs_features = True  # core.estimator hands over the backbone features instead of crops
+    needs_features = True  # core.pose.estimator hands over the backbone features instead of crops
 
     def __init__(self, branch: PoseGuidedReID, fingerprint: torch.Tensor | None, source: str = "re-ID weights"):
         self.branch, self.fingerprint, self.source = branch.eval(), fingerprint, source

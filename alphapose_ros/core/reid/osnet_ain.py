@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from alphapose_ros.core.checkpoints import load_state_dict_strict, read_state_dict
+from alphapose_ros.core.pose.checkpoints import load_state_dict_strict, read_state_dict
 
 CHANNELS = (64, 256, 384, 512)
 # per stage, whether each of its two blocks ends in instance normalisation (the searched AIN layout)

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from alphapose_ros.core.codecs.simcc import decode_simcc
-from alphapose_ros.core.estimator import EstimatorOutput
+from alphapose_ros.core.pose.estimator import EstimatorOutput
 from alphapose_ros.core.reid.embedder import embed_boxes
 from alphapose_ros.core.rtm.crop import MEAN_RGB, STD_RGB, centre_scale, crop_boxes, crop_pixels, to_image
 from alphapose_ros.core.rtm.model_file import OnnxModelSpec
@@ -18,7 +18,7 @@ log = logging.getLogger("alphapose_ros.rtm")
 
 
 class SimCCPoseEstimator:
-    """RGB image + N boxes in, N poses out (the pose-estimator interface of core.pose_backends).
+    """RGB image + N boxes in, N poses out (the pose-estimator interface of core.pose.backends).
 
     The models were trained on RGB crops normalised by ImageNet's mean/std (mmpose converts its BGR
     reads to RGB), so the RGB image is cropped as it is."""

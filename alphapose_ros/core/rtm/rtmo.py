@@ -13,7 +13,7 @@ import torch
 
 from alphapose_ros.core.detectors.nms import nms
 from alphapose_ros.core.detectors.yolox import preprocess
-from alphapose_ros.core.estimator import EstimatorOutput
+from alphapose_ros.core.pose.estimator import EstimatorOutput
 from alphapose_ros.core.reid.embedder import embed_boxes
 from alphapose_ros.core.rtm.model_file import OnnxModelSpec
 from alphapose_ros.core.skeletons import get_format

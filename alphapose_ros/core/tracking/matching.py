@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from alphapose_ros.core.pose_nms import paper_similarity
+from alphapose_ros.core.nms.parametric import paper_similarity
 from alphapose_ros.core.tracking.kalman import CHI2INV95, KalmanFilter
 
 INF_COST = 1e5

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from alphapose_ros.core.crop import box_to_center_scale, normalise_crop
+from alphapose_ros.core.pose.crop import box_to_center_scale, normalise_crop
 from alphapose_ros.core.skeletons import KeypointFormat
 from alphapose_ros.core.training.pgpg import ProposalModel, part_box, part_of
 

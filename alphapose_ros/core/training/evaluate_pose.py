@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import torch
 
-from alphapose_ros.core.estimator import PoseEstimator
+from alphapose_ros.core.pose.estimator import PoseEstimator
 from alphapose_ros.core.io.results import alphapose_records
 from alphapose_ros.core.models.config import PoseModelConfig
 from alphapose_ros.core.pipeline import Frame, FramePipeline, PoseNMSConfig, nms_params_for

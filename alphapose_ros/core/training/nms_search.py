@@ -13,7 +13,7 @@ from itertools import product
 
 import numpy as np
 
-from alphapose_ros.core.pose_nms import PoseNMSParams, parametric_pose_nms
+from alphapose_ros.core.nms.parametric import PoseNMSParams, parametric_pose_nms
 from alphapose_ros.core.training.evaluate import keypoint_ap
 
 # the paper's four (sigma_1, sigma_2, lambda, eta) first, then the PCK rule AlphaPose adds

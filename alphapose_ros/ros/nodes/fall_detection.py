@@ -1,12 +1,12 @@
 """Fall detection node: the tracked poses (`poses`, or `poses_3d` with `poses_topic`) in, one
 alphapose_ros/FallEvent per fall on `falls` (track ID, stamp, confidence). The rule and its parameters are
-core/fall_detection.py's: a fast descent of the hips followed by lying; on 3D keypoints when the poses
+core/behaviour/fall_detection.py's: a fast descent of the hips followed by lying; on 3D keypoints when the poses
 carry them (metres, a level camera), else on image pixels. Managed, like the other stages."""
 from __future__ import annotations
 
 from rclpy.lifecycle import TransitionCallbackReturn
 
-from alphapose_ros.core.fall_detection import FallDetector, FallParams
+from alphapose_ros.core.behaviour.fall_detection import FallDetector, FallParams
 from alphapose_ros.msg import FallEvent, WholeBodyPoseArray
 from alphapose_ros.ros.conversions import stamp_seconds
 from alphapose_ros.ros.node_utils import declare

@@ -9,7 +9,7 @@ Pairing: each pose message takes the depth image nearest its stamp within `depth
 the same stamp only) and the latest camera_info (intrinsics are static). A pose message that cannot
 get depth (none within the slop, an unusable encoding, no camera_info yet) is still published on
 `poses_3d`, without 3D, and the reason logged once: the 2D output never waits on a broken depth
-stream. The lifting itself is core/keypoints_3d.py.
+stream. The lifting itself is core/people3d/keypoints_3d.py.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from std_msgs.msg import ColorRGBA
 from visualization_msgs.msg import Marker, MarkerArray
 
 from alphapose_ros.core.io.image_msgs import ImageError, compressed_depth_to_array, depth_image_to_array
-from alphapose_ros.core.keypoints_3d import DepthError, Intrinsics, LiftParams, depth_in_metres, lift
+from alphapose_ros.core.people3d.keypoints_3d import DepthError, Intrinsics, LiftParams, depth_in_metres, lift
 from alphapose_ros.core.poses import PoseSet
 from alphapose_ros.core.skeletons import get_format
 from alphapose_ros.msg import WholeBodyPoseArray

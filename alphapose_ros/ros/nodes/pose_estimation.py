@@ -26,10 +26,10 @@ from vision_msgs.msg import Detection2DArray
 
 from alphapose_ros.core.crop_tracking import CropTracker
 from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
-from alphapose_ros.core.estimator import PoseEstimator
+from alphapose_ros.core.pose.estimator import PoseEstimator
 from alphapose_ros.core.models.config import build_model, load_config
 from alphapose_ros.core.pipeline import drop_non_finite, one_pass_per_crop, pose_followed_people, proposal_scores
-from alphapose_ros.core.pose_backends import make_embedder, make_pose_estimator
+from alphapose_ros.core.pose.backends import make_embedder, make_pose_estimator
 from alphapose_ros.core.poses import PoseSet
 from alphapose_ros.msg import KeypointLayout, WholeBodyPoseArray
 from alphapose_ros.ros.conversions import layout_msg, poses_to_msg, stamp_seconds

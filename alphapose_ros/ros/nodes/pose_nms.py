@@ -8,7 +8,7 @@ import yaml
 from rclpy.lifecycle import TransitionCallbackReturn
 
 from alphapose_ros.core.pipeline import apply_pose_nms
-from alphapose_ros.core.pose_nms import PoseNMSParams
+from alphapose_ros.core.nms.parametric import PoseNMSParams
 from alphapose_ros.core.poses import PoseSet
 from alphapose_ros.msg import WholeBodyPoseArray
 from alphapose_ros.ros.conversions import poses_to_msg

@@ -8,7 +8,7 @@ import pytest
 import torch
 from conftest import dequantise
 
-from alphapose_ros.core.checkpoints import CheckpointError, describe_state_dict
+from alphapose_ros.core.pose.checkpoints import CheckpointError, describe_state_dict
 from alphapose_ros.core.detectors.yolox import (PAD_VALUE, YoloxDetector, YoloxSettings, decode, filter_rows,
                                                 preprocess, variant_of)
 from alphapose_ros.core.detectors.yolox_net import VARIANTS, YoloxNet

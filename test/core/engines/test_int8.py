@@ -7,7 +7,7 @@ import pytest
 
 from alphapose_ros.core.engines.int8 import calibration_crops, quantize_int8, record_calibration
 from alphapose_ros.core.engines.onnx_export import state_sha256, write_sidecar
-from alphapose_ros.core.estimator import PoseEstimator, exported_model
+from alphapose_ros.core.pose.estimator import PoseEstimator, exported_model
 
 pytest.importorskip("onnxruntime", reason="requirements/engines.txt (scripts/setup.sh installs it)")
 pytest.importorskip("openvino", reason="requirements/engines.txt (scripts/setup.sh installs it)")

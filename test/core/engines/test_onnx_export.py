@@ -7,7 +7,7 @@ import pytest
 import torch
 from conftest import layout_config
 
-from alphapose_ros.core.crop import crop_batch
+from alphapose_ros.core.pose.crop import crop_batch
 from alphapose_ros.core.engines.onnx_export import (config_from_dict, config_to_dict, export_onnx, read_sidecar,
                                                     state_sha256, write_sidecar)
 from alphapose_ros.core.engines.runtimes import load_runtime

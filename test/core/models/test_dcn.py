@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from alphapose_ros.core.checkpoints import load_state_dict_strict
+from alphapose_ros.core.pose.checkpoints import load_state_dict_strict
 from alphapose_ros.core.models.config import build_model
 from alphapose_ros.core.models.layers import DeformConv3x3
 

@@ -4,10 +4,10 @@ import pytest
 import torch
 from conftest import dequantise
 
-from alphapose_ros.core.checkpoints import load_state_dict_strict, normalise_state_dict
+from alphapose_ros.core.pose.checkpoints import load_state_dict_strict, normalise_state_dict
 from alphapose_ros.core.codecs.decode import decode_to_image
 from alphapose_ros.core.codecs.flip import flip_maps, merge_flipped
-from alphapose_ros.core.crop import crop_batch
+from alphapose_ros.core.pose.crop import crop_batch
 from alphapose_ros.core.models.config import build_model
 from alphapose_ros.core.skeletons import get_format
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 from conftest import layout_config
 
-from alphapose_ros.core.checkpoints import CheckpointError, load_state_dict_strict
+from alphapose_ros.core.pose.checkpoints import CheckpointError, load_state_dict_strict
 from alphapose_ros.core.models.config import ConfigError, build_model, load_config, parse_config
 
 pytestmark = pytest.mark.reference
@@ -56,7 +56,7 @@ def test_layout_loads_strictly_from_a_file_with_module_prefix(layout, tmp_path):
     src = build_model(cfg)
     f = tmp_path / "ckpt.pth"
     torch.save({"module." + k: v for k, v in src.state_dict().items()}, f)
-    from alphapose_ros.core.checkpoints import load_checkpoint
+    from alphapose_ros.core.pose.checkpoints import load_checkpoint
 
     dst = load_checkpoint(build_model(cfg), f, cfg)
     for k, v in src.state_dict().items():

@@ -6,7 +6,7 @@ import pytest
 import torch
 from conftest import dequantise
 
-from alphapose_ros.core.checkpoints import CheckpointError
+from alphapose_ros.core.pose.checkpoints import CheckpointError
 from alphapose_ros.core.reid.embedder import ReidEmbedder
 from alphapose_ros.core.reid.osnet_ain import OSNetAIN, load_osnet_ain
 
@@ -102,10 +102,10 @@ def test_code_carrying_pickle_is_refused(tmp_path):
 
 
 def test_embeddings_survive_pose_nms_into_the_tracker():
-    from alphapose_ros.core.estimator import PoseEstimator
+    from alphapose_ros.core.pose.estimator import PoseEstimator
     from alphapose_ros.core.models.config import build_model, parse_config
     from alphapose_ros.core.pipeline import Frame, FramePipeline, PoseNMSConfig
-    from alphapose_ros.core.pose_nms import PoseNMSParams
+    from alphapose_ros.core.nms.parametric import PoseNMSParams
     from alphapose_ros.core.tracking.msim import MSIMTracker
 
     torch.manual_seed(0)

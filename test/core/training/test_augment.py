@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from alphapose_ros.core.crop import box_to_center_scale, crop_affine
+from alphapose_ros.core.pose.crop import box_to_center_scale, crop_affine
 from alphapose_ros.core.skeletons import get_format
 from alphapose_ros.core.training.augment import AugmentConfig, crop_matrix, training_sample
 
@@ -25,7 +25,7 @@ def _scene():
 
 
 def _colour_at(x_chw, xy):
-    from alphapose_ros.core.crop import PIXEL_MEAN_RGB
+    from alphapose_ros.core.pose.crop import PIXEL_MEAN_RGB
 
     rgb = (x_chw.transpose(1, 2, 0) + np.asarray(PIXEL_MEAN_RGB, np.float32)) * 255
     return rgb[int(round(xy[1])), int(round(xy[0]))]

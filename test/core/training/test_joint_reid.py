@@ -66,8 +66,8 @@ def _trained(tmp_path, reid):
 
 @pytest.mark.parametrize("flip,torchscript", [(False, False), (True, False), (False, True)])
 def test_pga_embeddings_come_from_the_pose_pass_and_match_the_trained_branch(tmp_path, flip, torchscript):
-    from alphapose_ros.core.crop import crop_batch
-    from alphapose_ros.core.pose_backends import make_pose_estimator
+    from alphapose_ros.core.pose.crop import crop_batch
+    from alphapose_ros.core.pose.backends import make_pose_estimator
     from alphapose_ros.core.training.trainer import Trainer
 
     cfg, run = _trained(tmp_path, {"TYPE": "pga", "EMBED_DIM": 16})
@@ -91,8 +91,8 @@ def test_pga_embeddings_come_from_the_pose_pass_and_match_the_trained_branch(tmp
 
 @pytest.mark.fault("reid-weights-mismatched")
 def test_pga_weights_are_refused_beside_other_pose_weights_or_engines(tmp_path):
-    from alphapose_ros.core.checkpoints import CheckpointError
-    from alphapose_ros.core.pose_backends import make_pose_estimator
+    from alphapose_ros.core.pose.checkpoints import CheckpointError
+    from alphapose_ros.core.pose.backends import make_pose_estimator
 
     cfg, run = _trained(tmp_path, {"TYPE": "pga", "EMBED_DIM": 16})
     reid = str(run / "reid_2.pth")
@@ -113,7 +113,7 @@ def _other_weights(run):
 
 
 def test_trained_osnet_file_loads_at_its_width_and_embeds_crops(tmp_path):
-    from alphapose_ros.core.pose_backends import make_pose_estimator
+    from alphapose_ros.core.pose.backends import make_pose_estimator
     from alphapose_ros.core.reid.embedder import ReidEmbedder
 
     cfg, run = _trained(tmp_path, {"TYPE": "osnet_ain", "EMBED_DIM": 16, "WIDTH": 0.25})

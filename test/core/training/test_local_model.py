@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 
 from alphapose_ros.cli.make_training_data import synthetic
-from alphapose_ros.core.checkpoints import load_checkpoint
+from alphapose_ros.core.pose.checkpoints import load_checkpoint
 from alphapose_ros.core.models.config import build_model, load_config
 from alphapose_ros.core.training.datasets import KeypointDataset
 from alphapose_ros.core.training.evaluate_pose import evaluate_model

@@ -4,8 +4,8 @@ import pytest
 
 pytest.importorskip("pycocotools")
 
-from alphapose_ros.core.oks_nms import sigmas_for  # noqa: E402
-from alphapose_ros.core.pose_nms import PoseNMSParams  # noqa: E402
+from alphapose_ros.core.nms.oks import sigmas_for  # noqa: E402
+from alphapose_ros.core.nms.parametric import PoseNMSParams  # noqa: E402
 from alphapose_ros.core.training.evaluate import keypoint_ap  # noqa: E402
 from alphapose_ros.core.training.nms_search import run_nms, search, synthetic_set  # noqa: E402
 

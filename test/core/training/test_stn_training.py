@@ -27,7 +27,7 @@ def test_stn_training_resumes_bit_for_bit_and_moves_the_transformer(tmp_path):
 
 def test_stn_checkpoint_runs_in_the_estimator_with_torch_and_onnxruntime(tmp_path):
     pytest.importorskip("onnxruntime")
-    from alphapose_ros.core.estimator import PoseEstimator
+    from alphapose_ros.core.pose.estimator import PoseEstimator
     from alphapose_ros.core.training.trainer import Trainer
 
     cfg = _stn_config(tmp_path, steps=2)

@@ -37,8 +37,8 @@ def test_resuming_from_a_checkpoint_is_bit_for_bit(tmp_path):
 
 
 def test_training_checkpoint_loads_strictly_and_runs_in_the_estimator(tmp_path):
-    from alphapose_ros.core.checkpoints import load_checkpoint
-    from alphapose_ros.core.estimator import PoseEstimator
+    from alphapose_ros.core.pose.checkpoints import load_checkpoint
+    from alphapose_ros.core.pose.estimator import PoseEstimator
     from alphapose_ros.core.models.config import build_model, load_config
     from alphapose_ros.core.training.trainer import Trainer
 

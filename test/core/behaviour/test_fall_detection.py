@@ -3,7 +3,7 @@ and lying down slowly raise none (synthetic.fall_sequences); formats without a b
 import numpy as np
 import pytest
 
-from alphapose_ros.core.fall_detection import FallDetector
+from alphapose_ros.core.behaviour.fall_detection import FallDetector
 from alphapose_ros.synthetic.fall_sequences import CLASSES, FPS, sequence
 
 

@@ -1,7 +1,7 @@
 """Checkpoint files that are not checkpoints are refused with one line saying what they are."""
 import pytest
 
-from alphapose_ros.core.checkpoints import CheckpointError, read_state_dict
+from alphapose_ros.core.pose.checkpoints import CheckpointError, read_state_dict
 
 
 @pytest.mark.fault("checkpoint-not-a-checkpoint")
@@ -32,7 +32,7 @@ def test_a_file_with_objects_is_refused_without_torchs_advice_to_load_it_unsafel
 
 
 def test_a_refused_download_names_the_users_file_not_the_temporary_copy(tmp_path):
-    from alphapose_ros.core.model_zoo import ModelZooError, install, load_manifest
+    from alphapose_ros.core.pose.model_zoo import ModelZooError, install, load_manifest
 
     bad = tmp_path / "halpe136.pth"
     bad.write_bytes(b"not a checkpoint")

@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from alphapose_ros.core.pose_nms import PoseNMSParams, parametric_pose_nms
+from alphapose_ros.core.nms.parametric import PoseNMSParams, parametric_pose_nms
 
 CASES = ["case01_coco17_separated", "case02_coco17_crowd_duplicates", "case03_coco17_lowscore_and_area",
          "case04_halpe26_duplicates", "case05_halpe136_heatmap_params", "case06_halpe136_regression_params",
@@ -86,7 +86,7 @@ def test_paper_formula_matches_joints_inside_a_tenth_of_the_box_and_uses_squared
     """Eqs. 17-18: a joint matches when it lies in a box 1/10 of the reference person's box around the
     reference joint (here 2 px off in a 100 px box: a match, which AlphaPose's 1 px rule misses), and the
     spatial term is exp(-d^2 / sigma_2)."""
-    from alphapose_ros.core.pose_nms import _Similarity
+    from alphapose_ros.core.nms.parametric import _Similarity
 
     ks = np.array([[0.9, 0.8, 0.7], [0.6, 0.9, 0.5]])
     kp = np.array([[[10.0, 10], [50, 50], [90, 90]], [[12.0, 10], [50, 57], [90, 90]]])
@@ -104,7 +104,7 @@ def test_paper_formula_matches_joints_inside_a_tenth_of_the_box_and_uses_squared
 
 
 def test_fixed_match_norm_judges_a_pair_the_same_whatever_the_pool():
-    from alphapose_ros.core.pose_nms import _Similarity
+    from alphapose_ros.core.nms.parametric import _Similarity
 
     rng = np.random.default_rng(0)
     ks = rng.uniform(0.2, 1, (4, 136))

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from alphapose_ros.core import pose_backends
-from alphapose_ros.core.pose_backends import make_pose_estimator
+from alphapose_ros.core.pose import backends as pose_backends
+from alphapose_ros.core.pose.backends import make_pose_estimator
 
 
 def test_unknown_backend_is_refused():
@@ -15,7 +15,7 @@ def test_config_without_checkpoint_or_cached_file_names_the_download_command(tmp
     monkeypatch.setenv("ALPHAPOSE_ROS_CACHE", str(tmp_path))
     cfg = tmp_path / "configs/coco/resnet/256x192_res50_lr1e-3_1x.yaml"
     cfg.parent.mkdir(parents=True)
-    cfg.write_text((Path(__file__).parents[1] / "ros/fixtures/fastpose_coco17.yaml").read_text())
+    cfg.write_text((Path(__file__).parents[2] / "ros/fixtures/fastpose_coco17.yaml").read_text())
     with pytest.raises(ValueError, match="alphapose-download --list"):
         make_pose_estimator("auto", cfg=str(cfg))
 

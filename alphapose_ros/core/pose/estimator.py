@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from alphapose_ros.core.checkpoints import load_checkpoint
+from alphapose_ros.core.pose.checkpoints import load_checkpoint
 from alphapose_ros.core.codecs.decode import decode_to_image
 from alphapose_ros.core.codecs.flip import merge_flipped
-from alphapose_ros.core.crop import crop_batch, crop_batch_torch
+from alphapose_ros.core.pose.crop import crop_batch, crop_batch_torch
 from alphapose_ros.core.models.config import PoseModelConfig, build_model, load_config
 from alphapose_ros.core.skeletons import get_format
 

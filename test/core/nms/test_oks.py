@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from alphapose_ros.core.oks_nms import oks, oks_nms, sigmas_for, soft_oks_nms
+from alphapose_ros.core.nms.oks import oks, oks_nms, sigmas_for, soft_oks_nms
 
 pytestmark = pytest.mark.reference
 
@@ -26,7 +26,7 @@ def test_oks_nms_and_soft_nms_keep_the_same_poses(reference, k):
 
 
 def test_validate_style_rescored_oks_nms_matches_reference(reference):
-    from alphapose_ros.core.oks_nms import rescored_oks_nms
+    from alphapose_ros.core.nms.oks import rescored_oks_nms
 
     d = np.load(reference / "vectors/detection_and_oks/oks_pose_nms.npz")
     kept, rescored = rescored_oks_nms(d["in_image_id"], d["in_score"], d["in_keypoints"], d["in_area"],
@@ -39,7 +39,7 @@ def test_the_pipelines_oks_nms_rescores_as_alphapose_does(reference):
     """apply_pose_nms(kind="oks") on one image's records gives what AlphaPose's rescored OKS NMS keeps, with
     its scores (box score x mean keypoint score above 0.2; low keypoints left out of the OKS); it ranked by
     box score x the mean of all keypoint scores before."""
-    from alphapose_ros.core.oks_nms import rescored_oks_nms
+    from alphapose_ros.core.nms.oks import rescored_oks_nms
     from alphapose_ros.core.pipeline import apply_pose_nms
     from alphapose_ros.core.poses import PoseSet
 

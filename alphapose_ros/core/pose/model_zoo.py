@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from alphapose_ros.core.cache import cache_dir, sha256_of
+from alphapose_ros.core.pose.cache import cache_dir, sha256_of
 
 
 class ModelZooError(RuntimeError):
@@ -47,7 +47,7 @@ def manifest_path() -> Path:
     env = os.environ.get("ALPHAPOSE_ROS_MANIFEST")
     if env:
         return Path(env)
-    src = Path(__file__).resolve().parents[2] / "models" / "manifest.yaml"
+    src = Path(__file__).resolve().parents[3] / "models" / "manifest.yaml"
     if src.is_file():
         return src
     try:
@@ -116,7 +116,7 @@ def default_verifier(entry: ModelEntry) -> Callable[[Path], None]:
         if entry.family:
             check_onnx_promise(entry, path)
         elif entry.kind == "pose":
-            from alphapose_ros.core.checkpoints import CheckpointError, output_layer, read_state_dict
+            from alphapose_ros.core.pose.checkpoints import CheckpointError, output_layer, read_state_dict
             from alphapose_ros.core.skeletons import get_format
 
             try:
@@ -129,7 +129,7 @@ def default_verifier(entry: ModelEntry) -> Callable[[Path], None]:
                 raise ModelZooError(f"{entry.file}: not a {entry.format} pose checkpoint "
                                     f"(output layer {None if head is None else tuple(head.shape)})")
         elif entry.kind == "reid":
-            from alphapose_ros.core.checkpoints import CheckpointError
+            from alphapose_ros.core.pose.checkpoints import CheckpointError
             from alphapose_ros.core.reid.osnet_ain import load_osnet_ain
 
             try:
@@ -137,7 +137,7 @@ def default_verifier(entry: ModelEntry) -> Callable[[Path], None]:
             except CheckpointError as e:
                 raise ModelZooError(str(e)) from e
         elif entry.name.startswith("yolox-"):
-            from alphapose_ros.core.checkpoints import CheckpointError, read_state_dict
+            from alphapose_ros.core.pose.checkpoints import CheckpointError, read_state_dict
             from alphapose_ros.core.detectors.yolox import variant_of
 
             try:

@@ -7,7 +7,7 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from alphapose_ros.core.model_zoo import cached_file, cached_path, load_manifest
+from alphapose_ros.core.pose.model_zoo import cached_file, cached_path, load_manifest
 
 BACKENDS = ("auto", "alphapose", "mediapipe")
 log = logging.getLogger("alphapose_ros.pose_backends")
@@ -70,7 +70,7 @@ def make_pose_estimator(backend: str = "auto", *, cfg: str | Path | None = None,
             log.info("no AlphaPose config given: using the no-download MediaPipe BlazePose backend "
                      "(Apache-2.0 weights, %s)%s", keypoint_format, hint)
     if backend == "alphapose":
-        from alphapose_ros.core.estimator import PoseEstimator
+        from alphapose_ros.core.pose.estimator import PoseEstimator
 
         from alphapose_ros.core.models.config import load_config
 
@@ -106,7 +106,7 @@ def named_model_estimator(pose_model: str, *, engine: str = "onnxruntime", devic
     RTMO, which is one-stage: `.one_stage` and `.people(image)` instead of boxes). ONNX files run on ONNX
     Runtime (engine torch means ONNX Runtime here) or OpenVINO."""
     from alphapose_ros.core.engines.onnx_export import sidecar_path
-    from alphapose_ros.core.model_zoo import ModelZooError, model_file
+    from alphapose_ros.core.pose.model_zoo import ModelZooError, model_file
     from alphapose_ros.core.rtm.model_file import inspect_onnx
 
     try:
@@ -117,7 +117,7 @@ def named_model_estimator(pose_model: str, *, engine: str = "onnxruntime", devic
     if path.suffix != ".onnx":
         raise ValueError(f"{path}: a pose model file is an .onnx file (an AlphaPose .pth needs its config: --cfg)")
     if sidecar_path(path).is_file():  # an alphapose-export of an AlphaPose network
-        from alphapose_ros.core.estimator import PoseEstimator
+        from alphapose_ros.core.pose.estimator import PoseEstimator
 
         return PoseEstimator.from_exported(path, engine, device=device, half=half, batch_size=batch_size, flip=flip,
                                            embedder=embedder)

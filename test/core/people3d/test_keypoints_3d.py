@@ -3,7 +3,7 @@ intrinsics and depth images of other sizes, person positions, and unusable input
 import numpy as np
 import pytest
 
-from alphapose_ros.core.keypoints_3d import (DepthError, Intrinsics, LiftParams, back_project, depth_in_metres, lift,
+from alphapose_ros.core.people3d.keypoints_3d import (DepthError, Intrinsics, LiftParams, back_project, depth_in_metres, lift,
                                              patch_depth, person_positions, project)
 from alphapose_ros.synthetic.rgbd_scenes import camera, person, render
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from alphapose_ros.core import crop
+from alphapose_ros.core.pose import crop
 
 pytestmark = pytest.mark.reference
 

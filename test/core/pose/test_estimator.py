@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from alphapose_ros.core.estimator import PoseEstimator
+from alphapose_ros.core.pose.estimator import PoseEstimator
 from alphapose_ros.core.models.config import build_model, parse_config
 
 
@@ -44,7 +44,7 @@ def test_empty_box_list_gives_empty_arrays(estimator):
 def test_flip_test_merges_the_mirrored_crop_pass(estimator):
     from alphapose_ros.core.codecs.decode import decode_to_image
     from alphapose_ros.core.codecs.flip import merge_flipped
-    from alphapose_ros.core.crop import crop_batch
+    from alphapose_ros.core.pose.crop import crop_batch
 
     rng = np.random.default_rng(1)
     img = rng.integers(0, 255, (128, 96, 3), dtype=np.uint8)

@@ -1,0 +1,1 @@
+"""What tracked people do: fall detection."""

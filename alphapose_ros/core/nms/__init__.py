@@ -1,0 +1,1 @@
+"""Removing duplicate poses: parametric pose NMS (the paper) and OKS NMS."""

@@ -1,0 +1,1 @@
+"""People in 3D: keypoints lifted with a registered depth image."""
