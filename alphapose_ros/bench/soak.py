@@ -1,7 +1,7 @@
 """Soak: thousands of frames through the node graph on CPU with a small model, every frame
 accounted for, the RSS of every process sampled along the way.
 
-    python -m alphapose_ros.cli.soak --frames 10000 [--composed] [--json soak.json]
+    python -m alphapose_ros.bench.soak --frames 10000 [--composed] [--json soak.json]
 
 The graph is started as the runner starts it (one process per node, or the composed
 container) in offline mode (reliable, transient-local queues: nothing may be lost). A

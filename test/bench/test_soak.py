@@ -9,7 +9,7 @@ pytestmark = pytest.mark.ros
 
 
 def test_short_soak_loses_no_frame_and_samples_every_process(vision_msgs, tmp_path):
-    from alphapose_ros.cli.soak import main
+    from alphapose_ros.bench.soak import main
 
     out = tmp_path / "soak.json"
     assert main(["--frames", "60", "--sample-every", "20", "--warmup", "20", "--json", str(out)]) == 0
@@ -24,7 +24,7 @@ def test_short_soak_loses_no_frame_and_samples_every_process(vision_msgs, tmp_pa
 @pytest.mark.slow
 @pytest.mark.parametrize("composed", [False, True], ids=["separate", "composed"])
 def test_ten_thousand_frames_keep_every_process_memory_flat(vision_msgs, tmp_path, composed):
-    from alphapose_ros.cli.soak import run
+    from alphapose_ros.bench.soak import run
 
     r = run(10_000, composed=composed, workdir=tmp_path, domain_id=150 + os.getpid() % 80)
     (tmp_path / "soak.json").write_text(json.dumps(r, indent=1))
