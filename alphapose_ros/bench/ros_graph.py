@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
@@ -31,13 +30,19 @@ def pipeline_nodes(common: dict, detector: str, tracking: dict | None = None) ->
     from alphapose_ros.ros.nodes.pose_nms import PoseNMSNode
     from alphapose_ros.ros.nodes.tracking import TrackingNode
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "test" / "ros"))
-    from graph_fixture import FIXTURE_CFG
+    import tempfile
+
+    import yaml
+
+    from alphapose_ros.bench.pipeline import FIXTURE_CFG
+
+    cfg = Path(tempfile.mkdtemp(prefix="alphapose_ros_graph_")) / "fastpose50_coco17.yaml"
+    cfg.write_text(yaml.safe_dump(FIXTURE_CFG))
 
     def make(cls, name: str, extra: dict):
         return cls(name, parameter_overrides=[Parameter(k, value=v) for k, v in {**common, **extra}.items()])
     return [make(DetectionNode, "detection", {"detector": detector}),
-            make(PoseEstimationNode, "pose_estimation", {"pose_config": FIXTURE_CFG, "allow_untrained": True}),
+            make(PoseEstimationNode, "pose_estimation", {"pose_config": str(cfg), "allow_untrained": True}),
             make(PoseNMSNode, "pose_nms", {"score_thresh": 0.0}),
             make(TrackingNode, "tracking", tracking or {})]
 
@@ -64,8 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     from alphapose_ros.ros.node_utils import make_executor, spin_on_thread
     from alphapose_ros.ros.qos import camera_qos, stage_qos
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "test" / "ros"))
-    from graph_fixture import scene
+    from alphapose_ros.bench.soak import scene
 
     rclpy.init()
     nodes = pipeline_nodes({"offline": a.offline, "queue_depth": a.queue_depth}, "external")
@@ -92,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     while time.monotonic() < t_end:
         if time.monotonic() - t_start >= len(rss_series) * a.rss_every:
             rss_series.append((time.monotonic() - t_start, rss_mb(os.getpid())))
-        img, boxes = scene(sent % 40)
+        img, boxes = scene(sent % 40, 2)
         now = time.time()
         h = Header(stamp=Time(sec=int(now), nanosec=int((now % 1) * 1e9)), frame_id="camera")
         det_pub.publish(detections_to_msg(Detections(boxes, np.full(2, 0.9), np.zeros(2, np.int64)), h))
