@@ -36,7 +36,7 @@ def pipeline_nodes(common: dict, detector: str, tracking: dict | None = None) ->
 
     from alphapose_ros.bench.pipeline import FIXTURE_CFG
 
-    cfg = Path(tempfile.mkdtemp(prefix="alphapose_ros_graph_")) / "fastpose50_coco17.yaml"
+    cfg = Path(tempfile.gettempdir()) / "alphapose_ros_bench_fastpose50_coco17.yaml"  # rewritten each run
     cfg.write_text(yaml.safe_dump(FIXTURE_CFG))
 
     def make(cls, name: str, extra: dict):

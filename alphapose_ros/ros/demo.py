@@ -129,10 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     rclpy.init()
     node = rclpy.create_node("alphapose_demo")
     rec = _Recorder(node)
-    ex = make_executor(1)  # the recorder, and the camera below, spin as the graph's nodes do
+    ex = make_executor(2)  # the recorder, and the camera below, spin as the graph's nodes do
     ex.add_node(node)
     spinning = spin_on_thread(ex)
-    camera, camera_ex, camera_spinning = None, None, None
+    camera = None
     try:
         deadline = time.monotonic() + a.startup_timeout
         want = sum(s.name in ("detection", "pose_estimation", "visualizer") for s in p.nodes)
@@ -146,9 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             Parameter("video", value=a.video), Parameter("rate", value=float(a.rate)),
             Parameter("max_frames", value=int(a.frames)), Parameter("width", value=int(a.width)),
             Parameter("loop", value=bool(a.loop))], cli_args=["--ros-args", "-r", f"image:={CAMERA}"])
-        camera_ex = make_executor(1)  # its own: an events executor takes no nodes while it spins
-        camera_ex.add_node(camera)
-        camera_spinning = spin_on_thread(camera_ex)
+        ex.add_node(camera)
         t0 = time.monotonic()
         memory = [_graph_rss_mb(procs)]  # once a second while the camera runs
         while not camera.done:
@@ -168,9 +166,6 @@ def main(argv: list[str] | None = None) -> int:
         stop_processes(procs, 15)
         spinning.clear()
         ex.shutdown()
-        if camera_ex is not None:
-            camera_spinning.clear()
-            camera_ex.shutdown()
         rclpy.try_shutdown()
         if set_here:
             os.environ.pop(PROFILE_VAR, None)
