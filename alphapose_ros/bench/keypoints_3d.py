@@ -58,9 +58,12 @@ class Driver:
         self.poses_pub = self.node.create_publisher(WholeBodyPoseArray, "poses", stage_qos(10, True))
         self.got: dict = {}
         self.people: dict = {}
+        self.unsmoothed: dict = {}
         self.lock = threading.Lock()
         self.node.create_subscription(WholeBodyPoseArray, "poses_3d", lambda m: self._put(self.got, m),
                                       stage_qos(10, True))
+        self.node.create_subscription(WholeBodyPoseArray, "poses_3d_unsmoothed",
+                                      lambda m: self._put(self.unsmoothed, m), stage_qos(10, True))
         self.node.create_subscription(Detection3DArray, "people_3d", lambda m: self._put(self.people, m),
                                       stage_qos(10, True))
         self.ex = SingleThreadedExecutor(context=self.ctx)
@@ -134,13 +137,13 @@ def node_command(*params: str) -> list[str]:
 
 
 @contextmanager
-def node_and_driver(domain: int, log_path: str = os.devnull, compressed: bool = False):
-    """A keypoints_3d node process (its output to `log_path`) and a Driver beside it on `domain`; with
-    `compressed`, depth goes as image_transport's compressedDepth."""
+def node_and_driver(domain: int, log_path: str = os.devnull, compressed: bool = False, params: tuple = ()):
+    """A keypoints_3d node process (its output to `log_path`, these extra `name:=value` parameters) and a Driver
+    beside it on `domain`; with `compressed`, depth goes as image_transport's compressedDepth."""
     env = dict(os.environ, ROS_DOMAIN_ID=str(domain))
     with open(log_path, "w") as log:
-        proc = subprocess.Popen(node_command(*(["compressed:=true"] if compressed else [])), env=env, stdout=log,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(node_command(*(["compressed:=true"] if compressed else []), *params), env=env,
+                                stdout=log, stderr=subprocess.STDOUT)
     driver = Driver(domain, compressed)
     try:
         if not driver.wait_for_node(proc):
@@ -181,7 +184,7 @@ def measure(frames: int = 12, domain: int = 77, seed: int = 0, cases: dict = CAS
 
     rng = np.random.default_rng(seed)
     out: dict = {}
-    with node_and_driver(domain) as driver:
+    with node_and_driver(domain, params=("smoothing:=false",)) as driver:  # each frame another scene
         t = 1000.0
         for case, (distorted, noise_px, holes) in cases.items():
             intr = camera(distorted)

@@ -31,7 +31,9 @@ class PoseSet:
     keypoint_scores (N,K); scores (N,) pose (proposal) score;
     track_ids (N,) int64, -1 when untracked; track_states (N,) uint8; track_ages (N,) s;
     embeddings (N,D) or None; keypoints_3d (N,K,3) metres in the camera's optical frame, NaN where no
-    valid depth, and positions (N,3) metres (NaN when unknown), or None without depth (core/people3d/keypoints_3d.py).
+    valid depth, and positions (N,3) metres (NaN when unknown), or None without depth (core/people3d/keypoints_3d.py);
+    frame_3d the frame of those ("" : the camera's optical frame); velocities_3d (N,K,3) and velocities (N,3) m/s in
+    that frame, or None when not smoothed (core/tracking/one_euro.py).
     """
 
     format_name: str
@@ -47,6 +49,9 @@ class PoseSet:
     head: str = ""  # the decoder of the keypoints: heatmap | integral | combined | mediapipe ("" unknown)
     keypoints_3d: np.ndarray | None = None
     positions: np.ndarray | None = None
+    frame_3d: str = ""
+    velocities_3d: np.ndarray | None = None
+    velocities: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.boxes)
@@ -75,6 +80,10 @@ class PoseSet:
             self.keypoints_3d = np.asarray(self.keypoints_3d, np.float32).reshape(n, k, 3)
             self.positions = (np.full((n, 3), np.nan, np.float32) if self.positions is None
                               else np.asarray(self.positions, np.float32).reshape(n, 3))
+        if self.velocities_3d is not None:
+            self.velocities_3d = np.asarray(self.velocities_3d, np.float32).reshape(n, k, 3)
+            self.velocities = (np.full((n, 3), np.nan, np.float32) if self.velocities is None
+                               else np.asarray(self.velocities, np.float32).reshape(n, 3))
 
     def __len__(self) -> int:
         return len(self.boxes)
@@ -93,8 +102,10 @@ class PoseSet:
         emb = None if self.embeddings is None else self.embeddings[index]
         xyz = None if self.keypoints_3d is None else self.keypoints_3d[index]
         pos = None if self.positions is None else self.positions[index]
+        vel3 = None if self.velocities_3d is None else self.velocities_3d[index]
+        vel = None if self.velocities is None else self.velocities[index]
         return replace(self, boxes=self.boxes[index], box_scores=self.box_scores[index],
                        keypoints=self.keypoints[index], keypoint_scores=self.keypoint_scores[index],
                        scores=self.scores[index], track_ids=self.track_ids[index],
                        track_states=self.track_states[index], track_ages=self.track_ages[index],
-                       embeddings=emb, keypoints_3d=xyz, positions=pos)
+                       embeddings=emb, keypoints_3d=xyz, positions=pos, velocities_3d=vel3, velocities=vel)

@@ -46,6 +46,8 @@ def poses_to_msg(poses: PoseSet, header, image_width: int, image_height: int) ->
     out.head = head_id(poses.head)
     out.image_width = int(image_width)
     out.image_height = int(image_height)
+    if poses.keypoints_3d is not None:
+        out.frame_id_3d = poses.frame_3d or header.frame_id
     xs = np.ascontiguousarray(poses.keypoints[..., 0], np.float32)
     ys = np.ascontiguousarray(poses.keypoints[..., 1], np.float32)
     ks = np.ascontiguousarray(poses.keypoint_scores, np.float32)
@@ -69,6 +71,11 @@ def poses_to_msg(poses: PoseSet, header, image_width: int, image_height: int) ->
             p.position = poses.positions[i]
         else:
             p.position = _NAN3
+        if poses.velocities_3d is not None:
+            p.vx3d, p.vy3d, p.vz3d = (_f32(poses.velocities_3d[i, :, c]) for c in range(3))
+            p.velocity = poses.velocities[i]
+        else:
+            p.velocity = _NAN3
         items.append(p)
     out.poses = items
     return out
@@ -93,13 +100,10 @@ def msg_to_poses(msg: WholeBodyPoseArray) -> PoseSet:
     emb = None
     if all(len(p.embedding) for p in msg.poses):
         emb = np.stack([np.frombuffer(p.embedding.tobytes(), np.float32) for p in msg.poses])
-    xyz = pos = None
-    if all(len(p.x3d) for p in msg.poses):
-        if any(len(a) != k for p in msg.poses for a in (p.x3d, p.y3d, p.z3d)):
-            raise ValueError(f"pose with 3D arrays not of {k} keypoints in a {fmt.name} message")
-        xyz = np.stack([np.stack([np.frombuffer(a.tobytes(), np.float32) for a in (p.x3d, p.y3d, p.z3d)], 1)
-                        for p in msg.poses])
-        pos = np.stack([np.asarray(p.position, np.float32) for p in msg.poses])
+    xyz = _per_keypoint_xyz(msg.poses, ("x3d", "y3d", "z3d"), k, fmt.name)
+    pos = None if xyz is None else np.stack([np.asarray(p.position, np.float32) for p in msg.poses])
+    vel3 = None if xyz is None else _per_keypoint_xyz(msg.poses, ("vx3d", "vy3d", "vz3d"), k, fmt.name)
+    vel = None if vel3 is None else np.stack([np.asarray(p.velocity, np.float32) for p in msg.poses])
     return PoseSet(
         fmt.name,
         boxes=np.stack([np.asarray(p.box, np.float32) for p in msg.poses]),
@@ -114,7 +118,20 @@ def msg_to_poses(msg: WholeBodyPoseArray) -> PoseSet:
         head=head,
         keypoints_3d=xyz,
         positions=pos,
+        frame_3d=msg.frame_id_3d if xyz is not None else "",
+        velocities_3d=vel3,
+        velocities=vel,
     )
+
+
+def _per_keypoint_xyz(poses, fields: tuple[str, str, str], k: int, fmt_name: str) -> np.ndarray | None:
+    """(N,K,3) from three parallel per-keypoint arrays of every pose; None when any pose leaves them empty."""
+    if not all(len(getattr(p, fields[0])) for p in poses):
+        return None
+    if any(len(getattr(p, f)) != k for p in poses for f in fields):
+        raise ValueError(f"pose with {'/'.join(fields)} arrays not of {k} keypoints in a {fmt_name} message")
+    return np.stack([np.stack([np.frombuffer(getattr(p, f).tobytes(), np.float32) for f in fields], 1)
+                     for p in poses])
 
 
 def layout_msg(fmt: KeypointFormat, header=None) -> KeypointLayout:

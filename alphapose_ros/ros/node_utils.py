@@ -6,9 +6,13 @@ import os
 import signal
 import sys
 import threading
+from dataclasses import replace
 
+import numpy as np
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 from rclpy.exceptions import InvalidParameterValueException
+
+from alphapose_ros.core.tracking.one_euro import OneEuroParams
 
 
 def declare(node, name: str, default, description: str, range: tuple | None = None):
@@ -28,6 +32,28 @@ def declare(node, name: str, default, description: str, range: tuple | None = No
         raise ValueError(f"{node.get_name()}: parameter {name} is outside its range [{range[0]}, {range[1]}] "
                          f"({description})") from e
     return node.get_parameter(name).value
+
+
+def declare_smoothing(node, defaults: OneEuroParams, unit: str) -> OneEuroParams | None:
+    """The One-Euro parameters of a node that smooths per track (core/tracking/one_euro.py), None when its
+    `smoothing` parameter is off. `unit` names what beta's speed is measured in."""
+    on = declare(node, "smoothing", True, "One-Euro filter per track and keypoint (steady keypoints, velocities); "
+                 "the unsmoothed poses go on the output topic + _unsmoothed")
+    p = OneEuroParams(
+        min_cutoff=declare(node, "smooth_min_cutoff", defaults.min_cutoff, "cutoff of a still keypoint (Hz): lower "
+                           "is steadier", range=(0.001, 100.0)),
+        beta=declare(node, "smooth_beta", defaults.beta, f"how fast the cutoff rises with speed (Hz per {unit}): "
+                     "higher lags less", range=(0.0, 10000.0)),
+        d_cutoff=declare(node, "smooth_d_cutoff", defaults.d_cutoff, "cutoff of the speed estimate (Hz)",
+                         range=(0.001, 100.0)),
+        max_gap=declare(node, "smooth_max_gap", defaults.max_gap, "a track or keypoint unseen this long (image "
+                        "time, s) starts over", range=(0.0, 60.0)),
+        max_speed=defaults.max_speed)
+    if np.isfinite(defaults.max_speed):
+        p = replace(p, max_speed=declare(node, "smooth_max_speed", defaults.max_speed, f"a keypoint moving faster "
+                                         f"({unit}) is an outlier: NaN until it lasts smooth_max_gap",
+                                         range=(0.0, 1e6)))
+    return p if on else None
 
 
 def declare_path(node, name: str, description: str) -> str:

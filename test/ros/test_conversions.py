@@ -105,8 +105,32 @@ def test_3d_keypoints_and_positions_travel_and_2d_only_messages_carry_none(ros_m
     assert np.array_equal(back.select(np.array([2, 0])).keypoints_3d, xyz[[2, 0]])
     bad = poses_to_msg(p, Header(), 640, 480)
     bad.poses[1].z3d = bad.poses[1].z3d[:5]
-    with pytest.raises(ValueError, match="3D arrays"):
+    with pytest.raises(ValueError, match="x3d/y3d/z3d arrays"):
         msg_to_poses(bad)
+
+
+def test_velocities_and_the_3d_frame_travel_with_the_3d_keypoints(ros_msgs):
+    from alphapose_ros.ros.conversions import msg_to_poses, poses_to_msg
+    from alphapose_ros.ros.smoke import synthetic_poses
+    from std_msgs.msg import Header
+
+    p = synthetic_poses(2, "coco_17", seed=4)
+    rng = np.random.default_rng(1)
+    p.keypoints_3d, p.positions = rng.normal(size=(2, 17, 3)), rng.normal(size=(2, 3))
+    m = poses_to_msg(p, Header(frame_id="cam_optical"), 640, 480)
+    assert m.frame_id_3d == "cam_optical" and len(m.poses[0].vx3d) == 0 and np.isnan(m.poses[0].velocity).all()
+    assert msg_to_poses(m).velocities_3d is None
+    p.velocities_3d, p.velocities, p.frame_3d = rng.normal(size=(2, 17, 3)), rng.normal(size=(2, 3)), "map"
+    back = msg_to_poses(poses_to_msg(p, Header(frame_id="cam_optical"), 640, 480))
+    assert back.frame_3d == "map"
+    np.testing.assert_array_equal(back.velocities_3d, p.velocities_3d.astype(np.float32))
+    np.testing.assert_array_equal(back.velocities, p.velocities.astype(np.float32))
+    np.testing.assert_array_equal(back.select(np.array([1])).velocities, p.velocities[[1]].astype(np.float32))
+    bad = poses_to_msg(p, Header(), 640, 480)
+    bad.poses[0].vy3d = bad.poses[0].vy3d[:3]
+    with pytest.raises(ValueError, match="vx3d/vy3d/vz3d arrays"):
+        msg_to_poses(bad)
+    assert poses_to_msg(synthetic_poses(1, "coco_17"), Header(frame_id="cam"), 9, 9).frame_id_3d == ""
 
 
 def test_a_pose_whose_arrays_disagree_is_described_by_what_it_holds(ros_msgs):

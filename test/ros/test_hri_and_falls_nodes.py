@@ -1,4 +1,5 @@
-"""The ROS4HRI bodies adapter and the fall-detection node over DDS (each in its own process): a subscriber
+"""The tracking node's smoothing, the ROS4HRI bodies adapter and the fall-detection node over DDS (each in its
+own process): tracked keypoints come out steadied with the unsmoothed ones beside them; a subscriber
 written against hri_msgs sees bodies appear and disappear with the tracks, with REP-155's topics and
 normalised 18-point skeletons; the fall detector publishes one FallEvent for the track that falls."""
 import os
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.ros
 class Peer:
     """A driver node in a private context: publishes tracked poses, records what arrives on `subs`."""
 
-    def __init__(self, domain: int, subs: dict):
+    def __init__(self, domain: int, subs: dict, topic: str = "poses"):
         import rclpy
         from rclpy.executors import SingleThreadedExecutor
 
@@ -26,7 +27,7 @@ class Peer:
         self.ctx = rclpy.Context()
         rclpy.init(context=self.ctx, domain_id=domain)
         self.node = rclpy.create_node("peer", context=self.ctx)
-        self.pub = self.node.create_publisher(WholeBodyPoseArray, "poses", stage_qos(50, True))
+        self.pub = self.node.create_publisher(WholeBodyPoseArray, topic, stage_qos(50, True))
         self.got = {topic: [] for topic in subs}
         self.extra = {}
         for topic, msg_type in subs.items():
@@ -88,6 +89,44 @@ def poses_msg(t: float, track_ids, keypoints, fmt="halpe_26", w=640, h=480):
     p = PoseSet(fmt, boxes, np.full(n, 0.8), kp, np.full(kp.shape[:2], 0.9), np.full(n, 2.0),
                 track_ids=np.asarray(track_ids), track_states=np.full(n, TRACK_CONFIRMED))
     return poses_to_msg(p, header_at(t, "camera_optical"), w, h)
+
+
+def test_the_tracking_node_steadies_still_people_and_keeps_the_unsmoothed_poses_beside(vision_msgs):
+    from alphapose_ros.msg import WholeBodyPoseArray
+    from alphapose_ros.ros.conversions import msg_to_poses
+    from alphapose_ros.ros.smoke import synthetic_poses
+
+    rng = np.random.default_rng(5)
+    still = synthetic_poses(2, "halpe_26", seed=1).keypoints * 0.7
+    frames = [still + rng.normal(0, 1.5, still.shape) for _ in range(20)]
+    domain = 20 + os.getpid() % 40
+    got = {}
+    for smoothing in ("true", "false"):
+        proc = start_node("tracking_node", domain, f"smoothing:={smoothing}", "frame_rate:=10.0")
+        peer = Peer(domain, {"poses": WholeBodyPoseArray, "poses_unsmoothed": WholeBodyPoseArray}, topic="poses_nms")
+        try:
+            assert peer.wait(lambda: peer.pub.get_subscription_count() > 0), stop(proc)
+            time.sleep(1.0)
+            for i, kp in enumerate(frames):  # untracked input, 10 Hz
+                peer.pub.publish(poses_msg(10 + 0.1 * i, [-1, -1], kp))
+            assert peer.wait(lambda: len(peer.got["poses"]) == 20), stop(proc)
+            if smoothing == "true":
+                assert peer.wait(lambda: len(peer.got["poses_unsmoothed"]) == 20), stop(proc)
+            got[smoothing] = {k: [msg_to_poses(m) for m in v] for k, v in peer.got.items()}
+        finally:
+            peer.close()
+            out = stop(proc)
+        assert "Traceback" not in out, out
+    smooth, raw = got["true"]["poses"], got["true"]["poses_unsmoothed"]
+    assert [p.track_ids.tolist() for p in smooth] == [p.track_ids.tolist() for p in raw]
+    order = [np.argsort(p.boxes[:, 0]) for p in raw]  # the same person in the same row of every frame
+    raw_kp = np.stack([p.keypoints[o] for p, o in zip(raw, order)])
+    smooth_kp = np.stack([p.keypoints[o] for p, o in zip(smooth, order)])
+    np.testing.assert_allclose(raw_kp, np.stack([f[np.argsort(f.min(1)[:, 0])] for f in frames]), atol=1e-4)
+    assert smooth_kp[8:].std(0).mean() < raw_kp[8:].std(0).mean() / 3
+    assert got["false"]["poses_unsmoothed"] == []  # smoothing off: poses are the tracked poses as they are
+    off = np.stack([p.keypoints[np.argsort(p.boxes[:, 0])] for p in got["false"]["poses"]])
+    np.testing.assert_allclose(off, raw_kp, atol=1e-4)
 
 
 def test_rep155_bodies_appear_and_disappear_with_the_tracks(vision_msgs):

@@ -1,7 +1,9 @@
 """Keypoints 3D node: the tracked poses (`poses`) with a depth image registered to the colour camera
 (`depth`, 16UC1 mm or 32FC1 m, or `depth/compressedDepth` with `compressed`) and the colour camera's
 `camera_info` in; out: `poses_3d` (the same
-poses with x3d/y3d/z3d and position filled, metres in the image's optical frame), `people_3d`
+poses with x3d/y3d/z3d and position filled, metres in the image's optical frame, smoothed per track by a
+One-Euro filter with per-keypoint and per-person velocities unless `smoothing` is off; the unsmoothed ones
+on `poses_3d_unsmoothed` while someone subscribes), `people_3d`
 (vision_msgs/Detection3DArray, one per person with a position, id = track ID) and `markers_3d`
 (RViz skeletons in metres).
 
@@ -24,10 +26,11 @@ from alphapose_ros.core.io.image_msgs import ImageError, compressed_depth_to_arr
 from alphapose_ros.core.people3d.keypoints_3d import DepthError, Intrinsics, LiftParams, depth_in_metres, lift
 from alphapose_ros.core.poses import PoseSet
 from alphapose_ros.core.skeletons import get_format
+from alphapose_ros.core.tracking.one_euro import METRE_DEFAULTS, TrackSmoother, smooth_keypoints_3d
 from alphapose_ros.msg import WholeBodyPoseArray
 from alphapose_ros.ros.conversions import msg_to_poses, poses_to_msg, stamp_seconds
 from alphapose_ros.ros.detection_msgs import people_to_detection3d
-from alphapose_ros.ros.node_utils import declare
+from alphapose_ros.ros.node_utils import declare, declare_smoothing
 from alphapose_ros.ros.nodes.pose_stage import PoseStageNode
 from alphapose_ros.ros.qos import CameraSubscription, declare_camera_reliable
 from alphapose_ros.ros.sync import NearestStamp
@@ -57,6 +60,9 @@ class Keypoints3DNode(PoseStageNode):
         self.camera_reliable = declare_camera_reliable(self)
         self.compressed = declare(self, "compressed", False, "read depth/compressedDepth (image_transport's "
                                   "compressedDepth, PNG) instead of depth (the launch's image_transport sets it)")
+        smoothing = declare_smoothing(self, METRE_DEFAULTS, "m/s")
+        self.smoothers = None if smoothing is None else (TrackSmoother(smoothing), TrackSmoother(smoothing))
+        self.raw_pub = None
         self.camera_info: CameraInfo | None = None
         self.intrinsics: Intrinsics | None = None
         self.cameras: list[CameraSubscription] = []
@@ -70,6 +76,8 @@ class Keypoints3DNode(PoseStageNode):
 
         self.people_pub = self._make_publisher(Detection3DArray, "people_3d")
         self.marker_pub = self._make_publisher(MarkerArray, "markers_3d")
+        if self.smoothers is not None:
+            self.raw_pub = self._make_publisher(WholeBodyPoseArray, "poses_3d_unsmoothed")
         return TransitionCallbackReturn.SUCCESS
 
     def on_activate(self, state) -> TransitionCallbackReturn:
@@ -91,6 +99,8 @@ class Keypoints3DNode(PoseStageNode):
             self.destroy_subscription(sub)
         self.side_subs = {}
         self.pairer.clear()
+        for sm in self.smoothers or ():
+            sm.reset()
         return super().on_deactivate(state)
 
     def _on_info(self, msg: CameraInfo) -> None:
@@ -142,6 +152,10 @@ class Keypoints3DNode(PoseStageNode):
             poses.keypoints_3d, poses.positions = lift(poses.keypoints, poses.keypoint_scores, depth_m,
                                                        self.intrinsics, (msg.image_width, msg.image_height),
                                                        poses.format_name, self.lift_params)
+            if self.smoothers is not None:
+                if self.raw_pub.get_subscription_count():
+                    self.raw_pub.publish(poses_to_msg(poses, msg.header, msg.image_width, msg.image_height))
+                poses = smooth_keypoints_3d(*self.smoothers, stamp_seconds(msg.header), poses)
         self.pub.publish(poses_to_msg(poses, msg.header, msg.image_width, msg.image_height))
         self.monitor.on_output(msg.header)
         if depth_m is not None:

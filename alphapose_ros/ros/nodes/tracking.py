@@ -1,6 +1,7 @@
 """Tracking node: Multi-Stage Identity Matching (or PoseFlow) on `poses_nms`, publishing
-`poses` with track IDs and a vision_msgs/Detection2DArray `tracked_detections` whose ids
-are the track IDs. Tracks expire on image time; a stamp earlier than the last resets them, and so
+`poses` with track IDs (keypoints smoothed per track by a One-Euro filter unless `smoothing` is off; the
+unsmoothed ones on `poses_unsmoothed` while someone subscribes) and a vision_msgs/Detection2DArray
+`tracked_detections` whose ids are the track IDs. Tracks expire on image time; a stamp earlier than the last resets them, and so
 does the `~/reset` service (std_srvs/Trigger; IDs are never reused). Managed: configure builds the
 tracker, activate subscribes, cleanup forgets the tracks."""
 from __future__ import annotations
@@ -11,11 +12,12 @@ from std_srvs.srv import Trigger
 
 from alphapose_ros.core.detectors.base import Detections
 from alphapose_ros.core.tracking.msim import MSIMParams
+from alphapose_ros.core.tracking.one_euro import PIXEL_DEFAULTS, TrackSmoother, smooth_keypoints_2d
 from alphapose_ros.core.tracking.poseflow import PoseFlowParams
 from alphapose_ros.core.tracking.trackers import TRACKERS, make_tracker, track_poses
 from alphapose_ros.msg import WholeBodyPoseArray
 from alphapose_ros.ros.conversions import poses_to_msg, stamp_seconds
-from alphapose_ros.ros.node_utils import declare
+from alphapose_ros.ros.node_utils import declare, declare_smoothing
 from alphapose_ros.ros.nodes.pose_stage import PoseStageNode
 
 
@@ -48,7 +50,11 @@ class TrackingNode(PoseStageNode):
                                  "poseflow: link to IDs seen within this image time", range=(0.0, 86400.0)),
             accept=declare(self, "poseflow_accept", PoseFlowParams.accept, "poseflow: minimum grade of a match",
                            range=(0.0, 100.0)))
-        self.tracker = self.det_pub = None
+        smoothing = declare_smoothing(self, PIXEL_DEFAULTS, "body height per second")
+        self.smoother = None if smoothing is None else TrackSmoother(smoothing)
+        self.smooth_min_score = declare(self, "smooth_min_score", 0.1, "keypoints scored below this are not "
+                                        "smoothed (passed on raw)", range=(0.0, 10.0))
+        self.tracker = self.det_pub = self.raw_pub = None
         self._last_t: float | None = None
         self._next_id = 1
         # answered in any state: a reset while inactive clears the tracks the next activation resumes with
@@ -61,6 +67,8 @@ class TrackingNode(PoseStageNode):
         if self.kind == "poseflow":  # this node sees poses only, no pixels
             self.get_logger().info("poseflow without images: correspondences are the identity (box and joint IoUs)")
         self._make_output()
+        if self.smoother is not None:
+            self.raw_pub = self._make_publisher(WholeBodyPoseArray, "poses_unsmoothed")
         try:
             from vision_msgs.msg import Detection2DArray
 
@@ -71,7 +79,9 @@ class TrackingNode(PoseStageNode):
 
     def on_cleanup(self, state) -> TransitionCallbackReturn:
         self._next_id = self.tracker.next_id
-        self.det_pub = self.tracker = None
+        self.det_pub = self.tracker = self.raw_pub = None
+        if self.smoother is not None:
+            self.smoother.reset()
         self._last_t = None
         return super().on_cleanup(state)
 
@@ -81,6 +91,8 @@ class TrackingNode(PoseStageNode):
             response.success, response.message = False, "not configured: no tracks to reset"
             return response
         self.tracker.reset()
+        if self.smoother is not None:
+            self.smoother.reset()
         self._last_t = None
         response.success, response.message = True, f"tracks reset; the next new track gets ID {self.tracker.next_id}"
         self.get_logger().info(response.message)
@@ -95,6 +107,10 @@ class TrackingNode(PoseStageNode):
             self.get_logger().warning(f"image time went back {self._last_t - t:.3f} s: tracks reset")
         self._last_t = t
         tracked = track_poses(self.tracker, t, p)
+        if self.smoother is not None:
+            if self.raw_pub.get_subscription_count():
+                self.raw_pub.publish(poses_to_msg(tracked, msg.header, msg.image_width, msg.image_height))
+            tracked = smooth_keypoints_2d(self.smoother, t, tracked, self.smooth_min_score)
         self.pub.publish(poses_to_msg(tracked, msg.header, msg.image_width, msg.image_height))
         self._finished(msg.header)
         if self.det_pub is not None:
