@@ -77,7 +77,7 @@ if [ ! -f "$FOOTAGE/vtest.avi" ] && command -v apt-get >/dev/null 2>&1 && [ "$(i
     || log "could not install opencv-doc; footage tests will say so"
 fi
 
-# 4. vision_msgs and hri_msgs: a full ROS 2 system has them (rosdep installs them in a workspace). Where
+# 4. vision_msgs, hri_msgs and tf2_msgs: a full ROS 2 system has them (rosdep installs them in a workspace). Where
 #    one is not installed (the PyPI wheels), build the repository's own field-identical copy (interfaces/),
 #    so the detection, 3D and ROS4HRI topics exist with the type hashes a robot's packages have.
 build_paths=("$ROOT")
@@ -90,7 +90,7 @@ have_package() {
   done
   return 1
 }
-for pkg in vision_msgs hri_msgs; do
+for pkg in vision_msgs hri_msgs tf2_msgs; do
   rm -rf "${WS:?}/src/$pkg"
   if ! have_package "$pkg"; then
     mkdir -p "$WS/src"

@@ -66,6 +66,15 @@ class Driver:
                                       lambda m: self._put(self.unsmoothed, m), stage_qos(10, True))
         self.node.create_subscription(Detection3DArray, "people_3d", lambda m: self._put(self.people, m),
                                       stage_qos(10, True))
+        from tf2_msgs.msg import TFMessage
+
+        from alphapose_ros.ros.tf_listener import TF_QOS, TF_STATIC_QOS
+
+        self.tf_pub = self.node.create_publisher(TFMessage, "/tf", TF_QOS)
+        self.tf_static_pub = self.node.create_publisher(TFMessage, "/tf_static", TF_STATIC_QOS)
+        self.tf_got: list = []  # what arrives on /tf from others (the node's body frames)
+        self.node.create_subscription(TFMessage, "/tf", lambda m: self.tf_got.extend(
+            t for t in m.transforms if t.child_frame_id.startswith("body_")), TF_QOS)
         self.ex = SingleThreadedExecutor(context=self.ctx)
         self.ex.add_node(self.node)
         self.spinner = threading.Thread(target=self.ex.spin, daemon=True)

@@ -27,6 +27,12 @@ def header_at(seconds: float, frame_id: str):
 _NAN3 = np.full(3, np.nan, np.float32)
 
 
+def body_id(track_id: int) -> str:
+    """ROS4HRI (REP-155) body ID of a track: "b" + its ID (IDs are topic-name tokens, which cannot start with a
+    digit); its TF frame is "body_" + this."""
+    return f"b{int(track_id)}"
+
+
 def stamp_seconds(header) -> float:
     """A header's stamp in seconds (image time)."""
     return header.stamp.sec + header.stamp.nanosec * 1e-9

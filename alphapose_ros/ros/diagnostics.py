@@ -84,6 +84,8 @@ class StageMonitor:
         self.busy_ms: deque = deque(maxlen=200)
         self.started = time.monotonic()
         self.warning: str | None = None
+        self.degraded: dict[str, int] = {}  # reason -> frames that went out degraded (count())
+        self._degraded_seen = 0
         self.pub = node.create_publisher(DiagnosticArray, "/diagnostics", 10)
         self.timer = node.create_timer(period, self.tick)
 
@@ -113,6 +115,14 @@ class StageMonitor:
                 "Large best-effort images are the usual cause: start the camera with the Fast DDS profile "
                 "config/dds/fastdds_large_images.xml, or let it publish reliably")
         self.lost += max(0, n)
+
+    def count(self, reason: str, detail: str = "") -> None:
+        """One frame that still went out, degraded for `reason` (a short, fixed text: a missing transform): logged
+        the first time with its `detail`, counted in /diagnostics (the status is WARN while it goes on)."""
+        if reason not in self.degraded:
+            self.node.get_logger().warning(f"{reason}{': ' + detail if detail else ''} (logged once; counted in "
+                                           "/diagnostics)")
+        self.degraded[reason] = self.degraded.get(reason, 0) + 1
 
     def restart(self) -> None:
         """Activation: start the no-input clock again."""
@@ -149,13 +159,17 @@ class StageMonitor:
                               hardware_id=self.node.get_name())
         if self.warning is not None and not self.n_in:
             st.level, st.message = DiagnosticStatus.WARN, f"no input on {self.topic}"
+        elif sum(self.degraded.values()) > self._degraded_seen:
+            st.level, st.message = DiagnosticStatus.WARN, "degraded: " + "; ".join(self.degraded)
         else:
             st.level, st.message = DiagnosticStatus.OK, "running"
+        self._degraded_seen = sum(self.degraded.values())
         values = {"input topic": self.topic, "input rate (Hz)": f"{self.inputs.rate(now):.2f}",
                   "output rate (Hz)": f"{self.outputs.rate(now):.2f}", "inputs": str(self.n_in),
                   "outputs": str(self.n_out),
                   "dropped frames": str(self.dropped + (self.drops() if self.drops else 0)),
                   "lost before delivery": str(self.lost)}
+        values.update({f"degraded: {reason}": str(n) for reason, n in self.degraded.items()})
         for name, window in (("latency", lat), ("processing", sorted(self.busy_ms))):
             if window:
                 values[f"{name} p50 (ms)"] = f"{percentile(window, 50):.1f}"

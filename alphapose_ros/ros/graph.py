@@ -64,6 +64,8 @@ class GraphOptions:
     camera_info: str = ""          # the colour camera's camera_info (empty: camera_info beside the image topic)
     hri: bool = False              # the ROS4HRI (REP-155) bodies adapter
     fall_detection: bool = False   # the fall-detection consumer
+    target_frame: str = ""         # frame of the 3D outputs (base_link, map, ...); empty: the camera's
+    tf: bool = False               # a TF frame body_b<ID> per tracked person
 
     def enabled(self, needs: str) -> bool:
         """Whether the stages a NodeSpec.needs names run with these options."""
@@ -100,6 +102,8 @@ LAUNCH_ARGUMENTS = (
     ("camera_info", "", "the colour camera's camera_info (default: camera_info beside the image topic)"),
     ("hri", "false", "publish ROS4HRI (REP-155) bodies under /humans/bodies"),
     ("fall_detection", "false", "run the fall-detection node on the tracked poses"),
+    ("target_frame", "", "frame of every 3D output (base_link, map, ...) through /tf; needs depth"),
+    ("tf", "false", "a TF frame body_b<track ID> per tracked person on /tf; needs depth"),
 )
 
 
@@ -114,7 +118,7 @@ def launch_options(arg) -> GraphOptions:
                         use_sim_time=flag("use_sim_time"), autostart=flag("autostart"), namespace=arg("namespace"),
                         camera_reliable=flag("camera_reliable"), image_transport=arg("image_transport"),
                         depth=arg("depth"), camera_info=arg("camera_info"), hri=flag("hri"),
-                        fall_detection=flag("fall_detection"))
+                        fall_detection=flag("fall_detection"), target_frame=arg("target_frame"), tf=flag("tf"))
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,12 @@ def plan(o: GraphOptions, share_dir: str) -> GraphPlan:
         if o.image_transport == "compressed":  # image_transport's name for a depth image's compressed twin
             remaps.append(("depth/compressedDepth", f"{o.depth}/compressedDepth"))
         params["poses_topic"] = "poses_3d"  # the ROS4HRI and fall-detection consumers read the 3D poses
+        if o.target_frame:
+            params["target_frame"] = o.target_frame
+        if o.tf:
+            params["tf"] = True
+    elif o.target_frame or o.tf:
+        raise ValueError("target_frame and tf need 3D: give the depth image topic too (depth:=...)")
     if not o.tracking:  # pose NMS output becomes the final poses topic
         remaps.append(("poses_nms", "poses"))
     return GraphPlan(nodes, files, params, tuple(remaps))

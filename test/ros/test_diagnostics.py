@@ -170,3 +170,36 @@ def test_percentile_is_a_value_that_occurred_at_its_nearest_rank():
     ordered = [float(v) for v in range(1, 101)]
     assert percentile(ordered, 50) == 50 and percentile(ordered, 99) == 99 and percentile(ordered, 100) == 100
     assert percentile([7.0], 99) == 7.0 and percentile([1.0, 9.0], 50) == 1.0 and percentile([1.0, 9.0], 99) == 9.0
+
+
+def test_frames_sent_out_degraded_are_said_once_counted_and_warned_while_they_go_on(ros_context):
+    import rclpy
+    from diagnostic_msgs.msg import DiagnosticArray
+    from rclpy.executors import SingleThreadedExecutor
+    from rclpy.qos import QoSProfile
+
+    from alphapose_ros.ros.diagnostics import StageMonitor
+
+    node = rclpy.create_node("stage", context=ros_context)
+    logged = []
+    node.get_logger().warning = logged.append
+    got = []
+    node.create_subscription(DiagnosticArray, "/diagnostics", got.append, 10)
+    mon = StageMonitor(node, "keypoints 3d", "poses", QoSProfile(depth=2), period=0.1, no_input_warn_s=1e6)
+    mon.n_in = 1  # input flows
+    reason = "no transform cam -> map: 3D published in cam"
+    for _ in range(3):
+        mon.count(reason, "lookup would require extrapolation into the future")
+    assert logged == [f"{reason}: lookup would require extrapolation into the future (logged once; counted in "
+                      "/diagnostics)"]
+    ex = SingleThreadedExecutor(context=ros_context)
+    ex.add_node(node)
+    assert _spin_until(ex, lambda: len(got) >= 1)
+    st = got[-1].status[0]
+    assert st.level == st.WARN and reason in st.message
+    assert {kv.key: kv.value for kv in st.values}[f"degraded: {reason}"] == "3"
+    n = len(got)
+    assert _spin_until(ex, lambda: len(got) > n)  # nothing more degraded since: back to OK, the count kept
+    st = got[-1].status[0]
+    assert st.level == st.OK and {kv.key: kv.value for kv in st.values}[f"degraded: {reason}"] == "3"
+    node.destroy_node()

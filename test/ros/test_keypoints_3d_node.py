@@ -138,3 +138,41 @@ def test_the_node_smooths_3d_keypoints_per_track_and_gives_velocities(vision_msg
     vel = np.stack([p.velocities[0] for p in smooth[32:]])
     assert np.all(np.abs(vel - [1.4, 0.0, 0.0]) < 0.3), vel
     assert np.nanmedian(smooth[-1].velocities_3d[0][:, 0]) == pytest.approx(1.4, abs=0.3)
+
+
+def test_3d_comes_out_in_map_while_the_robot_drives_and_without_the_frame_stays_in_the_camera(vision_msgs):
+    """target_frame:=map with the camera on a driving, turning base: the still person's visible keypoints land at
+    their place in map within 2 cm (median), body_b1 frames go out on /tf in map, the reported speed is near 0.
+    A target frame nobody publishes: every frame still goes out, its 3D in the camera's frame with that id."""
+    from alphapose_ros.bench import robot_frames
+
+    r = robot_frames.measure(frames=20, domain=30 + os.getpid() % 40)
+    assert r["lost"] == 0 and r["frames_3d"] == ["map"], r
+    assert r["keypoint_median_cm"] < 2.0 and r["body_frames"] >= 15 and r["speed_median"] < 0.1, r
+    m = robot_frames.measure(frames=5, domain=30 + os.getpid() % 40, target="frame_that_never_appears")
+    assert m["lost"] == 0 and m["frames_3d"] == [robot_frames.CAMERA], m
+
+
+def test_body_frames_go_to_tracked_people_with_a_torso_and_keypoint_frames_only_when_asked(vision_msgs):
+    from std_msgs.msg import Header
+
+    from alphapose_ros.core.poses import PoseSet
+    from alphapose_ros.ros.nodes.keypoints_3d import body_transforms
+    from alphapose_ros.synthetic.rgbd_scenes import camera, person
+
+    rng = np.random.default_rng(0)
+    xyz = np.stack([person(2.0, rng, camera()) for _ in range(3)])
+    xyz[2, 5] = np.nan  # no left shoulder: no body frame
+    xyz[0, 0] = np.nan  # no nose: no nose frame
+    p = PoseSet("coco_17", np.zeros((3, 4)), np.ones(3), np.zeros((3, 17, 2)), np.ones((3, 17)), np.ones(3),
+                track_ids=np.array([4, -1, 9]), keypoints_3d=xyz, positions=xyz[:, 0])
+    h = Header(frame_id="map")
+    plain = body_transforms(p, h)
+    assert [t.child_frame_id for t in plain.transforms] == ["body_b4"]
+    t = plain.transforms[0]
+    assert t.header.frame_id == "map"
+    torso = xyz[0, [5, 6, 11, 12]].mean(0)
+    assert np.allclose([t.transform.translation.x, t.transform.translation.y, t.transform.translation.z], torso)
+    with_kp = [t.child_frame_id for t in body_transforms(p, h, keypoints=True).transforms]
+    assert with_kp[0] == "body_b4" and "body_b4_left_wrist" in with_kp and "body_b4_nose" not in with_kp
+    assert len(with_kp) == 1 + 16

@@ -1,5 +1,5 @@
-"""The repository's vision_msgs and hri_msgs copies (interfaces/) are wire-compatible with vision_msgs 4.x and
-ROS4HRI's hri_msgs: their interface type hashes (RIHS01, what DDS matching in Jazzy and later compares) equal
+"""The repository's vision_msgs, hri_msgs and tf2_msgs copies (interfaces/) are wire-compatible with vision_msgs
+4.x, ROS4HRI's hri_msgs and tf2_msgs: their interface type hashes (RIHS01, what DDS matching in Jazzy and later compares) equal
 upstream's."""
 import contextlib
 import io
@@ -33,7 +33,10 @@ HRI_RIHS01 = {
     "Skeleton2D": "RIHS01_1318f65254b604e7ea57fe9cb8fc318904076f56d29b61a34c88ee564a92ee00",
     "NormalizedPointOfInterest2D": "RIHS01_cc1d2f720c82afeb850ff1dbf66f41ecb7caf19f842987f1247e66160cf03953",
 }
-DEPENDENCIES = {"vision_msgs": ("std_msgs", "geometry_msgs"), "hri_msgs": ("std_msgs",)}
+# tf2_msgs (ros2/geometry2), as rosidl generates it into its type support
+TF2_RIHS01 = {"TFMessage": "RIHS01_e369d0f05a23ae52508854b66f6aa0437f3449d652e8cbf22d5abe85d020f087"}
+DEPENDENCIES = {"vision_msgs": ("std_msgs", "geometry_msgs"), "hri_msgs": ("std_msgs",),
+                "tf2_msgs": ("std_msgs", "geometry_msgs", "builtin_interfaces")}
 
 
 def _prefix_share(package: str) -> Path:
@@ -76,6 +79,10 @@ def test_repository_definitions_hash_as_upstream_vision_msgs(tmp_path):
 
 def test_repository_definitions_hash_as_upstream_hri_msgs(tmp_path):
     assert type_hashes(REPO / "interfaces/hri_msgs/msg", tmp_path, "hri_msgs") == HRI_RIHS01
+
+
+def test_repository_definitions_hash_as_upstream_tf2_msgs(tmp_path):
+    assert type_hashes(REPO / "interfaces/tf2_msgs/msg", tmp_path, "tf2_msgs") == TF2_RIHS01
 
 
 PINNED = [("vision_msgs", UPSTREAM_RIHS01), ("hri_msgs", HRI_RIHS01)]

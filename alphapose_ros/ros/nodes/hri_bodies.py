@@ -2,7 +2,7 @@
 and per body `/humans/bodies/<id>/roi` (NormalizedRegionOfInterest2D), `/humans/bodies/<id>/skeleton2d`
 (Skeleton2D: 18 points by keypoint name, normalised to the image) and, when the poses carry 3D (the
 keypoints_3d stage; `poses_topic: poses_3d`), `/humans/bodies/<id>/position` (geometry_msgs/PointStamped,
-metres in the camera's optical frame). A body's ID is "b" + its track ID (REP-155 IDs are topic-name tokens,
+metres in the frame of the 3D, the camera's optical frame or the keypoints_3d node's target_frame). A body's ID is "b" + its track ID (REP-155 IDs are topic-name tokens,
 which cannot start with a digit); its topics are advertised when it appears and withdrawn when its track
 has not been seen for `forget_after` seconds. Managed, like the other stages."""
 from __future__ import annotations
@@ -11,16 +11,13 @@ import numpy as np
 from geometry_msgs.msg import PointStamped
 from hri_msgs.msg import IdsList, NormalizedPointOfInterest2D, NormalizedRegionOfInterest2D, Skeleton2D
 from rclpy.lifecycle import TransitionCallbackReturn
+from std_msgs.msg import Header
 
 from alphapose_ros.core.skeletons import to_openpose_18
 from alphapose_ros.msg import WholeBodyPoseArray
-from alphapose_ros.ros.conversions import stamp_seconds
+from alphapose_ros.ros.conversions import body_id, stamp_seconds
 from alphapose_ros.ros.node_utils import declare
 from alphapose_ros.ros.nodes.pose_stage import PoseStageNode
-
-
-def body_id(track_id: int) -> str:
-    return f"b{int(track_id)}"
 
 
 class HriBodiesNode(PoseStageNode):
@@ -88,7 +85,7 @@ class HriBodiesNode(PoseStageNode):
                     body["pubs"]["position"] = self.create_publisher(PointStamped, f"/humans/bodies/{b}/position",
                                                                      self.qos)
                 x, y, z = (float(v) for v in p.positions[i])
-                pt = PointStamped(header=msg.header)
+                pt = PointStamped(header=Header(stamp=msg.header.stamp, frame_id=p.frame_3d or msg.header.frame_id))
                 pt.point.x, pt.point.y, pt.point.z = x, y, z
                 body["pubs"]["position"].publish(pt)
         gone = [b for b, body in self.bodies.items()

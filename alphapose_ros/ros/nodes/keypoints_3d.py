@@ -7,6 +7,13 @@ on `poses_3d_unsmoothed` while someone subscribes), `people_3d`
 (vision_msgs/Detection3DArray, one per person with a position, id = track ID) and `markers_3d`
 (RViz skeletons in metres).
 
+Frames: with `target_frame` set (base_link, map, ...) every 3D output is in that frame, transformed with
+/tf and /tf_static at the image's stamp (ros/tf_listener.py); when that transform is missing or too old the
+output goes out in the camera's frame, with that frame id, the reason said once and counted in
+/diagnostics. With `tf` on, each tracked person with a torso in 3D gets a frame `body_b<track ID>` on /tf
+(ROS4HRI; core/people3d/body_frames.py), and with `tf_keypoints` one per keypoint too
+(`body_b<ID>_<keypoint name>`).
+
 Pairing: each pose message takes the depth image nearest its stamp within `depth_slop` seconds (0:
 the same stamp only) and the latest camera_info (intrinsics are static). A pose message that cannot
 get depth (none within the slop, an unusable encoding, no camera_info yet) is still published on
@@ -19,21 +26,24 @@ import numpy as np
 from geometry_msgs.msg import Point
 from rclpy.lifecycle import TransitionCallbackReturn
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image
-from std_msgs.msg import ColorRGBA
+from std_msgs.msg import ColorRGBA, Header
 from visualization_msgs.msg import Marker, MarkerArray
 
 from alphapose_ros.core.io.image_msgs import ImageError, compressed_depth_to_array, depth_image_to_array
+from alphapose_ros.core.people3d.body_frames import rotation_to_quaternion, torso_frames
 from alphapose_ros.core.people3d.keypoints_3d import DepthError, Intrinsics, LiftParams, depth_in_metres, lift
+from alphapose_ros.core.people3d.tf_buffer import TransformError, poses_in_frame
 from alphapose_ros.core.poses import PoseSet
 from alphapose_ros.core.skeletons import get_format
 from alphapose_ros.core.tracking.one_euro import METRE_DEFAULTS, TrackSmoother, smooth_keypoints_3d
 from alphapose_ros.msg import WholeBodyPoseArray
-from alphapose_ros.ros.conversions import msg_to_poses, poses_to_msg, stamp_seconds
+from alphapose_ros.ros.conversions import body_id, msg_to_poses, poses_to_msg, stamp_seconds
 from alphapose_ros.ros.detection_msgs import people_to_detection3d
 from alphapose_ros.ros.node_utils import declare, declare_smoothing
 from alphapose_ros.ros.nodes.pose_stage import PoseStageNode
 from alphapose_ros.ros.qos import CameraSubscription, declare_camera_reliable
 from alphapose_ros.ros.sync import NearestStamp
+from alphapose_ros.ros.tf_listener import TransformSource
 
 
 class Keypoints3DNode(PoseStageNode):
@@ -60,9 +70,17 @@ class Keypoints3DNode(PoseStageNode):
         self.camera_reliable = declare_camera_reliable(self)
         self.compressed = declare(self, "compressed", False, "read depth/compressedDepth (image_transport's "
                                   "compressedDepth, PNG) instead of depth (the launch's image_transport sets it)")
-        smoothing = declare_smoothing(self, METRE_DEFAULTS, "m/s")
-        self.smoothers = None if smoothing is None else (TrackSmoother(smoothing), TrackSmoother(smoothing))
-        self.raw_pub = None
+        self.smoothing = declare_smoothing(self, METRE_DEFAULTS, "m/s")
+        self.smoothers: dict[str, tuple[TrackSmoother, TrackSmoother]] = {}  # by the frame the 3D is in
+        self.target_frame = declare(self, "target_frame", "", "frame of every 3D output (base_link, map, ...), "
+                                    "through /tf at the image stamp; empty: the camera's optical frame")
+        self.tf_cache_time = declare(self, "tf_cache_time", 10.0, "seconds of /tf history kept for lookups",
+                                     range=(0.1, 3600.0))
+        self.publish_tf = declare(self, "tf", False, "a TF frame body_b<track ID> per tracked person (torso centre, "
+                                  "x forward from the chest, z up the spine) on /tf")
+        self.tf_keypoints = declare(self, "tf_keypoints", False, "with tf: a frame body_b<ID>_<keypoint> per "
+                                    "keypoint with valid 3D too")
+        self.raw_pub = self.tf_pub = self.transforms = None
         self.camera_info: CameraInfo | None = None
         self.intrinsics: Intrinsics | None = None
         self.cameras: list[CameraSubscription] = []
@@ -76,8 +94,16 @@ class Keypoints3DNode(PoseStageNode):
 
         self.people_pub = self._make_publisher(Detection3DArray, "people_3d")
         self.marker_pub = self._make_publisher(MarkerArray, "markers_3d")
-        if self.smoothers is not None:
+        if self.smoothing is not None:
             self.raw_pub = self._make_publisher(WholeBodyPoseArray, "poses_3d_unsmoothed")
+        if self.target_frame:
+            self.transforms = TransformSource(self, self.tf_cache_time)
+            self.get_logger().info(f"3D outputs in {self.target_frame} (transforms from {self.transforms.kind})")
+        if self.publish_tf:
+            from tf2_msgs.msg import TFMessage
+
+            self.tf_pub = self.create_publisher(TFMessage, "/tf", 100)
+            self.publishers_made.append(self.tf_pub)
         return TransitionCallbackReturn.SUCCESS
 
     def on_activate(self, state) -> TransitionCallbackReturn:
@@ -99,9 +125,15 @@ class Keypoints3DNode(PoseStageNode):
             self.destroy_subscription(sub)
         self.side_subs = {}
         self.pairer.clear()
-        for sm in self.smoothers or ():
-            sm.reset()
+        self.smoothers.clear()
         return super().on_deactivate(state)
+
+    def on_cleanup(self, state) -> TransitionCallbackReturn:
+        if self.transforms is not None:
+            self.transforms.close()
+            self.transforms = None
+        self.tf_pub = self.raw_pub = None
+        return super().on_cleanup(state)
 
     def _on_info(self, msg: CameraInfo) -> None:
         last = self.camera_info
@@ -152,15 +184,67 @@ class Keypoints3DNode(PoseStageNode):
             poses.keypoints_3d, poses.positions = lift(poses.keypoints, poses.keypoint_scores, depth_m,
                                                        self.intrinsics, (msg.image_width, msg.image_height),
                                                        poses.format_name, self.lift_params)
-            if self.smoothers is not None:
+            poses = self._in_target_frame(poses, msg.header)
+            if self.smoothing is not None:
                 if self.raw_pub.get_subscription_count():
                     self.raw_pub.publish(poses_to_msg(poses, msg.header, msg.image_width, msg.image_height))
-                poses = smooth_keypoints_3d(*self.smoothers, stamp_seconds(msg.header), poses)
+                frame = poses.frame_3d or msg.header.frame_id
+                if frame not in self.smoothers:  # a filter's state belongs to one frame
+                    self.smoothers[frame] = (TrackSmoother(self.smoothing), TrackSmoother(self.smoothing))
+                poses = smooth_keypoints_3d(*self.smoothers[frame], stamp_seconds(msg.header), poses)
         self.pub.publish(poses_to_msg(poses, msg.header, msg.image_width, msg.image_height))
         self.monitor.on_output(msg.header)
         if depth_m is not None:
-            self.people_pub.publish(people_to_detection3d(poses, msg.header))
-            self.marker_pub.publish(markers_3d(poses, msg.header))
+            header = Header(stamp=msg.header.stamp, frame_id=poses.frame_3d or msg.header.frame_id)
+            self.people_pub.publish(people_to_detection3d(poses, header))
+            self.marker_pub.publish(markers_3d(poses, header))
+            if self.tf_pub is not None:
+                self.tf_pub.publish(body_transforms(poses, header, self.tf_keypoints))
+
+    def _in_target_frame(self, poses: PoseSet, header) -> PoseSet:
+        """The 3D in target_frame; in the camera's frame (said once, counted) when the transform is missing."""
+        source = header.frame_id
+        if not self.target_frame or self.target_frame == source:
+            return poses
+        if not source:
+            self.monitor.count("images without a frame_id: 3D left in no frame", f"cannot reach {self.target_frame}")
+            return poses
+        try:
+            rigid = self.transforms.lookup(self.target_frame, source, stamp_seconds(header))
+        except TransformError as e:
+            self.monitor.count(f"no transform {source} -> {self.target_frame}: 3D published in {source}", str(e))
+            return poses
+        return poses_in_frame(poses, rigid, self.target_frame)
+
+
+def body_transforms(poses: PoseSet, header, keypoints: bool = False):
+    """tf2_msgs/TFMessage: body_b<ID> per tracked person with a torso in 3D (parent: the 3D's frame), and with
+    `keypoints` body_b<ID>_<keypoint name> per valid keypoint (parent: the same frame, no rotation)."""
+    from geometry_msgs.msg import TransformStamped
+    from tf2_msgs.msg import TFMessage
+
+    out = TFMessage()
+    if poses.keypoints_3d is None or len(poses) == 0:
+        return out
+    origin, rot, ok = torso_frames(poses.keypoints_3d, poses.format_name)
+    quat = rotation_to_quaternion(rot)
+    names = get_format(poses.format_name).names
+    for i in np.flatnonzero(ok & (poses.track_ids >= 0)):
+        frame = f"body_{body_id(poses.track_ids[i])}"
+        out.transforms.append(_transform(TransformStamped, header, frame, origin[i], quat[i]))
+        if keypoints:
+            valid = np.flatnonzero(np.isfinite(poses.keypoints_3d[i]).all(1))
+            out.transforms.extend(_transform(TransformStamped, header, f"{frame}_{names[k]}",
+                                             poses.keypoints_3d[i, k], (0.0, 0.0, 0.0, 1.0)) for k in valid)
+    return out
+
+
+def _transform(msg_type, header, child: str, xyz, q):
+    ts = msg_type(header=header, child_frame_id=child)
+    t, r = ts.transform.translation, ts.transform.rotation
+    t.x, t.y, t.z = (float(v) for v in xyz)
+    r.x, r.y, r.z, r.w = (float(v) for v in q)
+    return ts
 
 
 def markers_3d(poses: PoseSet, header) -> MarkerArray:
