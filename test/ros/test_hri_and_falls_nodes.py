@@ -197,3 +197,36 @@ def test_the_fall_detection_node_publishes_one_event_for_the_track_that_falls(vi
     t = ev[0].header.stamp.sec + ev[0].header.stamp.nanosec * 1e-9
     assert 0 < t - (50 + landed) < 1.0 and not ev[0].from_3d and 0 < ev[0].confidence <= 1
     assert "fall: track 9" in out and "Traceback" not in out
+
+
+def test_the_fall_detection_node_takes_up_from_the_frame_of_the_3d(vision_msgs):
+    """3D poses in map (z up) and in the camera's optical frame (y down): a fall away from the camera is one event
+    either way, from 3D."""
+    from alphapose_ros.core.poses import TRACK_CONFIRMED, PoseSet
+    from alphapose_ros.msg import FallEvent
+    from alphapose_ros.ros.conversions import header_at, poses_to_msg
+    from alphapose_ros.synthetic.fall_scenes_3d import FPS, to_optical, world_sequence
+
+    world, landed = world_sequence("fall away", np.random.default_rng(7))
+    domain = 60 + os.getpid() % 30
+    got = {}
+    for frame, points in (("map", world), ("camera_optical", to_optical(world))):
+        proc = start_node("fall_detection_node", domain, "poses_topic:=poses_3d")
+        peer = Peer(domain, {"falls": FallEvent}, topic="poses_3d")
+        try:
+            assert peer.wait(lambda: peer.pub.get_subscription_count() > 0), stop(proc)
+            time.sleep(1.0)
+            for i, xyz in enumerate(points):
+                p = PoseSet("coco_17", np.zeros((1, 4)), np.ones(1), np.zeros((1, 17, 2)), np.ones((1, 17)),
+                            np.ones(1), track_ids=np.array([3]), track_states=np.array([TRACK_CONFIRMED]),
+                            keypoints_3d=xyz[None], frame_3d=frame)
+                peer.pub.publish(poses_to_msg(p, header_at(20 + i / FPS, "camera_optical"), 848, 480))
+            assert peer.wait(lambda: len(peer.got["falls"]) >= 1, timeout=10), stop(proc)
+            time.sleep(0.5)
+        finally:
+            peer.close()
+            out = stop(proc)
+        assert "Traceback" not in out, out
+        got[frame] = peer.got["falls"]
+    for frame, ev in got.items():
+        assert [e.track_id for e in ev] == [3] and ev[0].from_3d, frame

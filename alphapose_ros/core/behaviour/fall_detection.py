@@ -1,13 +1,17 @@
 """Fall detection on tracked poses: a fast descent of the hips followed by lying.
 
-The rule, per track, on 2D keypoints (pixels, image y down) or 3D keypoints (metres in a level camera's
-optical frame, y down; only x and y are used):
+The rule, per track, on 2D keypoints (pixels, image y down) or on 3D keypoints with the world's `up` vector
+in their frame (metres; (0, -1, 0) in a level camera's optical frame, (0, 0, 1) in a REP-103 frame such as
+base_link or map):
 1. body height H: the track's running maximum of the shoulder-centre-to-ankle distance while upright
    (torso within 30 degrees of vertical), so speeds are in body heights per second at any distance;
 2. descent speed: downward speed of the hip centre over the last `speed_window` seconds, / H;
-3. torso angle: angle between the hip-to-shoulder axis and vertical (0 upright, 90 lying);
-4. a fall is a descent faster than `min_speed` followed, within `settle_s`, by a torso angle above
-   `lying_angle` held for `lying_s`. One event per fall: the track must be upright again before another.
+3. lying: the torso (hip-to-shoulder axis) more than `lying_angle` from vertical -- in 3D against `up`, so
+   a body lying along the camera's line of sight counts; in 2D the image angle, or, for a body lying along
+   the line of sight (which still looks upright in the image), a torso seen shorter than `foreshortened`
+   times its upright length together with a head dropped by `head_drop` body heights or more;
+4. a fall is a descent faster than `min_speed` followed, within `settle_s`, by lying held for `lying_s`.
+   One event per fall: the track must be upright again before another.
 Sitting down (slow, torso upright), bending (torso tilts, hips stay) and lying down slowly (lying, but no
 fast descent) do not trigger it.
 """
@@ -21,6 +25,7 @@ import numpy as np
 from alphapose_ros.core.skeletons import get_format
 
 _PARTS = ("left_shoulder", "right_shoulder", "left_hip", "right_hip", "left_ankle", "right_ankle")
+_HEAD = ("nose", "left_eye", "right_eye", "left_ear", "right_ear")
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,8 @@ class FallParams:
     settle_s: float = 1.5         # s from the fast descent to lying
     min_score: float = 0.2        # keypoints below this score are not used
     forget_s: float = 5.0         # drop a track's state when unseen this long
+    foreshortened: float = 0.55   # 2D: torso seen shorter than this x its upright length ...
+    head_drop: float = 0.7        # ... with the head this many body heights below its upright place: lying
 
 
 @dataclass(frozen=True)
@@ -52,29 +59,47 @@ class _Track:
     fast_at: float | None = None                    # last time the descent was fast
     peak_speed: float = 0.0
     lying_since: float | None = None
+    upright: deque = field(default_factory=deque)   # (t, torso length, head down) of the last second upright
     fallen: bool = False
     last_seen: float = 0.0
 
 
-def body_axes(points: np.ndarray, scores: np.ndarray, format_name: str, min_score: float
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per person: hip-centre y, torso angle from vertical (degrees) and shoulder-to-ankle height; NaN
-    where the keypoints needed are missing. points (N,K,2+) in a frame with y down."""
+@dataclass(frozen=True)
+class BodyAxes:
+    """Per person (N,) arrays, NaN where the keypoints needed are missing. `down`: a coordinate that grows
+    downwards (image y, or minus the height along `up`)."""
+
+    hip_down: np.ndarray
+    angle: np.ndarray        # torso from vertical, degrees
+    height: np.ndarray       # shoulder centre to ankle centre
+    torso: np.ndarray        # hip centre to shoulder centre
+    head_down: np.ndarray
+
+
+def body_axes(points: np.ndarray, scores: np.ndarray, format_name: str, min_score: float,
+              up: np.ndarray | None = None) -> BodyAxes:
+    """Body axes of each person; points (N,K,2) in an image (y down), or (N,K,3) with the world's `up`."""
     names = get_format(format_name).names
     if not all(n in names for n in _PARTS):
         raise ValueError(f"format {format_name!r} has no shoulders, hips and ankles")
-    idx = [names.index(n) for n in _PARTS]
-    p = np.asarray(points, np.float64)[:, idx, :2].copy()
+    head_idx = [names.index(n) for n in _HEAD if n in names]
+    idx = [names.index(n) for n in _PARTS] + head_idx
+    dims = 3 if up is not None else 2
+    p = np.asarray(points, np.float64)[:, idx, :dims].copy()
     ok = (np.asarray(scores)[:, idx] >= min_score) & np.all(np.isfinite(p), axis=2)
     p[~ok] = np.nan
-    with np.errstate(invalid="ignore"):
-        sh = np.nanmean(p[:, 0:2], axis=1) if len(p) else np.zeros((0, 2))
-        hip = np.nanmean(p[:, 2:4], axis=1) if len(p) else np.zeros((0, 2))
-        ank = np.nanmean(p[:, 4:6], axis=1) if len(p) else np.zeros((0, 2))
+    if up is None:
+        down = np.array([0.0, 1.0])
+    else:
+        down = -np.asarray(up, np.float64) / np.linalg.norm(up)
+    mean = (lambda a: np.nanmean(a, axis=1)) if len(p) else (lambda a: np.zeros((0, dims)))
+    sh, hip, ank = mean(p[:, 0:2]), mean(p[:, 2:4]), mean(p[:, 4:6])
+    head = mean(p[:, 6:]) if head_idx else np.full((len(p), dims), np.nan)
     axis = sh - hip
-    angle = np.degrees(np.arctan2(np.abs(axis[:, 0]), -axis[:, 1]))  # 0 when the shoulders are straight above
-    height = np.linalg.norm(sh - ank, axis=1)
-    return hip[:, 1], angle, height
+    torso = np.linalg.norm(axis, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        angle = np.degrees(np.arccos(np.clip(-(axis @ down) / torso, -1.0, 1.0)))  # 0: shoulders straight above
+    return BodyAxes(hip @ down, angle, np.linalg.norm(sh - ank, axis=1), torso, head @ down)
 
 
 class FallDetector:
@@ -88,31 +113,42 @@ class FallDetector:
         self.tracks.clear()
 
     def update(self, t: float, track_ids: np.ndarray, points: np.ndarray, scores: np.ndarray,
-               format_name: str) -> list[FallEvent]:
+               format_name: str, up: np.ndarray | None = None) -> list[FallEvent]:
+        """Falls completed in this frame; `points` (N,K,2) pixels, or (N,K,3) metres with the world's `up`
+        vector in their frame."""
         import warnings
 
         with warnings.catch_warnings():  # nanmean of a person without shoulders, hips or ankles: NaN, said here
             warnings.simplefilter("ignore", RuntimeWarning)
-            hip_y, angle, height = body_axes(points, scores, format_name, self.p.min_score)
+            axes = body_axes(points, scores, format_name, self.p.min_score, up)
         events = []
         for i, tid in enumerate(np.asarray(track_ids, np.int64)):
             if tid < 0:
                 continue
             tr = self.tracks.setdefault(int(tid), _Track())
             tr.last_seen = t
-            ev = self._step(int(tid), tr, t, hip_y[i], angle[i], height[i])
+            ev = self._step(int(tid), tr, t, axes, i)
             if ev is not None:
                 events.append(ev)
         for tid in [k for k, tr in self.tracks.items() if t - tr.last_seen > self.p.forget_s or t < tr.last_seen]:
             del self.tracks[tid]
         return events
 
-    def _step(self, tid: int, tr: _Track, t: float, hip_y: float, angle: float, height: float) -> FallEvent | None:
+    def _step(self, tid: int, tr: _Track, t: float, axes: BodyAxes, i: int) -> FallEvent | None:
         p = self.p
-        upright = np.isfinite(angle) and angle < 30.0
+        hip_y, angle, height = axes.hip_down[i], axes.angle[i], axes.height[i]
+        # upright: torso near vertical and not much shorter than in the last second upright (a body falling
+        # along the line of sight keeps a vertical torso in the image, but a short one)
+        ref_torso = max((u[1] for u in tr.upright), default=0.0)
+        ref_head = min((u[2] for u in tr.upright), default=np.nan)  # the highest head of that second
+        upright = np.isfinite(angle) and angle < 30.0 and not axes.torso[i] < 0.8 * ref_torso
         if upright and np.isfinite(height):
             tr.height = max(tr.height, float(height))
             tr.fallen = False
+        if upright and np.isfinite(axes.torso[i]) and np.isfinite(axes.head_down[i]):
+            tr.upright.append((t, float(axes.torso[i]), float(axes.head_down[i])))
+            while len(tr.upright) > 1 and t - tr.upright[0][0] > 1.0:  # the last entry stays: the reference
+                tr.upright.popleft()
         if not np.isfinite(hip_y) or tr.height <= 0:
             return None
         tr.hips.append((t, float(hip_y)))
@@ -125,7 +161,10 @@ class FallDetector:
                 tr.fast_since, tr.peak_speed = t0, 0.0
             tr.fast_at = t
             tr.peak_speed = max(tr.peak_speed, speed)
-        lying = np.isfinite(angle) and angle >= p.lying_angle
+        tilted = np.isfinite(angle) and angle >= p.lying_angle
+        along_sight = ref_torso > 0 and axes.torso[i] < p.foreshortened * ref_torso  # vertical in the image, short
+        head_down = (axes.head_down[i] - ref_head) / tr.height >= p.head_drop  # not a squat: the head is down too
+        lying = bool((tilted or along_sight) and head_down)
         tr.lying_since = (tr.lying_since if tr.lying_since is not None else t) if lying else None
         if tr.fallen or tr.fast_at is None or tr.lying_since is None:
             return None

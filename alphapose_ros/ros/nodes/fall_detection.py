@@ -1,9 +1,11 @@
 """Fall detection node: the tracked poses (`poses`, or `poses_3d` with `poses_topic`) in, one
 alphapose_ros/FallEvent per fall on `falls` (track ID, stamp, confidence). The rule and its parameters are
 core/behaviour/fall_detection.py's: a fast descent of the hips followed by lying; on 3D keypoints when the poses
-carry them (metres, a level camera), else on image pixels. Managed, like the other stages."""
+carry them (metres; up is +z in a target frame such as base_link or map (REP-103), and image-up in the camera's
+optical frame, which assumes a level camera), else on image pixels. Managed, like the other stages."""
 from __future__ import annotations
 
+import numpy as np
 from rclpy.lifecycle import TransitionCallbackReturn
 
 from alphapose_ros.core.behaviour.fall_detection import FallDetector, FallParams
@@ -11,6 +13,9 @@ from alphapose_ros.msg import FallEvent, WholeBodyPoseArray
 from alphapose_ros.ros.conversions import stamp_seconds
 from alphapose_ros.ros.node_utils import declare
 from alphapose_ros.ros.nodes.pose_stage import PoseStageNode
+
+OPTICAL_UP = np.array([0.0, -1.0, 0.0])
+REP103_UP = np.array([0.0, 0.0, 1.0])
 
 
 class FallDetectionNode(PoseStageNode):
@@ -34,7 +39,11 @@ class FallDetectionNode(PoseStageNode):
             min_score=declare(self, "min_score", d.min_score, "keypoints below this score are not used",
                               range=(0.0, 10.0)),
             forget_s=declare(self, "forget_s", d.forget_s, "forget a track unseen this long (s)",
-                             range=(0.0, 3600.0)))
+                             range=(0.0, 3600.0)),
+            foreshortened=declare(self, "foreshortened", d.foreshortened, "2D: a torso seen shorter than this x its "
+                                  "upright length (lying along the line of sight) ...", range=(0.0, 1.0)),
+            head_drop=declare(self, "head_drop", d.head_drop, "... with the head this many body heights below its "
+                              "upright place counts as lying", range=(0.0, 5.0)))
         self.detector = FallDetector(self.params)
         self._declare_stage()
 
@@ -53,8 +62,11 @@ class FallDetectionNode(PoseStageNode):
         t = stamp_seconds(msg.header)
         from_3d = p.keypoints_3d is not None
         points = p.keypoints_3d if from_3d else p.keypoints
+        up = None
+        if from_3d:  # REP-103 frames have z up; the camera's optical frame has y down (a level camera)
+            up = OPTICAL_UP if p.frame_3d in ("", msg.header.frame_id) else REP103_UP
         try:
-            events = self.detector.update(t, p.track_ids, points, p.keypoint_scores, p.format_name)
+            events = self.detector.update(t, p.track_ids, points, p.keypoint_scores, p.format_name, up)
         except ValueError as e:  # a format without shoulders, hips and ankles (hand_21)
             self.skip(f"no fall detection on {p.format_name}: {e}")
             return
