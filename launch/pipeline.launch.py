@@ -4,7 +4,7 @@
     [namespace:=...] [use_sim_time:=true] [params_file:=...] [autostart:=true|false] [camera_reliable:=false]
     [log_level:=info] [image_transport:=raw|compressed] [depth:=/camera/aligned_depth_to_color/image_raw]
     [camera_info:=/camera/color/camera_info] [hri:=true] [fall_detection:=true] [target_frame:=base_link]
-    [tf:=true]
+    [tf:=true] [robot_links:=config/robot_links_example.yaml]
 
 Parameters: config/pipeline.yaml (or params_file), then the preset's overlay from
 config/presets/, then device / use_sim_time / autostart. Starts detection -> pose estimation

@@ -12,7 +12,8 @@ PRESETS = ("cpu", "rtmpose_cpu", "rtmw_cpu", "rtmo_cpu", "gpu_halpe136", "gpu_co
 # the `pipeline` container's flag that leaves out the stages a NodeSpec.needs names
 LEAVE_OUT_FLAGS = {"detection": "--no-detection", "tracking": "--no-tracking", "visualization": "--no-visualization",
                    "depth": "--no-keypoints-3d",
-                   "hri": "--no-hri", "fall_detection": "--no-fall-detection"}
+                   "hri": "--no-hri", "fall_detection": "--no-fall-detection",
+                   "robot_distance": "--no-robot-distance"}
 ENGINES = ("torch", "onnxruntime", "openvino")  # as core.engines.runtimes.ENGINES (a test keeps them equal)
 TRANSPORTS = ("raw", "compressed")  # image_transport names the nodes that read images understand
 
@@ -40,6 +41,8 @@ GRAPH = (
     NodeSpec("hri_bodies", "hri_bodies_node", "alphapose_ros.ros.nodes.hri_bodies", "HriBodiesNode", needs="hri"),
     NodeSpec("fall_detection", "fall_detection_node", "alphapose_ros.ros.nodes.fall_detection", "FallDetectionNode",
              needs="fall_detection"),
+    NodeSpec("robot_distance", "robot_distance_node", "alphapose_ros.ros.nodes.robot_distance", "RobotDistanceNode",
+             needs="robot_distance"),
 )
 
 
@@ -66,11 +69,13 @@ class GraphOptions:
     fall_detection: bool = False   # the fall-detection consumer
     target_frame: str = ""         # frame of the 3D outputs (base_link, map, ...); empty: the camera's
     tf: bool = False               # a TF frame body_b<ID> per tracked person
+    robot_links: str = ""          # YAML of the robot's links: adds the robot_distance stage
 
     def enabled(self, needs: str) -> bool:
         """Whether the stages a NodeSpec.needs names run with these options."""
         return {"": True, "detection": self.detection, "tracking": self.tracking, "visualization": self.visualization, "depth": bool(self.depth),
-                "hri": self.hri, "fall_detection": self.fall_detection}[needs]
+                "hri": self.hri, "fall_detection": self.fall_detection,
+                "robot_distance": bool(self.robot_links)}[needs]
 
     def camera_info_topic(self) -> str:
         """camera_info, else the topic beside the image's (/cam/color/image_raw -> /cam/color/camera_info)."""
@@ -104,6 +109,8 @@ LAUNCH_ARGUMENTS = (
     ("fall_detection", "false", "run the fall-detection node on the tracked poses"),
     ("target_frame", "", "frame of every 3D output (base_link, map, ...) through /tf; needs depth"),
     ("tf", "false", "a TF frame body_b<track ID> per tracked person on /tf; needs depth"),
+    ("robot_links", "", "YAML of the robot's links (config/robot_links_example.yaml): adds each person's distance "
+                        "to the robot on /humans/robot_distance; needs depth"),
 )
 
 
@@ -118,7 +125,8 @@ def launch_options(arg) -> GraphOptions:
                         use_sim_time=flag("use_sim_time"), autostart=flag("autostart"), namespace=arg("namespace"),
                         camera_reliable=flag("camera_reliable"), image_transport=arg("image_transport"),
                         depth=arg("depth"), camera_info=arg("camera_info"), hri=flag("hri"),
-                        fall_detection=flag("fall_detection"), target_frame=arg("target_frame"), tf=flag("tf"))
+                        fall_detection=flag("fall_detection"), target_frame=arg("target_frame"), tf=flag("tf"),
+                        robot_links=arg("robot_links"))
 
 
 @dataclass(frozen=True)
@@ -162,8 +170,10 @@ def plan(o: GraphOptions, share_dir: str) -> GraphPlan:
             params["target_frame"] = o.target_frame
         if o.tf:
             params["tf"] = True
-    elif o.target_frame or o.tf:
-        raise ValueError("target_frame and tf need 3D: give the depth image topic too (depth:=...)")
+        if o.robot_links:
+            params["links_file"] = o.robot_links
+    elif o.target_frame or o.tf or o.robot_links:
+        raise ValueError("target_frame, tf and robot_links need 3D: give the depth image topic too (depth:=...)")
     if not o.tracking:  # pose NMS output becomes the final poses topic
         remaps.append(("poses_nms", "poses"))
     return GraphPlan(nodes, files, params, tuple(remaps))

@@ -4,7 +4,7 @@ same nodes, parameter files and remappings as launch/pipeline.launch.py, from ro
     alphapose-pipeline [--image /camera/image_raw] [--preset cpu] [--separate] [--no-tracking]
         [--no-visualization] [--device cuda] [--use-sim-time] [--namespace ns] [--log-level info]
         [--image-transport compressed] [--depth /cam/depth] [--camera-info /cam/camera_info] [--hri]
-        [--fall-detection] [--target-frame base_link] [--tf]
+        [--fall-detection] [--target-frame base_link] [--tf] [--robot-links config/robot_links_example.yaml]
 
 Composed (default): the `pipeline` container in this process. --separate: one process per
 node (the `ros2 run` executables), stopped together on Ctrl-C or when one of them exits.
@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--fall-detection", action="store_true", help="run the fall-detection node")
     ap.add_argument("--target-frame", default="", help="frame of every 3D output (base_link, map, ...) via /tf")
     ap.add_argument("--tf", action="store_true", help="a TF frame body_b<track ID> per tracked person on /tf")
+    ap.add_argument("--robot-links", default="", help="YAML of the robot's links: each person's distance to the robot")
     ap.add_argument("--log-level", default="info", choices=("debug", "info", "warn", "error", "fatal"),
                     help="logging level of every node")
     return ap
@@ -79,7 +80,7 @@ def options(a: argparse.Namespace) -> GraphOptions:
                         use_sim_time=a.use_sim_time, autostart=not a.no_autostart, namespace=a.namespace,
                         camera_reliable=a.camera_reliable, image_transport=a.image_transport, depth=a.depth,
                         camera_info=a.camera_info, hri=a.hri, fall_detection=a.fall_detection,
-                        target_frame=a.target_frame, tf=a.tf)
+                        target_frame=a.target_frame, tf=a.tf, robot_links=a.robot_links)
 
 
 def commands(p: GraphPlan, separate: bool, namespace: str = "", log_level: str = "info") -> list[list[str]]:

@@ -74,6 +74,18 @@ def test_depth_and_compressed_transport_remap_both_compressed_twins_and_feed_the
         plan(GraphOptions(image_transport="theora"), str(REPO))
 
 
+def test_robot_frames_and_distance_options_reach_the_3d_stages_and_need_depth():
+    p = plan(GraphOptions(depth="/cam/depth", target_frame="base_link", tf=True, robot_links="/robot/links.yaml"),
+             str(REPO))
+    assert p.parameters["target_frame"] == "base_link" and p.parameters["tf"] is True
+    assert p.parameters["links_file"] == "/robot/links.yaml" and "robot_distance" in {s.name for s in p.nodes}
+    assert "--no-robot-distance" not in container_flags(p)
+    assert "robot_distance" not in {s.name for s in plan(GraphOptions(depth="/cam/depth"), str(REPO)).nodes}
+    for opts in ({"target_frame": "map"}, {"tf": True}, {"robot_links": "/robot/links.yaml"}):
+        with pytest.raises(ValueError, match="need 3D"):
+            plan(GraphOptions(**opts), str(REPO))
+
+
 def test_engine_is_set_on_every_node_from_the_launch_argument_and_unknown_ones_are_refused():
     from alphapose_ros.core.engines.runtimes import ENGINES
     from alphapose_ros.ros.graph import ENGINES as GRAPH_ENGINES
