@@ -92,6 +92,10 @@ ROWS = [
     Attack("depth-unusable", "a depth image in an unknown encoding or truncated, no or an uncalibrated "
            "camera_info, no depth image within the slop",
            "poses still published on poses_3d, without 3D, the reason logged once; 2D output unaffected"),
+    Attack("robot-frames-unusable", "a target_frame nobody publishes, a /tf tree with a loop, a transform with a "
+           "zero quaternion or NaN, a depth image of another size or all zeros",
+           "each said once (the missing or looping frames also counted in /diagnostics); 3D in the camera's frame "
+           "with that frame id, never a wrong one; the broken transform ignored; good frames keep flowing"),
     Attack("offline-stamp-order", "offline: stamps going backwards, frames sharing a stamp, images far ahead",
            "every frame paired with its own boxes"),
     Attack("live-duplicate-stamps", "live: a stamp seen twice", "never mis-paired: dropped and counted"),

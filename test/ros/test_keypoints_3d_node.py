@@ -140,6 +140,7 @@ def test_the_node_smooths_3d_keypoints_per_track_and_gives_velocities(vision_msg
     assert np.nanmedian(smooth[-1].velocities_3d[0][:, 0]) == pytest.approx(1.4, abs=0.3)
 
 
+@pytest.mark.fault("robot-frames-unusable")
 def test_3d_comes_out_in_map_while_the_robot_drives_and_without_the_frame_stays_in_the_camera(vision_msgs):
     """target_frame:=map with the camera on a driving, turning base: the still person's visible keypoints land at
     their place in map within 2 cm (median), body_b1 frames go out on /tf in map, the reported speed is near 0.
@@ -176,3 +177,49 @@ def test_body_frames_go_to_tracked_people_with_a_torso_and_keypoint_frames_only_
     with_kp = [t.child_frame_id for t in body_transforms(p, h, keypoints=True).transforms]
     assert with_kp[0] == "body_b4" and "body_b4_left_wrist" in with_kp and "body_b4_nose" not in with_kp
     assert len(with_kp) == 1 + 16
+
+
+@pytest.mark.fault("robot-frames-unusable")
+def test_a_looping_or_broken_tf_tree_and_odd_depth_images_leave_frames_flowing_in_the_camera_frame(vision_msgs,
+                                                                                                    tmp_path):
+    from geometry_msgs.msg import TransformStamped
+    from tf2_msgs.msg import TFMessage
+
+    from alphapose_ros.ros.conversions import header_at, msg_to_poses, poses_to_msg
+    from alphapose_ros.synthetic.rgbd_scenes import camera, person, render
+
+    rng = np.random.default_rng(8)
+    intr = camera()
+    fr = render([person(2.0, rng, intr)], intr, rng)
+    log = tmp_path / "node.log"
+
+    def tf(parent, child, w=1.0, x=0.0):
+        t = TransformStamped(child_frame_id=child)
+        t.header.frame_id = parent
+        t.transform.rotation.w, t.transform.translation.x = w, x
+        return t
+
+    with bench.node_and_driver(10 + os.getpid() % 40, str(log), params=("target_frame:=map",)) as drv:
+        drv.tf_static_pub.publish(TFMessage(transforms=[
+            tf("odom", "map"), tf("map", "odom"), tf("odom", "cam"),      # cam -> odom -> map -> odom ...: a loop
+            tf("base_link", "cam2", w=0.0),                                # a zero quaternion: ignored
+            tf("odom", "cam3", x=float("nan"))]))                          # NaN: ignored
+        time.sleep(0.5)
+        outs = []
+        for i, depth in enumerate((fr.depth_mm, fr.depth_mm[::2, ::2].copy(), np.zeros_like(fr.depth_mm),
+                                   fr.depth_mm)):
+            h = header_at(7.0 + i, "cam")
+            got, _ = drv.send(h, bench.camera_info_msg(intr, h), bench.depth_msg(depth, h),
+                              poses_to_msg(bench.frame_poses(fr.keypoints, intr), h, intr.width, intr.height),
+                              timeout=10, want_people=False)
+            assert got is not None, f"frame {i} lost"
+            outs.append(msg_to_poses(got))
+    assert all(p.frame_3d == "cam" for p in outs)  # never map: no transform reaches it
+    full, half, zeros, again = (p.keypoints_3d[0] for p in outs)
+    assert np.isfinite(full[:, 2]).sum() > 10 and np.isfinite(half[:, 2]).sum() > 10  # a smaller depth image works
+    assert np.isnan(zeros).all()  # no valid depth: no 3D, but the message went out
+    text = log.read_text()
+    assert text.count("no transform cam -> map") == 1 and "contains a loop" in text
+    assert "logged once; counted in /diagnostics" in text
+    assert text.count("ignoring a transform on /tf_static") == 2 and "zero quaternion" in text
+    assert "Traceback" not in text
