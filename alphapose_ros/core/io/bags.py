@@ -172,19 +172,27 @@ def pose_array(poses: PoseSet, header, width: int, height: int):
                           else poses.embeddings[i].astype(np.float32)),
                **_fields_3d(poses, i))
              for i in range(len(poses))]
+    frame_3d = "" if poses.keypoints_3d is None else (poses.frame_3d or header.frame_id)
     return ts.types[POSE_TYPE](header=header, keypoint_format=fmt.id, num_keypoints=fmt.num_keypoints,
-                               head=head_id(poses.head),
+                               head=head_id(poses.head), frame_id_3d=frame_3d,
                                image_width=int(width), image_height=int(height), poses=items)
 
 
 def _fields_3d(poses: PoseSet, i: int) -> dict:
-    """x3d/y3d/z3d and position of pose i (empty and NaN without depth), as WholeBodyPose.msg defines them."""
-    if poses.keypoints_3d is None:
-        empty = np.zeros(0, np.float32)
-        return {"x3d": empty, "y3d": empty, "z3d": empty, "position": np.full(3, np.nan, np.float32)}
-    xyz = poses.keypoints_3d[i].astype(np.float32)
-    return {"x3d": xyz[:, 0].copy(), "y3d": xyz[:, 1].copy(), "z3d": xyz[:, 2].copy(),
-            "position": poses.positions[i].astype(np.float32)}
+    """x3d/y3d/z3d, position and the velocities of pose i (empty and NaN where absent), as WholeBodyPose.msg
+    defines them."""
+    empty, nan3 = np.zeros(0, np.float32), np.full(3, np.nan, np.float32)
+    out = {"x3d": empty, "y3d": empty, "z3d": empty, "position": nan3,
+           "vx3d": empty, "vy3d": empty, "vz3d": empty, "velocity": nan3}
+    for fields, whole, per_keypoint, per_person in ((("x3d", "y3d", "z3d"), "position", poses.keypoints_3d,
+                                                     poses.positions),
+                                                    (("vx3d", "vy3d", "vz3d"), "velocity", poses.velocities_3d,
+                                                     poses.velocities)):
+        if per_keypoint is not None:
+            xyz = per_keypoint[i].astype(np.float32)
+            out.update({f: xyz[:, c].copy() for c, f in enumerate(fields)})
+            out[whole] = per_person[i].astype(np.float32)
+    return out
 
 
 def camera_info(bag: str | Path, topic: str):
