@@ -22,13 +22,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from alphapose_ros.core.tracking.one_euro import (METRE_DEFAULTS, PIXEL_DEFAULTS, OneEuroParams, TrackSmoother,
-                                                  smooth_keypoints_2d, smooth_keypoints_3d)
+from alphapose_ros.core.tracking.one_euro import (METRE_DEFAULTS, MIN_SCORE, PIXEL_DEFAULTS, OneEuroParams,
+                                                  TrackSmoother, smooth_keypoints_2d, smooth_keypoints_3d)
 
 FOOTAGE = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
 SPLITS = {"dev": {"frames": (400, 794), "still": (500, 700), "seed": 1},
           "test": {"frames": (0, 399), "still": (100, 300), "seed": 2}}
-MIN_SCORE = 0.1
 
 
 def _pipeline():

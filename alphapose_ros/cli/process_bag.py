@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
                          "first use, or --exported for the pose network)")
     ap.add_argument("--exported", help="an alphapose-export .onnx (FP32 or INT8) to run with --engine")
     ap.add_argument("--no-tracking", action="store_true")
+    ap.add_argument("--no-smoothing", action="store_true", help="keypoints as estimated: no One-Euro filter per "
+                    "track (the graph's tracking and keypoints_3d nodes smooth by default, and so does this)")
     ap.add_argument("--no-copy", action="store_true", help="write only the pose topics, not the input's topics")
     ap.add_argument("--keypoints", choices=("halpe_26", "halpe_136"), default="halpe_26",
                     help="keypoint format of the mediapipe backend")
@@ -211,6 +213,8 @@ def _run(a, pipe, topic: str, rgbd=None) -> int:
     from alphapose_ros.core.io.progress import Progress
     from alphapose_ros.core.pipeline import Frame
     from alphapose_ros.core.poses import PoseSet
+    from alphapose_ros.core.tracking.one_euro import (METRE_DEFAULTS, MIN_SCORE, PIXEL_DEFAULTS, TrackSmoother,
+                                                      smooth_keypoints_2d, smooth_keypoints_3d)
 
     ts = bags.typestore()
     fmt = pipe.estimator.format
@@ -236,6 +240,8 @@ def _run(a, pipe, topic: str, rgbd=None) -> int:
             yield Frame(str(i), bags.stamp_ns(header) * 1e-9, img, meta=(header, reason))
 
     depth, intrinsics = rgbd if rgbd is not None else (None, None)
+    smooth = not (a.no_smoothing or a.no_tracking)
+    smoothers = (TrackSmoother(PIXEL_DEFAULTS), TrackSmoother(METRE_DEFAULTS), TrackSmoother(METRE_DEFAULTS))
     # rosbags aborts a bag (no metadata.yaml: unreadable) when an exception leaves its context, so a
     # failure or Ctrl-C is caught inside it: the bag is closed with every message written so far
     try:
@@ -257,8 +263,12 @@ def _run(a, pipe, topic: str, rgbd=None) -> int:
                     else:
                         poses = item.data["poses"]
                         ht, wd = img.shape[:2]
+                        if smooth:  # as the tracking node does
+                            poses = smooth_keypoints_2d(smoothers[0], t_ns * 1e-9, poses, MIN_SCORE)
                         if depth is not None:
                             _lift(poses, depth, t_ns, intrinsics, (wd, ht), skip)
+                            if smooth:  # as the keypoints_3d node does
+                                poses = smooth_keypoints_3d(smoothers[1], smoothers[2], t_ns * 1e-9, poses)
                         if video is not None:
                             video.write(draw_poses(img, poses))
                     w.write(c_poses, t_ns, ts.serialize_cdr(bags.pose_array(poses, header, wd, ht), bags.POSE_TYPE))

@@ -201,7 +201,7 @@ def test_a_depth_topic_gives_3d_keypoints_and_frames_without_depth_keep_their_2d
     out = tmp_path / "poses_bag"
     topic = "/camera/depth/compressedDepth" if compressed else "/camera/depth"
     assert main(["--bag", str(rgbd), "--out", str(out), "--image-topic", "/camera/image_raw", "--depth-topic",
-                 topic, "--camera-info-topic", "/camera/camera_info", "--no-copy"]) == 0
+                 topic, "--camera-info-topic", "/camera/camera_info", "--no-copy", "--no-smoothing"]) == 0
     ts = bags.typestore()
     with Reader(out) as r:
         msgs = [ts.deserialize_cdr(raw, c.msgtype) for c, _, raw in r.messages()
@@ -220,6 +220,38 @@ def test_a_depth_topic_gives_3d_keypoints_and_frames_without_depth_keep_their_2d
             want = back_project(np.stack([p.x, p.y], 1)[right], np.full(right.sum(), 3.0), intr)
             assert np.allclose(xyz[right], want, atol=1e-4)
     assert "no depth image within 0.02 s" in caplog.text
+
+
+def test_keypoints_are_smoothed_per_track_as_the_graph_smooths_them_unless_asked_not_to(mediapipe_models, footage,
+                                                                                     tmp_path):
+    import numpy as np
+    from rosbags.rosbag2 import Reader
+
+    from alphapose_ros.core.io import bags
+
+    rgbd = _rgbd_bag(footage, tmp_path, frames=8, missing_depth=-1)
+    runs = {}
+    for name, extra in (("smoothed", []), ("raw", ["--no-smoothing"])):
+        out = tmp_path / name
+        assert main(["--bag", str(rgbd), "--out", str(out), "--image-topic", "/camera/image_raw", "--depth-topic",
+                     "/camera/depth", "--camera-info-topic", "/camera/camera_info", "--no-copy", *extra]) == 0
+        ts = bags.typestore()
+        with Reader(out) as r:
+            runs[name] = [ts.deserialize_cdr(raw, c.msgtype) for c, _, raw in r.messages()
+                          if c.topic == "/alphapose/poses"]
+    ids = {k: [[p.track_id for p in m.poses] for m in v] for k, v in runs.items()}
+    assert ids["smoothed"] == ids["raw"] and sum(map(len, ids["raw"])) > 0  # the same people, the same IDs
+    first = {}
+    moved = 0
+    for ms, mr in zip(runs["smoothed"], runs["raw"]):
+        for ps, pr in zip(ms.poses, mr.poses):
+            if pr.track_id not in first:  # a track's first pose is its raw pose
+                first[pr.track_id] = True
+                assert np.allclose(ps.x, pr.x) and np.allclose(ps.y, pr.y)
+            else:
+                moved += not np.allclose(ps.x, pr.x)
+            assert len(ps.vx3d) == len(ps.x) and len(pr.vx3d) == 0  # velocities come with the smoothing
+    assert moved > 0
 
 
 def test_a_missing_depth_or_camera_info_topic_is_refused_before_anything_runs(footage, tmp_path, caplog):

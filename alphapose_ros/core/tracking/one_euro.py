@@ -39,6 +39,7 @@ class OneEuroParams:
 # Defaults chosen on development data only (bench/smoothing.py --split dev: vtest frames 400-794 and two
 # still frames; RGB-D scenes of seed 1); the reported figures come from the other half.
 PIXEL_DEFAULTS = OneEuroParams(min_cutoff=0.1, beta=3.0, d_cutoff=1.0, max_gap=0.5)
+MIN_SCORE = 0.1  # 2D keypoints scored below this are passed on raw (and leave their filter alone)
 METRE_DEFAULTS = OneEuroParams(min_cutoff=0.1, beta=5.0, d_cutoff=1.0, max_gap=0.5, max_speed=10.0)
 
 

@@ -12,7 +12,7 @@ from std_srvs.srv import Trigger
 
 from alphapose_ros.core.detectors.base import Detections
 from alphapose_ros.core.tracking.msim import MSIMParams
-from alphapose_ros.core.tracking.one_euro import PIXEL_DEFAULTS, TrackSmoother, smooth_keypoints_2d
+from alphapose_ros.core.tracking.one_euro import MIN_SCORE, PIXEL_DEFAULTS, TrackSmoother, smooth_keypoints_2d
 from alphapose_ros.core.tracking.poseflow import PoseFlowParams
 from alphapose_ros.core.tracking.trackers import TRACKERS, make_tracker, track_poses
 from alphapose_ros.msg import WholeBodyPoseArray
@@ -52,7 +52,7 @@ class TrackingNode(PoseStageNode):
                            range=(0.0, 100.0)))
         smoothing = declare_smoothing(self, PIXEL_DEFAULTS, "body height per second")
         self.smoother = None if smoothing is None else TrackSmoother(smoothing)
-        self.smooth_min_score = declare(self, "smooth_min_score", 0.1, "keypoints scored below this are not "
+        self.smooth_min_score = declare(self, "smooth_min_score", MIN_SCORE, "keypoints scored below this are not "
                                         "smoothed (passed on raw)", range=(0.0, 10.0))
         self.tracker = self.det_pub = self.raw_pub = None
         self._last_t: float | None = None
