@@ -73,8 +73,10 @@ def keypoint_change(cfg, want, got) -> dict:
 
 
 def quantize_int8(fp32_onnx: str | Path, out_path: str | Path, crops: np.ndarray, batch: int = 8,
-                  input_name: str = "crops") -> Path:
-    """Static QDQ INT8 model of `fp32_onnx`, activation ranges calibrated (min-max) on `crops`."""
+                  input_name: str = "crops", keep_fp32: tuple[str, ...] = (), activation_bits: int = 8) -> Path:
+    """Static QDQ INT8 model of `fp32_onnx` (per-channel INT8 weights), activation ranges calibrated (min-max) on
+    `crops`; the nodes named in `keep_fp32` stay FP32 (mixed precision); activation_bits 16 quantises the
+    activations to 16 bits (more exact, much slower on CPU)."""
     try:
         from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
         from onnxruntime.quantization.shape_inference import quant_pre_process
@@ -93,5 +95,6 @@ def quantize_int8(fp32_onnx: str | Path, out_path: str | Path, crops: np.ndarray
         pre = Path(tmp) / "pre.onnx"
         quant_pre_process(str(fp32_onnx), str(pre))
         quantize_static(str(pre), str(out_path), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
-                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+                        activation_type=QuantType.QInt16 if activation_bits == 16 else QuantType.QUInt8,
+                        weight_type=QuantType.QInt8, nodes_to_exclude=list(keep_fp32))
     return Path(out_path)

@@ -72,3 +72,28 @@ def test_a_file_that_is_not_a_calibration_set_is_named(tmp_path):
         calibration_crops(tmp_path / "x.npz", (128, 96))
     with pytest.raises(ValueError, match="no person boxes"):
         record_calibration([np.zeros((10, 10, 3), np.uint8)], [np.zeros((0, 4))], tmp_path / "c.npz")
+
+
+def test_mixed_precision_keeps_the_named_convolutions_fp32_and_quantises_the_rest(tmp_path):
+    import onnx
+    import torch
+
+    from alphapose_ros.core.engines.int8 import quantize_int8
+
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.Conv2d(4, 2, 1)).eval()
+    torch.onnx.export(net, torch.zeros(1, 3, 8, 8), str(tmp_path / "fp32.onnx"), input_names=["crops"],
+                      output_names=["out"], dynamic_axes={"crops": {0: "n"}, "out": {0: "n"}}, opset_version=17,
+                      dynamo=False)
+    convs = [n.name for n in onnx.load(str(tmp_path / "fp32.onnx")).graph.node if n.op_type == "Conv"]
+    crops = np.random.default_rng(0).normal(size=(16, 3, 8, 8)).astype(np.float32)
+
+    def quantised_inputs(path):
+        g = onnx.load(str(path)).graph
+        made_by = {o: n.op_type for n in g.node for o in n.output}
+        return {n.name: any(made_by.get(i) == "DequantizeLinear" for i in n.input[1:2]) for n in g.node
+                if n.op_type == "Conv"}
+
+    quantize_int8(tmp_path / "fp32.onnx", tmp_path / "all.onnx", crops)
+    quantize_int8(tmp_path / "fp32.onnx", tmp_path / "mixed.onnx", crops, keep_fp32=(convs[-1],))
+    assert quantised_inputs(tmp_path / "all.onnx") == {convs[0]: True, convs[1]: True}
+    assert quantised_inputs(tmp_path / "mixed.onnx") == {convs[0]: True, convs[1]: False}
