@@ -81,12 +81,27 @@ def _pipeline(work: Path, engine: str, precision: str, frames: int) -> dict:
     return {"sequential": seq["frames_per_s"], "pipelined": par["frames_per_s"], "stage_ms": seq["stage_ms"]}
 
 
-def prepare(work: Path, calibration_frames: int) -> dict:
-    """Weights, calibration set, FP32 and INT8 exports, real crops; the engines' output agreement."""
+def record_vtest_calibration(path: Path, frames: int, every: int) -> None:
+    """A calibration set of every `every`-th vtest frame (`frames` of them) with its HOG person boxes."""
     import cv2
 
     from alphapose_ros.core.detectors.hog import HogDetector
-    from alphapose_ros.core.engines.int8 import calibration_crops, quantize_int8, record_calibration
+    from alphapose_ros.core.engines.int8 import record_calibration
+
+    cap, images, hog = cv2.VideoCapture(str(FOOTAGE)), [], HogDetector()
+    for i in range(frames * every):
+        ok, img = cap.read()
+        if not ok:
+            break
+        if i % every == 0:
+            images.append(img)
+    cap.release()
+    record_calibration(images, [hog.detect([f])[0].boxes for f in images], path)
+
+
+def prepare(work: Path, calibration_frames: int) -> dict:
+    """Weights, calibration set, FP32 and INT8 exports, real crops; the engines' output agreement."""
+    from alphapose_ros.core.engines.int8 import calibration_crops, quantize_int8
     from alphapose_ros.core.engines.onnx_export import export_onnx, state_sha256, write_sidecar
     from alphapose_ros.core.engines.runtimes import load_runtime
     from alphapose_ros.core.models.config import build_model, parse_config
@@ -95,15 +110,7 @@ def prepare(work: Path, calibration_frames: int) -> dict:
     torch.manual_seed(0)
     model = build_model(cfg).eval()
     torch.save(model.state_dict(), work / "weights.pth")
-    cap, frames, hog = cv2.VideoCapture(str(FOOTAGE)), [], HogDetector()
-    for i in range(calibration_frames * 10):
-        ok, img = cap.read()
-        if not ok:
-            break
-        if i % 10 == 0:
-            frames.append(img)
-    cap.release()
-    record_calibration(frames, [hog.detect([f])[0].boxes for f in frames], work / "calib.npz")
+    record_vtest_calibration(work / "calib.npz", calibration_frames, every=10)
     crops = calibration_crops(work / "calib.npz", cfg.input_hw)
     np.save(work / "crops.npy", crops[:32])
     digest = state_sha256(model)

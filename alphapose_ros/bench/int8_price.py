@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from alphapose_ros.bench.engines import FOOTAGE, MODEL_CFG
+from alphapose_ros.bench.engines import FOOTAGE, MODEL_CFG, record_vtest_calibration
 
 
 def realistic_model(crops: np.ndarray, seed: int = 0):
@@ -52,11 +52,9 @@ def crops_per_s(runtime, crops: np.ndarray, seconds: float = 3.0) -> float:
 
 
 def measure(frames: int = 100, seed: int = 0) -> dict:
-    import cv2
     import onnx
 
-    from alphapose_ros.core.detectors.hog import HogDetector
-    from alphapose_ros.core.engines.int8 import calibration_crops, keypoint_change, quantize_int8, record_calibration
+    from alphapose_ros.core.engines.int8 import calibration_crops, keypoint_change, quantize_int8
     from alphapose_ros.core.engines.onnx_export import export_onnx
     from alphapose_ros.core.engines.runtimes import load_runtime
     from alphapose_ros.core.models.config import parse_config
@@ -65,15 +63,7 @@ def measure(frames: int = 100, seed: int = 0) -> dict:
         raise SystemExit(f"{FOOTAGE} missing (install Debian's opencv-doc)")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        cap, images, hog = cv2.VideoCapture(str(FOOTAGE)), [], HogDetector()
-        for i in range(frames * 8):
-            ok, img = cap.read()
-            if not ok:
-                break
-            if i % 8 == 0:
-                images.append(img)
-        cap.release()
-        record_calibration(images, [hog.detect([f])[0].boxes for f in images], work / "calib.npz")
+        record_vtest_calibration(work / "calib.npz", frames, every=8)
         crops = calibration_crops(work / "calib.npz", parse_config(MODEL_CFG).input_hw)
         order = np.random.default_rng(seed).permutation(len(crops))
         calib, held = crops[order[:len(crops) // 2]], crops[order[len(crops) // 2:]][:64]
