@@ -16,11 +16,11 @@ import numpy as np
 from alphapose_ros.core.concurrent_pipeline import ConcurrentPipeline, Item, Stage, StageStats
 from alphapose_ros.core.crop_tracking import CropTracker
 from alphapose_ros.core.pose.estimator import EstimatorOutput, PoseEstimator
-from alphapose_ros.core.nms.oks import oks_nms, rescore
+from alphapose_ros.core.nms.oks import oks_nms, rescore, soft_oks_nms
 from alphapose_ros.core.nms.parametric import PoseNMSParams, parametric_pose_nms
 from alphapose_ros.core.poses import PoseSet
 
-NMS_KINDS = ("parametric", "oks", "none")
+NMS_KINDS = ("parametric", "oks", "soft_oks", "none")
 OKS_VIS_THRESH = 0.2  # AlphaPose's: keypoint scores at or below it do not count in OKS NMS
 log = logging.getLogger(__name__)
 
@@ -53,12 +53,17 @@ def apply_pose_nms(poses: PoseSet, kind: str, params: PoseNMSParams, oks_thresh:
                        embeddings=None if poses.embeddings is None else poses.embeddings[r.picks], head=poses.head)
         return kept, [m.tolist() for m in r.merged]
     # AlphaPose's OKS NMS: rescored (box score x mean of the keypoint scores above 0.2), keypoints below
-    # that ignored in the OKS; the kept poses carry the rescored score
+    # that ignored in the OKS; the kept poses carry the rescored score. soft_oks: its Gaussian-decay variant
+    # (a neighbour's score falls with the overlap instead of the neighbour going), every pose ranked
     kp, ks = poses.keypoints, poses.keypoint_scores
     flat = np.concatenate([kp, ks[..., None]], -1).reshape(len(poses), -1)
     ext = kp.max(1) - kp.min(1)
     scores = rescore(poses.box_scores, ks, OKS_VIS_THRESH)
-    keep = oks_nms(flat, scores, ext[:, 0] * ext[:, 1], oks_thresh, vis_thresh=OKS_VIS_THRESH)
+    if kind == "soft_oks":
+        keep = soft_oks_nms(flat, scores, ext[:, 0] * ext[:, 1], oks_thresh, max_dets=len(poses),
+                            vis_thresh=OKS_VIS_THRESH)
+    else:
+        keep = oks_nms(flat, scores, ext[:, 0] * ext[:, 1], oks_thresh, vis_thresh=OKS_VIS_THRESH)
     return replace(poses.select(keep), scores=scores[keep].astype(np.float32)), [[int(i)] for i in keep]
 
 

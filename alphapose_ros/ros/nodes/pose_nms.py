@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from rclpy.lifecycle import TransitionCallbackReturn
 
-from alphapose_ros.core.pipeline import apply_pose_nms
+from alphapose_ros.core.pipeline import NMS_KINDS, apply_pose_nms
 from alphapose_ros.core.nms.parametric import PoseNMSParams
 from alphapose_ros.core.poses import PoseSet
 from alphapose_ros.msg import WholeBodyPoseArray
@@ -23,7 +23,7 @@ class PoseNMSNode(PoseStageNode):
 
     def __init__(self, name: str = "pose_nms", **kwargs):
         super().__init__(name, **kwargs)
-        self.kind = declare(self, "kind", "parametric", "parametric | oks | none")
+        self.kind = declare(self, "kind", "parametric", " | ".join(NMS_KINDS))
         self.head = declare(self, "head", "auto",
                             "the pose model's head, which selects AlphaPose's 133/136-keypoint defaults: auto (what "
                             "the pose messages say) | heatmap | integral")
@@ -33,7 +33,7 @@ class PoseNMSNode(PoseStageNode):
                                    range=(0.0, 1000000000000.0))
         self.params_file = declare_path(self, "params_file", "YAML of parametric NMS parameters (from the search)")
         self.oks_thresh = declare(self, "oks_thresh", 0.9, "OKS NMS threshold", range=(0.0, 1.0))
-        if self.kind not in ("parametric", "oks", "none"):
+        if self.kind not in NMS_KINDS:
             raise ValueError(f"unknown pose NMS kind {self.kind!r}")
         self.set_overrides = {}  # from the parameters below; the parameters file's come first at configure
         for name, what in (("delta1", "score softness of keypoint matching"), ("mu", "weight of the spatial term"),
