@@ -23,7 +23,7 @@ import time
 import numpy as np
 
 from alphapose_ros.bench.keypoints_3d import camera_info_msg, depth_msg, frame_poses, node_and_driver
-from alphapose_ros.bench.robot_frames import OPTICAL, _tf
+from alphapose_ros.bench.robot_frames import OPTICAL, tf_msg
 from alphapose_ros.core.people3d.robot_distance import segment_distance
 from alphapose_ros.core.people3d.tf_buffer import Rigid
 from alphapose_ros.synthetic.rgbd_scenes import camera, person, render
@@ -74,8 +74,8 @@ def measure(frames: int = 30, domain: int = 81, seed: int = 0, distances=(1.0, 2
                                          stage_qos(10, True))
             h0 = header_at(50.0, "base_link")
             drv.tf_static_pub.publish(TFMessage(transforms=[
-                _tf(h0, "base_link", "camera_link", Rigid(np.array([0.0, 0.0, 1.2]), np.array([0.0, 0.0, 0.0, 1.0]))),
-                _tf(h0, "camera_link", CAMERA, Rigid(np.zeros(3), OPTICAL))]))
+                tf_msg(h0, "base_link", "camera_link", Rigid(np.array([0.0, 0.0, 1.2]), np.array([0.0, 0.0, 0.0, 1.0]))),
+                tf_msg(h0, "camera_link", CAMERA, Rigid(np.zeros(3), OPTICAL))]))
             deadline = time.monotonic() + 30
             while drv.node.count_subscribers("/humans/robot_distance") + drv.node.count_publishers(
                     "/humans/robot_distance") < 2 and time.monotonic() < deadline:
@@ -90,7 +90,7 @@ def measure(frames: int = 30, domain: int = 81, seed: int = 0, distances=(1.0, 2
                     t = t0 + f / 30
                     h = header_at(t, CAMERA)
                     arm = arm_in_base(t, d)
-                    drv.tf_pub.publish(TFMessage(transforms=[_tf(h, "base_link", "arm_link", arm)]))
+                    drv.tf_pub.publish(TFMessage(transforms=[tf_msg(h, "base_link", "arm_link", arm)]))
                     time.sleep(0.005)
                     fr = render([body], intr, rng)
                     kp = fr.keypoints + rng.normal(0.0, 2.0, fr.keypoints.shape).astype(np.float32)

@@ -40,15 +40,11 @@ def camera_in_map(t: float) -> Rigid:
     return odom @ base_in_odom(t) @ Rigid(CAMERA_ON_BASE, np.array([0.0, 0.0, 0.0, 1.0])) @ Rigid(np.zeros(3), OPTICAL)
 
 
-def _tf(header, parent: str, child: str, rigid: Rigid):
-    from geometry_msgs.msg import TransformStamped
+def tf_msg(header, parent: str, child: str, rigid: Rigid):
+    """A TransformStamped placing `child` in `parent` at the header's stamp."""
+    from alphapose_ros.ros.conversions import transform_msg
 
-    ts = TransformStamped(child_frame_id=child)
-    ts.header.stamp, ts.header.frame_id = header.stamp, parent
-    tr, r = ts.transform.translation, ts.transform.rotation
-    tr.x, tr.y, tr.z = (float(v) for v in rigid.t)
-    r.x, r.y, r.z, r.w = (float(v) for v in rigid.q)
-    return ts
+    return transform_msg(header.stamp, parent, child, rigid.t, rigid.q)
 
 
 def measure(frames: int = 60, domain: int = 78, seed: int = 0, target: str = "map") -> dict:
@@ -66,15 +62,15 @@ def measure(frames: int = 60, domain: int = 78, seed: int = 0, target: str = "ma
     with node_and_driver(domain, params=(f"target_frame:={target}", "tf:=true")) as drv:
         h0 = header_at(t0, "map")
         drv.tf_static_pub.publish(TFMessage(transforms=[
-            _tf(h0, "map", "odom", Rigid(np.array([1.0, -2.0, 0.0]), np.array([0.0, 0.0, 0.0, 1.0]))),
-            _tf(h0, "base_link", "camera_link", Rigid(CAMERA_ON_BASE, np.array([0.0, 0.0, 0.0, 1.0]))),
-            _tf(h0, "camera_link", CAMERA, Rigid(np.zeros(3), OPTICAL))]))
+            tf_msg(h0, "map", "odom", Rigid(np.array([1.0, -2.0, 0.0]), np.array([0.0, 0.0, 0.0, 1.0]))),
+            tf_msg(h0, "base_link", "camera_link", Rigid(CAMERA_ON_BASE, np.array([0.0, 0.0, 0.0, 1.0]))),
+            tf_msg(h0, "camera_link", CAMERA, Rigid(np.zeros(3), OPTICAL))]))
         drv.info_pub.publish(camera_info_msg(intr, header_at(t0, CAMERA)))
         time.sleep(0.5)
         for f in range(frames):
             t = f / 30
             h = header_at(t0 + t, CAMERA)
-            drv.tf_pub.publish(TFMessage(transforms=[_tf(h, "odom", "base_link", base_in_odom(t))]))
+            drv.tf_pub.publish(TFMessage(transforms=[tf_msg(h, "odom", "base_link", base_in_odom(t))]))
             time.sleep(0.005)  # odometry is older than the image it serves
             joints = camera_in_map(t).inverse().apply(in_map)
             fr = render([joints], intr, rng)
@@ -94,8 +90,12 @@ def measure(frames: int = 60, domain: int = 78, seed: int = 0, target: str = "ma
             full_err.append(float(np.linalg.norm(p.positions[0] - person_positions(truth[None], "coco_17")[0])))
             speed.append(float(np.linalg.norm(p.velocities[0])))
             torso[(h.stamp.sec, h.stamp.nanosec)] = np.nanmean(seen[[5, 6, 11, 12]], 0)
-        time.sleep(0.3)
-        for ts in drv.tf_got:
+        last = (h.stamp.sec, h.stamp.nanosec)
+        end = time.monotonic() + 5  # the last body frame on /tf, or give up waiting
+        while time.monotonic() < end and not any((ts.header.stamp.sec, ts.header.stamp.nanosec) == last
+                                                 for ts in list(drv.tf_got)):
+            time.sleep(0.05)
+        for ts in list(drv.tf_got):
             key = (ts.header.stamp.sec, ts.header.stamp.nanosec)
             if ts.child_frame_id == "body_b1" and ts.header.frame_id == target and key in torso:
                 o = ts.transform.translation

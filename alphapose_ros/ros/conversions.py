@@ -33,6 +33,19 @@ def body_id(track_id: int) -> str:
     return f"b{int(track_id)}"
 
 
+def transform_msg(stamp, parent: str, child: str, xyz, q):
+    """geometry_msgs/TransformStamped placing `child` in `parent` at `stamp`: translation xyz, rotation q (x, y, z,
+    w)."""
+    from geometry_msgs.msg import TransformStamped
+
+    ts = TransformStamped(child_frame_id=child)
+    ts.header.stamp, ts.header.frame_id = stamp, parent
+    t, r = ts.transform.translation, ts.transform.rotation
+    t.x, t.y, t.z = (float(v) for v in xyz)
+    r.x, r.y, r.z, r.w = (float(v) for v in q)
+    return ts
+
+
 def stamp_seconds(header) -> float:
     """A header's stamp in seconds (image time)."""
     return header.stamp.sec + header.stamp.nanosec * 1e-9

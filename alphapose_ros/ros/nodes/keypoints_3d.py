@@ -37,7 +37,7 @@ from alphapose_ros.core.poses import PoseSet
 from alphapose_ros.core.skeletons import get_format
 from alphapose_ros.core.tracking.one_euro import METRE_DEFAULTS, TrackSmoother, smooth_keypoints_3d
 from alphapose_ros.msg import WholeBodyPoseArray
-from alphapose_ros.ros.conversions import body_id, msg_to_poses, poses_to_msg, stamp_seconds
+from alphapose_ros.ros.conversions import body_id, msg_to_poses, poses_to_msg, stamp_seconds, transform_msg
 from alphapose_ros.ros.detection_msgs import people_to_detection3d
 from alphapose_ros.ros.node_utils import declare, declare_smoothing
 from alphapose_ros.ros.nodes.pose_stage import PoseStageNode
@@ -220,7 +220,6 @@ class Keypoints3DNode(PoseStageNode):
 def body_transforms(poses: PoseSet, header, keypoints: bool = False):
     """tf2_msgs/TFMessage: body_b<ID> per tracked person with a torso in 3D (parent: the 3D's frame), and with
     `keypoints` body_b<ID>_<keypoint name> per valid keypoint (parent: the same frame, no rotation)."""
-    from geometry_msgs.msg import TransformStamped
     from tf2_msgs.msg import TFMessage
 
     out = TFMessage()
@@ -231,20 +230,12 @@ def body_transforms(poses: PoseSet, header, keypoints: bool = False):
     names = get_format(poses.format_name).names
     for i in np.flatnonzero(ok & (poses.track_ids >= 0)):
         frame = f"body_{body_id(poses.track_ids[i])}"
-        out.transforms.append(_transform(TransformStamped, header, frame, origin[i], quat[i]))
+        out.transforms.append(transform_msg(header.stamp, header.frame_id, frame, origin[i], quat[i]))
         if keypoints:
             valid = np.flatnonzero(np.isfinite(poses.keypoints_3d[i]).all(1))
-            out.transforms.extend(_transform(TransformStamped, header, f"{frame}_{names[k]}",
-                                             poses.keypoints_3d[i, k], (0.0, 0.0, 0.0, 1.0)) for k in valid)
+            out.transforms.extend(transform_msg(header.stamp, header.frame_id, f"{frame}_{names[k]}",
+                                                poses.keypoints_3d[i, k], (0.0, 0.0, 0.0, 1.0)) for k in valid)
     return out
-
-
-def _transform(msg_type, header, child: str, xyz, q):
-    ts = msg_type(header=header, child_frame_id=child)
-    t, r = ts.transform.translation, ts.transform.rotation
-    t.x, t.y, t.z = (float(v) for v in xyz)
-    r.x, r.y, r.z, r.w = (float(v) for v in q)
-    return ts
 
 
 def markers_3d(poses: PoseSet, header) -> MarkerArray:
