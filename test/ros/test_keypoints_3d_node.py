@@ -204,6 +204,8 @@ def test_a_looping_or_broken_tf_tree_and_odd_depth_images_leave_frames_flowing_i
             tf("odom", "map"), tf("map", "odom"), tf("odom", "cam"),      # cam -> odom -> map -> odom ...: a loop
             tf("base_link", "cam2", w=0.0),                                # a zero quaternion: ignored
             tf("odom", "cam3", x=float("nan"))]))                          # NaN: ignored
+        # camera_info streams beside the images: the node has it before the first frame it serves
+        drv.info_pub.publish(bench.camera_info_msg(intr, header_at(6.0, "cam")))
         time.sleep(0.5)
         outs = []
         for i, depth in enumerate((fr.depth_mm, fr.depth_mm[::2, ::2].copy(), np.zeros_like(fr.depth_mm),
