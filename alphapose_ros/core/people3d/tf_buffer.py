@@ -171,8 +171,9 @@ class TFBuffer:
     def lookup(self, target: str, source: str, t: float = 0.0) -> Rigid:
         """The transform taking points in `source` to `target` at image time t (0: the latest common time)."""
         target, source = target.lstrip("/"), source.lstrip("/")
+        known = self.frames()
         for f in (target, source):
-            if f not in self.frames():
+            if f not in known:
                 raise UnknownFrameError(f'"{f}" passed to lookup does not exist')
         if target == source:
             return Rigid.identity()

@@ -121,9 +121,12 @@ class RobotDistanceNode(PoseStageNode):
         noise = self.noise
         if camera is not None and self.intrinsics is not None and n:
             intr = self.intrinsics.scaled(msg.image_width, msg.image_height)
-            xy = undistorted_normalised(p.keypoints.reshape(-1, 2), intr)
-            rays = np.concatenate([xy, np.ones((len(xy), 1))], 1)
-            rays = camera.rotate(rays / np.linalg.norm(rays, axis=1, keepdims=True)).reshape(n, k, 3)
+            missing = ~np.isfinite(points).all(-1)  # only keypoints without depth need their viewing ray
+            rays = np.full((n, k, 3), np.nan)
+            if missing.any():
+                xy = undistorted_normalised(p.keypoints[missing], intr)
+                ray = np.concatenate([xy, np.ones((len(xy), 1))], 1)
+                rays[missing] = camera.rotate(ray / np.linalg.norm(ray, axis=1, keepdims=True))
             noise = NoiseModel(noise.depth_noise, noise.pixel_noise, intr.fx, noise.min_range, noise.max_range)
         origin = camera.t if camera is not None else np.zeros(3)
         r = person_distances(points, p.keypoint_scores, np.array(axes).reshape(-1, 2, 3), np.array(radii), origin,
