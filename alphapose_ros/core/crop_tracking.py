@@ -84,6 +84,10 @@ class CropTracker:
 
     def __init__(self, settings: CropTrackingSettings = CropTrackingSettings()):
         self.settings = settings
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every followed crop: the next frame's people come from the detector alone."""
         self.boxes = np.zeros((0, 4), np.float32)
         self.velocity = np.zeros((0, 4), np.float32)  # px per second, per box side
         self.age = np.zeros(0, np.int64)  # frames each followed crop has held its person

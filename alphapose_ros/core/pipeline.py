@@ -132,6 +132,11 @@ class Frame:
     boxes: np.ndarray | None = None
     box_scores: np.ndarray | None = None
     meta: object = None  # carried through untouched (e.g. the message header it came with)
+    # crop tracking on a stream cut into shards (core.fleet): `restart` rebuilds the followed crops from the
+    # detector alone on this frame, and `seq` (frames since the last restart) sets the detector's schedule;
+    # None: the frame's position in the stream
+    seq: int | None = None
+    restart: bool = False
 
 
 class FramePipeline:
@@ -179,7 +184,8 @@ class FramePipeline:
                 continue  # RTMO: the pose stage finds the people itself
             elif self.detector is None:
                 it.error = "no detector and no boxes given"
-            elif self.crop_tracker is None or self.crop_tracker.scheduled(it.index):
+            elif self.crop_tracker is None or f.restart or self.crop_tracker.scheduled(
+                    it.index if f.seq is None else f.seq):
                 todo.append(it)
         if todo:
             for it, d in zip(todo, self._run_detector([it.payload.image_bgr for it in todo])):
@@ -209,6 +215,8 @@ class FramePipeline:
                 out = self.estimator(rgb, boxes)
                 boxes, scores, out, n_bad = drop_non_finite(boxes, scores, out)
             else:
+                if it.payload.restart:
+                    self.crop_tracker.reset()
                 boxes, scores, out, n_bad = pose_followed_people(self.crop_tracker, self.estimator, rgb, it.payload.t,
                                                                  *self._frame_boxes(it))
             it.data["boxes"], it.data["box_scores"], it.data["raw"] = boxes, scores, out

@@ -374,7 +374,7 @@ def test_a_full_disk_during_a_bag_run_is_one_line_and_the_committed_frames_are_s
 
     from rosbags.rosbag2 import Reader, Writer
 
-    from alphapose_ros.cli import process_bag
+    from alphapose_ros.core.io import pose_bag
 
     cam = _camera_bag(footage, tmp_path, frames=40)
     commits = []
@@ -389,8 +389,8 @@ def test_a_full_disk_during_a_bag_run_is_one_line_and_the_committed_frames_are_s
         writer.abort()
         raise sqlite3.OperationalError("database or disk is full")
 
-    real_commit = process_bag.commit_pending
-    monkeypatch.setattr(process_bag, "commit_pending", commit_until_full)
+    real_commit = pose_bag.commit_pending
+    monkeypatch.setattr(pose_bag, "commit_pending", commit_until_full)
     monkeypatch.setattr(Writer, "close", close_on_a_full_disk)
     out = tmp_path / "poses_bag"
     assert main(["--bag", str(cam), "--out", str(out), "--detector", "hog", "--no-copy"]) == 1

@@ -138,6 +138,14 @@ def read_images(bag: str | Path, topic: str) -> Iterator[tuple[object, np.ndarra
     """(header, BGR image or None, reason) per message of `topic`, in bag order.
     Undecodable frames come with image None and the reason, so callers can skip them; a message that
     cannot be deserialised at all comes as (None, None, reason)."""
+    for _, header, img, reason in read_image_messages(bag, topic):
+        yield header, img, reason
+
+
+def read_image_messages(bag: str | Path, topic: str, start_ns: int | None = None, stop_ns: int | None = None
+                        ) -> Iterator[tuple[int, object, np.ndarray | None, str]]:
+    """(recorded time ns, header, BGR image or None, reason) per message of `topic` recorded in
+    [start_ns, stop_ns) (None: from the start / to the end), in bag order; as `read_images`."""
     from rosbags.rosbag2 import Reader
 
     ts = typestore()
@@ -145,17 +153,22 @@ def read_images(bag: str | Path, topic: str) -> Iterator[tuple[object, np.ndarra
         conns = [c for c in r.connections if c.topic == topic]
         if not conns:
             raise ValueError(f"{bag}: no topic {topic!r}; image topics: {image_topics(bag)}")
-        for conn, _, raw in r.messages(connections=conns):
+        for conn, t, raw in r.messages(connections=conns, start=start_ns, stop=stop_ns):
             try:
                 msg = ts.deserialize_cdr(raw, conn.msgtype)
             except Exception as e:  # a corrupt message (rosbags' SerdeError and kin): reported, not fatal
-                yield None, None, f"corrupt {conn.msgtype} message ({type(e).__name__})"
+                yield t, None, None, f"corrupt {conn.msgtype} message ({type(e).__name__})"
                 continue
             try:
                 img = compressed_to_bgr(msg) if conn.msgtype.endswith("CompressedImage") else image_to_bgr(msg)
-                yield msg.header, img, ""
+                yield t, msg.header, img, ""
             except ImageError as e:
-                yield msg.header, None, str(e)
+                yield t, msg.header, None, str(e)
+
+
+def header(t_ns: int, frame_id: str):
+    """A rosbags std_msgs/Header with this stamp and frame."""
+    return _header(typestore(), t_ns, frame_id)
 
 
 def pose_array(poses: PoseSet, header, width: int, height: int):

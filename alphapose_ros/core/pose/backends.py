@@ -34,7 +34,7 @@ def make_pose_estimator(backend: str = "auto", *, cfg: str | Path | None = None,
                         checkpoint: str | Path | None = None, keypoint_format: str = "halpe_26",
                         device: str = "cpu", half: bool = False, batch_size: int = 64, flip: bool = False,
                         torchscript: bool = False, reid: str = "auto", engine: str = "torch",
-                        exported: str | Path | None = None, pose_model: str | None = None):
+                        exported: str | Path | None = None, pose_model: str | None = None, threads: int = 0):
     """An estimator with `.format`, `.head`, `.describe()` and `__call__(image_rgb, boxes)`.
 
     `pose_model` (a manifest name such as rtmw-m, or an .onnx file) takes precedence over the backend:
@@ -45,7 +45,8 @@ def make_pose_estimator(backend: str = "auto", *, cfg: str | Path | None = None,
     embeddings -- a path (OSNet-AIN, or a pose-guided branch trained with this checkpoint), "auto" (the
     official OSNet-AIN file when it is in the cache) or "none". `engine` runs the
     AlphaPose network: torch, or onnxruntime / openvino on `exported` (an alphapose-export file, FP32 or
-    INT8) or on an export of the checkpoint made on first use.
+    INT8) or on an export of the checkpoint made on first use. `threads` > 0 caps the network's CPU threads
+    (torch's are process-wide).
     """
     from alphapose_ros.core.engines.runtimes import ENGINES
 
@@ -58,7 +59,7 @@ def make_pose_estimator(backend: str = "auto", *, cfg: str | Path | None = None,
         if cfg:
             raise ValueError(f"give either a pose model ({pose_model}) or an AlphaPose config ({cfg}), not both")
         return named_model_estimator(pose_model, engine=engine, device=device, half=half, batch_size=batch_size,
-                                     embedder=embedder, flip=flip)
+                                     embedder=embedder, flip=flip, threads=threads)
     if backend not in BACKENDS:
         raise ValueError(f"unknown pose backend {backend!r} (one of {', '.join(BACKENDS)})")
     if backend == "auto":
@@ -76,7 +77,7 @@ def make_pose_estimator(backend: str = "auto", *, cfg: str | Path | None = None,
 
         if exported:
             est = PoseEstimator.from_exported(exported, engine, device=device, half=half, batch_size=batch_size,
-                                              flip=flip, embedder=embedder)
+                                              flip=flip, embedder=embedder, threads=threads)
             if cfg and replace(load_config(cfg), source="") != replace(est.cfg, source=""):
                 raise ValueError(f"{exported} was exported from another model than {cfg} describes")
             return est
@@ -87,7 +88,7 @@ def make_pose_estimator(backend: str = "auto", *, cfg: str | Path | None = None,
         if checkpoint is None:
             raise ValueError(f"no checkpoint given for {cfg} and none cached for it; see alphapose-download --list")
         return PoseEstimator.from_files(cfg, checkpoint, device=device, half=half, batch_size=batch_size, flip=flip,
-                                        torchscript=torchscript, embedder=embedder, engine=engine)
+                                        torchscript=torchscript, embedder=embedder, engine=engine, threads=threads)
     from alphapose_ros.core.mediapipe.estimator import MediaPipePoseEstimator
 
     if getattr(embedder, "needs_features", False):
@@ -96,11 +97,12 @@ def make_pose_estimator(backend: str = "auto", *, cfg: str | Path | None = None,
     if device != "cpu" or half or flip or engine != "torch":
         log.warning("the MediaPipe backend runs on the CPU in fp32 without flip test (LiteRT); "
                     "ignoring device/fp16/flip/engine")
-    return MediaPipePoseEstimator(keypoint_format, batch_size=min(batch_size, 16), embedder=embedder)
+    return MediaPipePoseEstimator(keypoint_format, batch_size=min(batch_size, 16), embedder=embedder,
+                                  num_threads=threads or 2)
 
 
 def named_model_estimator(pose_model: str, *, engine: str = "onnxruntime", device: str = "cpu", half: bool = False,
-                          batch_size: int = 16, embedder=None, flip: bool = False):
+                          batch_size: int = 16, embedder=None, flip: bool = False, threads: int = 0):
     """The estimator of an ONNX pose model named by manifest name or path: an alphapose-export file (its
     sidecar beside it), or an RTMPose-family file read from its inputs/outputs alone (SimCC top-down, or
     RTMO, which is one-stage: `.one_stage` and `.people(image)` instead of boxes). ONNX files run on ONNX
@@ -120,14 +122,14 @@ def named_model_estimator(pose_model: str, *, engine: str = "onnxruntime", devic
         from alphapose_ros.core.pose.estimator import PoseEstimator
 
         return PoseEstimator.from_exported(path, engine, device=device, half=half, batch_size=batch_size, flip=flip,
-                                           embedder=embedder)
+                                           embedder=embedder, threads=threads)
     spec = inspect_onnx(path)
     if spec.family == "detector":
         raise ValueError(f"{spec.describe()}: not a pose model (pass it as the detector: --det-model / det_model)")
     if spec.family == "rtmo":  # one-stage: finds its own people, no detector
         from alphapose_ros.core.rtm.rtmo import RTMOModel
 
-        est = RTMOModel(spec, engine, device=device, embedder=embedder)
+        est = RTMOModel(spec, engine, device=device, embedder=embedder, threads=threads)
         log.info("pose model: %s (one-stage: no person detector runs)", est.describe())
         return est
     if flip:
@@ -136,7 +138,8 @@ def named_model_estimator(pose_model: str, *, engine: str = "onnxruntime", devic
         raise ValueError("pose-guided re-ID weights run inside the AlphaPose network they were trained with")
     from alphapose_ros.core.rtm.estimator import SimCCPoseEstimator
 
-    est = SimCCPoseEstimator(spec, engine, device=device, half=half, batch_size=batch_size, embedder=embedder)
+    est = SimCCPoseEstimator(spec, engine, device=device, half=half, batch_size=batch_size, embedder=embedder,
+                             threads=threads)
     log.info("pose model: %s", est.describe())
     return est
 

@@ -79,7 +79,7 @@ class PoseEstimator:
 
     def __init__(self, cfg: PoseModelConfig, model, device: str = "cpu",
                  half: bool = False, batch_size: int = 32, flip: bool = False, flip_shift: str = "pixel",
-                 torchscript: bool = False, embedder=None, engine: str = "torch"):
+                 torchscript: bool = False, embedder=None, engine: str = "torch", threads: int = 0):
         self.cfg = cfg
         self.embedder = embedder  # re-ID on the same crops (core.reid.embedder), or None
         self.format = get_format(cfg.keypoint_format)
@@ -98,8 +98,10 @@ class PoseEstimator:
         if engine != "torch" and isinstance(model, torch.nn.Module):  # export once, then run the engine
             from alphapose_ros.core.engines.runtimes import load_runtime
 
-            model = load_runtime(engine, exported_model(model, cfg), device, fp16=half)
+            model = load_runtime(engine, exported_model(model, cfg), device, fp16=half, threads=threads)
         if isinstance(model, torch.nn.Module):
+            if threads > 0:
+                torch.set_num_threads(threads)  # process-wide
             self.model = prepare_model(model, self.device, half)
             if torchscript:
                 self.model = script_model(self.model, self.cfg.input_hw, self.device, half)
@@ -129,7 +131,7 @@ class PoseEstimator:
 
     @classmethod
     def from_exported(cls, onnx_path: str | Path, engine: str = "onnxruntime", device: str = "cpu",
-                      half: bool = False, **kwargs) -> "PoseEstimator":
+                      half: bool = False, threads: int = 0, **kwargs) -> "PoseEstimator":
         """Run an `alphapose-export` file: its sidecar gives the config, no torch network is built."""
         from alphapose_ros.core.engines.onnx_export import config_from_dict, read_sidecar
         from alphapose_ros.core.engines.runtimes import load_runtime
@@ -138,7 +140,7 @@ class PoseEstimator:
         if meta.get("kind", "pose") != "pose" or "config" not in meta:
             raise ValueError(f"{onnx_path}: not a pose model export (it is a {meta.get('kind')} export)")
         cfg = config_from_dict(meta["config"])
-        runtime = load_runtime(engine, onnx_path, device, fp16=half)
+        runtime = load_runtime(engine, onnx_path, device, fp16=half, threads=threads)
         return cls(cfg, runtime, device=device, half=half, engine=engine, **kwargs)
 
     @torch.inference_mode()
