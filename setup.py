@@ -20,6 +20,7 @@ setup(
             "alphapose-infer=alphapose_ros.cli.infer:main",
             "alphapose-download=alphapose_ros.cli.download:main",
             "alphapose-bag=alphapose_ros.cli.process_bag:main",
+            "alphapose-fleet=alphapose_ros.cli.fleet:main",
             "alphapose-nms-search=alphapose_ros.cli.nms_search:main",
             "alphapose-eval=alphapose_ros.cli.evaluate:main",
             "alphapose-train=alphapose_ros.cli.train:main",

@@ -39,7 +39,7 @@ if [ "$(cat "$VENV/.deps-stamp" 2>/dev/null)" != "$deps_stamp" ]; then
   touch "$VENV/COLCON_IGNORE"
   log "installing pinned dependencies"
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements/core.txt" \
-    -r "$ROOT/requirements/engines.txt" 2>&1 | grep -v 'is ignored: it is neither' || true
+    -r "$ROOT/requirements/engines.txt" -r "$ROOT/requirements/fleet.txt" 2>&1 | grep -v 'is ignored: it is neither' || true
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps -r "$ROOT/requirements/test.txt"
   if [ "$ROS_MODE" = wheels ]; then
     log "installing ROS 2 Kilted wheels"

@@ -11,6 +11,7 @@ class Progress:
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
         self.done = 0
+        self.note = ""  # appended to the line (e.g. "3/20 bags")
         self.t0 = time.perf_counter()
         self._last = 0.0
 
@@ -22,8 +23,10 @@ class Progress:
             bar = "#" * int(frac * 30)
             left = (self.total - self.done) / rate if rate > 0 else float("nan")
             eta = f"{int(left // 60)}:{int(left % 60):02d}" if left == left else "?"
-            return f"[{bar:<30}] {self.done}/{self.total} {self.label} {rate:.1f}/s, {eta} left"
-        return f"{self.done} {self.label} {rate:.1f}/s"
+            line = f"[{bar:<30}] {self.done}/{self.total} {self.label} {rate:.1f}/s, {eta} left"
+        else:
+            line = f"{self.done} {self.label} {rate:.1f}/s"
+        return f"{line}, {self.note}" if self.note else line
 
     def update(self, n: int = 1) -> None:
         self.done += n

@@ -1,0 +1,1 @@
+"""alphapose-fleet: many bags on a Ray cluster, sharded by time, each shard done exactly once."""
