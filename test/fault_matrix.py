@@ -55,6 +55,15 @@ ROWS = [
     Attack("disk-full", "the disk fills up during `alphapose-infer` (video, results) or `alphapose-bag`",
            "one line, no traceback, no half-written temp file: infer writes the results of the frames done (or "
            "leaves the earlier results untouched); the bag keeps its committed frames for `--salvage`"),
+    Attack("fleet-worker-killed", "SIGKILL of an `alphapose-fleet` worker in the middle of a shard",
+           "Ray restarts the worker and retries the shard; the run ends with the same output bag"),
+    Attack("fleet-driver-killed", "SIGKILL of the `alphapose-fleet` driver, then the same command again",
+           "the finished shards are kept (each written whole or not at all) and not computed again; the same "
+           "output bag, which appears only complete"),
+    Attack("fleet-bad-bag", "garbage, a truncated database and a bag without a camera topic among good bags "
+           "given to `alphapose-fleet`", "each named in one line, the good bags finish, exit 1 with a summary"),
+    Attack("fleet-same-out", "a second `alphapose-fleet` on the same `--out` while the first runs",
+           "refused in one line naming the first run's pid (exit 2); the first finishes unharmed"),
     Attack("bag-bad-targets", "wrong `--image-topic`, existing `--out`, unwritable `--save-video`",
            "refused before anything is written; `--overwrite` never removes a non-bag or the input"),
     Attack("eval-non-finite", "results with NaN keypoints", "one line, exit 2 (was ranked AP 1.000)"),

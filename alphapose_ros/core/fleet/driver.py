@@ -62,7 +62,7 @@ class BagJob:
 @dataclass
 class FleetSummary:
     bags: list[BagJob]
-    frames: int
+    frames: int            # computed in this run (a resumed run's earlier shards not counted)
     seconds: float         # the whole run, Ray's start and the models' loading included
     working_seconds: float  # from the first shard handed out to the last bag written
     driver_peak_mb: float
@@ -148,10 +148,10 @@ def run_fleet(bags: list[str | Path], out: str | Path, make_pipeline: Callable, 
             t_work = time.perf_counter()
             _schedule(todo, actors, settings, bar, finish)
             summary.working_seconds = time.perf_counter() - t_work
+            summary.frames = bar.done
             bar.close()
         finally:
             ray.shutdown()
-    summary.frames = sum(j.frames for j in jobs)
     summary.seconds = time.perf_counter() - t0
     summary.driver_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return summary

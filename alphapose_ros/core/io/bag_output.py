@@ -41,7 +41,7 @@ class OutputLock:
             except FileExistsError:
                 pid = _pid_in(self.path)
                 if pid and _alive(pid):
-                    raise BagLocked(f"another alphapose-bag (pid {pid}) is writing {self.out}; wait for it, or "
+                    raise BagLocked(f"another run (pid {pid}) is writing {self.out}; wait for it, or "
                                     "choose another --out") from None
                 self.path.unlink(missing_ok=True)  # its process is gone: a killed run's lock
                 continue
