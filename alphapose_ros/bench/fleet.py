@@ -29,6 +29,7 @@ from alphapose_ros.bench.track_fragments import FOOTAGE, fragments
 
 SUMMARY = re.compile(r"(\d+) frames in ([\d.]+) s \(([\d.]+) frames/s; ([\d.]+) once the workers were up\), "
                      r"driver peak memory (\d+) MB")
+WRITTEN = re.compile(r": (\d+) frames \(.*written in ([\d.]+) s")
 
 
 def fleet(bags: list[Path], out: Path, workers: int, shard_frames: int) -> dict:
@@ -39,8 +40,9 @@ def fleet(bags: list[Path], out: Path, workers: int, shard_frames: int) -> dict:
     m = SUMMARY.search(p.stderr)
     if p.returncode or not m:
         raise RuntimeError(f"alphapose-fleet failed ({p.returncode}):\n{p.stderr[-3000:]}")
+    written = [(int(w[1]), float(w[2])) for w in WRITTEN.finditer(p.stderr)]
     return {"frames": int(m[1]), "seconds": float(m[2]), "fps": float(m[3]), "working_fps": float(m[4]),
-            "driver_mb": int(m[5])}
+            "driver_mb": int(m[5]), "written_fps": sum(n for n, _ in written) / max(sum(t for _, t in written), 1e-9)}
 
 
 def track_figures(bag: Path) -> tuple[int, object]:
@@ -84,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"({r['fps']:.2f} with Ray's start and the models' loading: {r['seconds']:.1f} s)")
         print(f"  2 workers / 1 worker: {runs[2]['working_fps'] / runs[1]['working_fps']:.2f}x "
               f"(target >= 1.7x)")
+        print(f"  the driver's sequential end (tracking, smoothing, the output bag with the camera images copied): "
+              f"{runs[2]['written_fps']:.0f} frames/s")
 
         small = []
         for i in range(a.small_bags):
