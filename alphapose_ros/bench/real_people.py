@@ -28,6 +28,7 @@ from alphapose_ros.core.tracking.matching import greedy_iou_pairs
 
 LABELS = Path(__file__).resolve().parents[2] / "test" / "data" / "real_people" / "labels.json"
 MODES = "hog:every,hog-small:every,hog-small:tracked,blazepose:every,blazepose:tracked"
+REPLAYED = "hog-small:tracked"  # the default, whose work the INT8 replay times
 
 
 @dataclass
@@ -71,8 +72,9 @@ def build(detector: str, tile: int):
     return det, make_pose_estimator("mediapipe")
 
 
-def run_mode(mode: str, images: list[dict], footage: Path, a: argparse.Namespace) -> Score:
-    """Score one mode over the labelled images of the chosen split."""
+def run_mode(mode: str, images: list[dict], footage: Path, a: argparse.Namespace, workload=None) -> Score:
+    """Score one mode over the labelled images of the chosen split; `workload` (bench.int8_replay.Workload)
+    records what its detector and pose stage did on the video's frames."""
     from alphapose_ros.core.pipeline import Frame, FramePipeline, PoseNMSConfig, nms_params_for
 
     detector, how = mode.split(":")
@@ -84,12 +86,20 @@ def run_mode(mode: str, images: list[dict], footage: Path, a: argparse.Namespace
     if video:
         wanted = {e["frame"]: e for e in video}
         ct = CropTracker(CropTrackingSettings(detect_every=a.detect_every)) if how == "tracked" else None
+        if workload is not None:
+            from alphapose_ros.bench.int8_replay import RecordingDetector
+
+            det = RecordingDetector(det)
         pipe = FramePipeline(est, det, nms, crop_tracker=ct)
         frames = read_video(footage / video[0]["file"], set(wanted) if how == "every" else None, max(wanted))
         t0 = time.perf_counter()
         n = 0
         for item in pipe.run(frames):
             n += 1
+            if workload is not None:
+                if det.ran_on(item.payload.image_bgr):
+                    workload.detected.add(item.payload.meta)
+                workload.crops[item.payload.meta] = item.data.get("boxes")
             e = wanted.get(item.payload.meta)
             if e is not None and item.error is None:
                 _add(score, e, published_boxes(item.data["poses"], a.pad))
@@ -145,6 +155,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--detect-every", type=int, default=CropTrackingSettings().detect_every)
     ap.add_argument("--tile", type=int, default=192, help="blazepose: tile size")
     ap.add_argument("--pad", type=float, default=0.1, help="pose box: keypoint extent grown by this per side")
+    ap.add_argument("--int8-replay", action=argparse.BooleanOptionalAction, default=True,
+                    help="also time FastPose-50 + YOLOX-nano INT8 (random weights: speed only) doing the work of "
+                         f"{REPLAYED} (bench.int8_replay)")
     ap.add_argument("--json", type=Path, help="also write the rows here")
     a = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -156,12 +169,26 @@ def main(argv: list[str] | None = None) -> None:
           f"detect every {a.detect_every} frames when tracked")
     print("| mode | recall | precision | frames/s |\n|---|---|---|---|")
     rows = []
+    workload = None
     for mode in filter(None, a.modes.split(",")):
-        s = run_mode(mode, images, footage, a)
+        if a.int8_replay and mode == REPLAYED:
+            from alphapose_ros.bench.int8_replay import Workload
+
+            workload = Workload()
+        s = run_mode(mode, images, footage, a, workload if mode == REPLAYED else None)
         rows.append({"mode": mode, "recall": s.recall, "precision": s.precision, "found": s.found,
                      "people": s.people, "poses": s.poses, "frames": s.frames, "fps": s.frames / s.seconds})
         print(f"| {mode} | {s.recall:.2f} ({s.found}/{s.people}) | {s.precision:.2f} ({s.found}/{s.poses}) | "
               f"{s.frames / s.seconds:.1f} ({s.frames} frames) |", flush=True)
+    if workload is not None and workload.crops:
+        from alphapose_ros.bench.int8_replay import replay
+
+        video = [e for e in images if "frame" in e]
+        fps, ms = replay(footage / video[0]["file"], workload, max(e["frame"] for e in video))
+        rows.append({"mode": "fastpose50+yolox-nano int8 replay", "fps": fps, "stage_ms": ms})
+        print(f"| FastPose-50 + YOLOX-nano, INT8 on ONNX Runtime (random weights: speed only), doing {REPLAYED}'s "
+              f"work | - | - | {fps:.1f} ({len(workload.crops)} frames; detect {ms['detect']:.1f}, pose "
+              f"{ms['pose']:.1f} ms per frame) |", flush=True)
     if a.json:
         from alphapose_ros.core.io.results import write_json
 

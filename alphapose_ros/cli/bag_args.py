@@ -25,6 +25,8 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--yolo-cfg", help="darknet cfg for --detector yolov3")
     ap.add_argument("--det-weights", "--yolo-weights", dest="det_weights",
                     help="detector weights: yolov3-spp.weights, or the YOLOX release .pth")
+    ap.add_argument("--det-exported", help="an alphapose-export detector-int8 file (YOLO detectors; with --engine "
+                    "onnxruntime or openvino)")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--engine", choices=ENGINES, default="torch",
                     help="what runs the AlphaPose and YOLO networks (onnxruntime/openvino: an export made on "
@@ -81,7 +83,7 @@ def build_pipeline(a: argparse.Namespace, threads: int = 0):
                                   engine=a.engine, exported=a.exported, pose_model=a.pose_model, threads=threads)
     det = None if getattr(est, "one_stage", False) else make_detector(
         a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, device=a.device, engine=a.engine, model=a.det_model,
-        threads=threads)
+        threads=threads, exported=a.det_exported)
     extra = {"score_thresh": 0.0} if untrained else {}
     params = nms_params_for(est, **extra)
     log.info("pose model: %s", est.describe())

@@ -5,9 +5,12 @@ real crops, and the calibration set INT8 needs.
     alphapose-export pose --cfg <yaml> --checkpoint <pth> --out pose.onnx --check calib.npz
     alphapose-export pose --cfg <yaml> --checkpoint <pth> --out pose_int8.onnx --int8 --calibration calib.npz
     alphapose-export rtm-int8 --pose-model rtmpose-m --calibration calib.npz --out rtmpose-m.int8.onnx
+    alphapose-export detector-int8 --detector yolox-nano --det-weights yolox_nano.pth --calibration calib.npz \
+        --out yolox-nano.int8.onnx
 
 Run an exported file with `alphapose-infer --engine onnxruntime --exported pose.onnx` (or openvino; the
-pose node's `engine` and `exported_model` parameters). The sidecar pose.json beside it says what the
+pose node's `engine` and `exported_model` parameters), an exported detector with `--det-exported` (the
+detection node's `exported_model`). The sidecar pose.json beside it says what the
 runtime needs: input size, normalisation, keypoint format, head and decoding.
 """
 from __future__ import annotations
@@ -50,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     rtm.add_argument("--calibration", required=True, type=Path, help="calibration set (alphapose-export calibration)")
     rtm.add_argument("--out", required=True, type=Path, help="the INT8 ONNX file")
     rtm.add_argument("--crops", type=int, default=64, help="at most this many crops to calibrate and check on")
+    det = sub.add_parser("detector-int8", help="INT8 copy of a YOLO person detector (YOLOX, YOLOv3-SPP)")
+    det.add_argument("--detector", required=True, help="yolox-nano ... yolox-x, or yolov3")
+    det.add_argument("--det-weights", required=True, help="its weights (YOLOX release .pth, yolov3-spp.weights)")
+    det.add_argument("--yolo-cfg", help="darknet cfg for yolov3")
+    det.add_argument("--calibration", required=True, type=Path, help="calibration set (alphapose-export calibration)")
+    det.add_argument("--out", required=True, type=Path, help="the INT8 ONNX file (its sidecar .json goes beside it)")
+    det.add_argument("--frames", type=int, default=40, help="at most this many frames to calibrate and check on")
     return ap
 
 
@@ -57,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     a = build_parser().parse_args(argv)
     try:
-        return {"calibration": record, "pose": export_pose, "rtm-int8": rtm_int8}[a.what](a)
+        return {"calibration": record, "pose": export_pose, "rtm-int8": rtm_int8,
+                "detector-int8": detector_int8}[a.what](a)
     except (OSError, ValueError, ImportError) as e:
         log.error("%s", e)
         return 2
@@ -167,6 +178,29 @@ def _check_target(path: Path) -> None:
     why = unwritable_reason(path)
     if why:
         raise ValueError(f"cannot write {path}: {why}")
+
+
+
+def detector_int8(a) -> int:
+    """Quantise a YOLO detector on real frames pre-processed as it runs them, and say how far its boxes move."""
+    from alphapose_ros.core.detectors.factory import make_detector
+    from alphapose_ros.core.engines.int8 import calibration_frames, quantize_detector
+    from alphapose_ros.core.tracking.matching import greedy_iou_pairs
+
+    _check_target(a.out)
+    frames = calibration_frames(a.calibration, a.frames)
+    det = make_detector(a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg)
+    quantize_detector(det, frames, a.out)
+    int8 = make_detector(a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, engine="onnxruntime", exported=a.out)
+    kept = total = 0
+    for want, got in zip(det.detect(frames), int8.detect(frames)):
+        keep = want.scores >= 0.5
+        kept += len(greedy_iou_pairs(want.boxes[keep], got.boxes, 0.7))
+        total += int(keep.sum())
+    print(f"{a.out} (INT8, {a.out.stat().st_size / 1e6:.1f} MB) + {a.out.with_suffix('.json').name}")
+    print(f"over {len(frames)} calibration frames: {kept} of {total} FP32 boxes scoring >= 0.5 found again by "
+          "INT8 at IoU >= 0.7")
+    return 0
 
 
 if __name__ == "__main__":

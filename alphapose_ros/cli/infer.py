@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--yolo-cfg", help="darknet cfg for --detector yolov3 (AlphaPose's yolov3-spp.cfg)")
     ap.add_argument("--det-weights", "--yolo-weights", dest="det_weights",
                     help="detector weights: yolov3-spp.weights, or the YOLOX release .pth")
+    ap.add_argument("--det-exported", help="an alphapose-export detector-int8 file (YOLO detectors; with --engine "
+                    "onnxruntime or openvino)")
     ap.add_argument("--det-confidence", type=float, default=0.1, help="detector confidence threshold")
     ap.add_argument("--det-nms", type=float, default=0.6, help="detector box NMS IoU threshold")
     ap.add_argument("--det-soft-nms", action="store_true",
@@ -116,7 +118,8 @@ def make_frames(a: argparse.Namespace, one_stage: bool = False):
             log.info("detector: %s", a.detector)
         det = make_detector(a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, engine=a.engine,
                             confidence=a.det_confidence, box_nms="soft" if a.det_soft_nms else "hard",
-                            nms_thresh=a.det_nms, device=a.device, half=a.fp16, tile=a.det_tile, model=a.det_model)
+                            nms_thresh=a.det_nms, device=a.device, half=a.fp16, tile=a.det_tile, model=a.det_model,
+                            exported=a.det_exported)
         return det, lambda: (Frame(name, i / fps, img) for i, (name, img) in enumerate(iter_frames(a.input))), None
     dets = DetectionFile(a.detfile)
     f = BoxFilter(confidence=a.det_confidence, nms_thresh=a.det_nms)

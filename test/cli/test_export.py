@@ -112,3 +112,69 @@ def test_rtm_int8_quantises_a_simcc_file_on_real_crops_and_says_how_far_keypoint
     assert "QuantizeLinear" in ops and inspect_onnx(out).num_keypoints == 26
     det = released_layouts.detector_file(tmp_path / "det.onnx", (320, 320))
     assert main(["rtm-int8", "--pose-model", str(det), "--calibration", str(cal), "--out", str(tmp_path / "x.onnx")]) == 2
+
+
+@pytest.fixture(scope="module")
+def yolox_nano(reference, tmp_path_factory):
+    """YOLOX-nano's upstream weights (the recorded test vectors) saved as a release checkpoint."""
+    import torch
+    from conftest import dequantise
+
+    ref = torch.load(reference / "vectors/third_party/yolox_nano_weights_int8.pt", weights_only=True)
+    path = tmp_path_factory.mktemp("yolox") / "yolox_nano.pth"
+    torch.save({"model": dequantise(ref)}, path)
+    return path
+
+
+@pytest.mark.reference
+def test_detector_int8_writes_an_int8_file_with_its_sidecar_and_the_commands_run_it(yolox_nano, footage, tmp_path, capsys):
+    from alphapose_ros.cli.infer import main as infer
+
+    calib = tmp_path / "calib.npz"
+    assert main(["calibration", "--input", str(footage / "vtest.avi"), "--out", str(calib), "--frames", "8",
+                 "--every", "40"]) == 0
+    out = tmp_path / "nano.int8.onnx"
+    assert main(["detector-int8", "--detector", "yolox-nano", "--det-weights", str(yolox_nano),
+                 "--calibration", str(calib), "--out", str(out)]) == 0
+    # the recorded upstream weights are test vectors, not a trained detector: how many boxes INT8 finds again
+    # is printed, not judged here; that the file is INT8 and says what it is, is
+    assert "FP32 boxes scoring >= 0.5 found again by INT8" in capsys.readouterr().out
+    import json
+
+    import onnx
+
+    assert json.loads(out.with_suffix(".json").read_text())["precision"] == "int8"
+    ops = {n.op_type for n in onnx.load(str(out)).graph.node}
+    assert {"QuantizeLinear", "DequantizeLinear"} <= ops
+    frame = tmp_path / "frame.jpg"
+    cap = cv2.VideoCapture(str(footage / "vtest.avi"))
+    cv2.imwrite(str(frame), cap.read()[1])
+    cap.release()
+    args = ["--input", str(frame), "--detector", "yolox-nano", "--det-weights", str(yolox_nano), "--engine",
+            "onnxruntime", "--det-exported", str(out)]
+    assert infer([*args, "--outdir", str(tmp_path / "o")]) == 0
+    assert (tmp_path / "o" / "alphapose-results.json").is_file()
+
+
+@pytest.mark.fault("engine-bad-export")
+def test_an_exported_detector_for_another_model_or_engine_is_one_line(yolox_nano, footage, tmp_path, caplog):
+    from alphapose_ros.core.detectors.factory import make_detector
+    from alphapose_ros.core.engines.int8 import quantize_detector
+
+    det = make_detector("yolox-nano", weights=yolox_nano)
+    img = cv2.imread(str(footage / "messi5.jpg"))
+    out = quantize_detector(det, [img], tmp_path / "nano.onnx")
+    with pytest.raises(ValueError, match="exported from yolox-nano at input \\[640, 640\\], not yolox-tiny"):
+        make_detector("yolox-tiny", engine="onnxruntime", exported=out)
+    with pytest.raises(ValueError, match="not torch"):
+        make_detector("yolox-nano", exported=out)
+    with pytest.raises(ValueError, match="other weights"):
+        other = tmp_path / "other.pth"
+        import torch
+
+        from alphapose_ros.core.detectors.yolox_net import YoloxNet
+
+        torch.save({"model": YoloxNet("yolox-nano").state_dict()}, other)
+        make_detector("yolox-nano", weights=other, engine="onnxruntime", exported=out)
+    with pytest.raises(ValueError, match="for the YOLO detectors"):
+        make_detector("hog", exported=out)

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import torch
 
-from alphapose_ros.core.detectors.base import Detections, input_dtype, prepare_network
+from alphapose_ros.core.detectors.base import Detections, NetworkSpec, input_dtype, prepare_network
 from alphapose_ros.core.detectors.darknet import Darknet, decode_yolo_output, parse_cfg
 from alphapose_ros.core.detectors.nms import box_nms
 
@@ -85,15 +85,20 @@ class YoloV3Detector:
     name = "yolov3-spp"
 
     def __init__(self, cfg_path: str | Path, weights_path: str | Path | None, settings: YoloSettings = YoloSettings(),
-                 device: str = "cpu", half: bool = False, engine: str = "torch"):
+                 device: str = "cpu", half: bool = False, engine: str = "torch", exported: str | Path | None = None):
         self.settings = settings
         self.device = torch.device(device)
         self.net = Darknet(parse_cfg(Path(cfg_path).read_text()))
         if weights_path is not None:
             self.net.load_weights(weights_path)
+        self.spec = NetworkSpec(self.name, (settings.inp_dim,) * 2, len(self.net.yolo),
+                                "RGB 0-1 letterboxed into a grey-128 square")
         self.net, self.half, self.runtime = prepare_network(  # torch runs self.net; an engine its export
-            self.net, self.device, half, engine, (settings.inp_dim,) * 2, self.name, len(self.net.yolo),
-            "RGB 0-1 letterboxed into a grey-128 square")
+            self.net, self.device, half, engine, self.spec, exported, weights_path is not None)
+
+    def network_inputs(self, images_bgr: list[np.ndarray]) -> np.ndarray:
+        """(N,3,S,S) float32: the images as the network takes them."""
+        return np.concatenate([letterbox(im, self.settings.inp_dim) for im in images_bgr])
 
     @torch.inference_mode()
     def predictions(self, batch: torch.Tensor) -> torch.Tensor:
@@ -107,7 +112,7 @@ class YoloV3Detector:
         if not images_bgr:
             return []
         s = self.settings
-        batch = torch.from_numpy(np.concatenate([letterbox(im, s.inp_dim) for im in images_bgr]))
+        batch = torch.from_numpy(self.network_inputs(images_bgr))
         out = []
         for im, rows in zip(images_bgr, filter_predictions(self.predictions(batch), s)):
             boxes = unletterbox(rows, (im.shape[1], im.shape[0]), s.inp_dim)

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from alphapose_ros.core.pose.checkpoints import load_state_dict_strict, read_state_dict
-from alphapose_ros.core.detectors.base import Detections, input_dtype, prepare_network
+from alphapose_ros.core.detectors.base import Detections, NetworkSpec, input_dtype, prepare_network
 from alphapose_ros.core.detectors.nms import box_nms
 from alphapose_ros.core.detectors.yolox_net import VARIANTS, YoloxNet
 
@@ -91,7 +91,7 @@ class YoloxDetector:
     """YOLOX from an official release checkpoint (state dict under "model"); batched; CPU or CUDA; fp16 on CUDA."""
 
     def __init__(self, variant: str, weights_path: str | Path | None, settings: YoloxSettings = YoloxSettings(),
-                 device: str = "cpu", half: bool = False, engine: str = "torch"):
+                 device: str = "cpu", half: bool = False, engine: str = "torch", exported: str | Path | None = None):
         if variant not in VARIANTS:
             raise ValueError(f"unknown YOLOX variant {variant!r} (one of {', '.join(VARIANTS)})")
         self.name = variant
@@ -106,9 +106,14 @@ class YoloxDetector:
             except Exception as e:
                 hint = f" - the file is {fits}" if fits else ""
                 raise type(e)(f"{e}\n  (building {variant}{hint})") from e
+        self.spec = NetworkSpec(variant, (settings.inp_dim,) * 2, len(YoloxNet.strides),
+                                "BGR 0-255 resized into a grey-114 square, top-left")
         self.net, self.half, self.runtime = prepare_network(  # torch runs self.net; an engine its export
-            self.net, self.device, half, engine, (settings.inp_dim,) * 2, variant, len(YoloxNet.strides),
-            "BGR 0-255 resized into a grey-114 square, top-left")
+            self.net, self.device, half, engine, self.spec, exported, weights_path is not None)
+
+    def network_inputs(self, images_bgr: list[np.ndarray]) -> np.ndarray:
+        """(N,3,H,W) float32: the images as the network takes them."""
+        return np.stack([preprocess(im, self.settings.inp_dim)[0] for im in images_bgr])
 
     @torch.inference_mode()
     def predictions(self, batch: torch.Tensor) -> torch.Tensor:
@@ -120,10 +125,10 @@ class YoloxDetector:
         if not images_bgr:
             return []
         s = self.settings
-        prep = [preprocess(im, s.inp_dim) for im in images_bgr]
-        batch = torch.from_numpy(np.stack([p[0] for p in prep]))
+        batch = torch.from_numpy(self.network_inputs(images_bgr))
         out = []
-        for im, (_, ratio), rows in zip(images_bgr, prep, self.predictions(batch).cpu().numpy()):
+        for im, rows in zip(images_bgr, self.predictions(batch).cpu().numpy()):
+            ratio = min(s.inp_dim / im.shape[0], s.inp_dim / im.shape[1])
             boxes, obj = filter_rows(rows, s)
             out.append(Detections(boxes / ratio, obj, np.full(len(obj), s.person_class, np.int64)))
         return out

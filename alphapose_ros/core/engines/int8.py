@@ -7,6 +7,7 @@ int8 per channel, activations uint8), which both ONNX Runtime and OpenVINO run i
 from __future__ import annotations
 
 import tempfile
+from itertools import islice
 from pathlib import Path
 
 import cv2
@@ -40,23 +41,39 @@ def record_calibration(frames_bgr, boxes_per_frame, path: str | Path, quality: i
 def calibration_crops(path: str | Path, input_hw: tuple[int, int], limit: int = 0, cut=crop_batch) -> np.ndarray:
     """The network inputs (N,3,H,W) float32 of a recorded calibration set, cut by `cut(rgb, boxes, input_hw)`
     (AlphaPose's crops by default). ValueError when the file is not one."""
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            jpeg, sizes, boxes, counts = z["jpeg"], z["jpeg_sizes"], z["boxes"], z["box_counts"]
-    except (OSError, KeyError, ValueError) as e:
-        raise ValueError(f"{path}: not a calibration set recorded by alphapose-export calibration ({e})") from None
-    crops, start, b0 = [], 0, 0
-    for size, n in zip(sizes, counts):
+    z = _calibration_set(path)
+    crops, b0 = [], 0
+    for img, n in zip(_frames(z, path), z["box_counts"]):
         if limit and b0 >= limit:  # enough crops: the rest of the frames need not be decoded
             break
-        img = cv2.imdecode(jpeg[start:start + size], cv2.IMREAD_COLOR)
-        start += int(size)
-        if img is None:
-            raise ValueError(f"{path}: a calibration frame does not decode")
-        crops.append(cut(cv2.cvtColor(img, cv2.COLOR_BGR2RGB), boxes[b0:b0 + n], input_hw)[0])
+        crops.append(cut(cv2.cvtColor(img, cv2.COLOR_BGR2RGB), z["boxes"][b0:b0 + n], input_hw)[0])
         b0 += int(n)
     out = np.concatenate(crops)
     return out[:limit] if limit else out
+
+
+def calibration_frames(path: str | Path, limit: int = 0) -> list[np.ndarray]:
+    """The frames (BGR) of a recorded calibration set (at most `limit`); ValueError when the file is not one."""
+    return list(islice(_frames(_calibration_set(path), path), limit or None))
+
+
+def _calibration_set(path: str | Path) -> dict:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in ("jpeg", "jpeg_sizes", "boxes", "box_counts")}
+    except (OSError, KeyError, ValueError) as e:
+        raise ValueError(f"{path}: not a calibration set recorded by alphapose-export calibration ({e})") from None
+
+
+def _frames(z: dict, path: str | Path):
+    """The set's frames, decoded one at a time."""
+    start = 0
+    for size in z["jpeg_sizes"]:
+        img = cv2.imdecode(z["jpeg"][start:start + int(size)], cv2.IMREAD_COLOR)
+        start += int(size)
+        if img is None:
+            raise ValueError(f"{path}: a calibration frame does not decode")
+        yield img
 
 
 def keypoint_change(cfg, want, got) -> dict:
@@ -93,8 +110,27 @@ def quantize_int8(fp32_onnx: str | Path, out_path: str | Path, crops: np.ndarray
 
     with tempfile.TemporaryDirectory() as tmp:
         pre = Path(tmp) / "pre.onnx"
-        quant_pre_process(str(fp32_onnx), str(pre))
+        try:
+            quant_pre_process(str(fp32_onnx), str(pre))
+        except Exception:  # noqa: BLE001 - symbolic shapes fail on some graphs (YOLOX's): ONNX's own inference
+            quant_pre_process(str(fp32_onnx), str(pre), skip_symbolic_shape=True)
         quantize_static(str(pre), str(out_path), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
                         activation_type=QuantType.QInt16 if activation_bits == 16 else QuantType.QUInt8,
                         weight_type=QuantType.QInt8, nodes_to_exclude=list(keep_fp32))
+    return Path(out_path)
+
+
+def quantize_detector(detector, frames_bgr: list[np.ndarray], out_path: str | Path) -> Path:
+    """An INT8 copy of a YOLO detector's network (YoloxDetector, YoloV3Detector) with its sidecar: activation
+    ranges calibrated on `frames_bgr` pre-processed as the detector does; run it with make_detector(...,
+    exported=out_path) on ONNX Runtime or OpenVINO."""
+    from alphapose_ros.core.engines.onnx_export import (INPUT, cached_export, state_sha256, write_detector_sidecar)
+
+    spec = detector.spec
+    net = detector.net.float().cpu().eval()
+    digest = state_sha256(net)
+    fp32 = cached_export(net, spec.input_hw, spec.name, outputs=spec.outputs, write_sidecar=lambda p, d:
+                         write_detector_sidecar(p, spec.name, spec.input_hw, spec.preprocess, d))
+    quantize_int8(fp32, out_path, detector.network_inputs(frames_bgr), batch=1, input_name=INPUT)
+    write_detector_sidecar(out_path, spec.name, spec.input_hw, spec.preprocess, digest, precision="int8")
     return Path(out_path)

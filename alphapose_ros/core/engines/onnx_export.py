@@ -57,14 +57,14 @@ def cached_export(model: torch.nn.Module, input_hw: tuple[int, int], prefix: str
 
 
 def write_detector_sidecar(onnx_path: str | Path, name: str, input_hw: tuple[int, int], preprocess: str,
-                           weights_sha256: str) -> Path:
+                           weights_sha256: str, precision: str = "fp32") -> Path:
     """The sidecar of an exported detector network: its head outputs are decoded by the package's
     detector code, which the sidecar names."""
     meta = {"version": SIDECAR_VERSION, "onnx_sha256": sha256_of(onnx_path), "kind": "detector",
             "detector": name, "input": {"name": INPUT, "shape": ["batch", 3, *input_hw], "layout": "NCHW",
                                         "dtype": "float32", "preprocess": preprocess},
             "output": "raw head outputs per level, decoded by alphapose_ros.core.detectors." + name.split("-")[0],
-            "weights_sha256": weights_sha256}
+            "weights_sha256": weights_sha256, "precision": precision}
     out = sidecar_path(onnx_path)
     out.write_text(json.dumps(meta, indent=1))
     return out

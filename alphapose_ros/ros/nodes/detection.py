@@ -41,6 +41,8 @@ class DetectionNode(LifecycleNode):
                                       "or an end-to-end .onnx file; instead of detector"),
             "yolo_cfg": declare_path(self, "yolo_cfg", "darknet cfg for yolov3 (AlphaPose's yolov3-spp.cfg)"),
             "weights": declare_path(self, "weights", "detector weights: yolov3-spp.weights or a YOLOX release .pth"),
+            "exported_model": declare_path(self, "exported_model", "an alphapose-export detector-int8 .onnx with its "
+                                           "sidecar (YOLO detectors); needs engine onnxruntime or openvino"),
             "confidence": declare(self, "confidence", 0.1, "detection confidence threshold (low for recall)",
                                   range=(0.0, 1.0)),
             "nms_thresh": declare(self, "nms_thresh", 0.6, "box NMS IoU threshold", range=(0.0, 1.0)),
@@ -89,7 +91,8 @@ class DetectionNode(LifecycleNode):
                                               yolo_cfg=p["yolo_cfg"] or None, confidence=p["confidence"],
                                               nms_thresh=p["nms_thresh"], device=p["device"], half=p["fp16"],
                                               tile=p["tile"], engine=p["engine"], box_nms=p["box_nms"],
-                                              threads=p["threads"], model=p["det_model"] or None)
+                                              threads=p["threads"], model=p["det_model"] or None,
+                                              exported=p["exported_model"] or None)
         except Exception as e:  # a missing/mismatched weights file must not crash the graph
             self.get_logger().error(f"cannot configure detector: {e}")
             return TransitionCallbackReturn.FAILURE
