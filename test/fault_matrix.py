@@ -52,9 +52,10 @@ ROWS = [
     Attack("bag-killed", "SIGKILL (a power cut) during `alphapose-bag`; a second run on the same `--out` "
            "while the first writes", "the frames done committed every 10 frames: `--salvage` makes them a "
            "readable bag, the next run names the leftover, `--overwrite` replaces it; the second run one line"),
-    Attack("disk-full", "the disk fills up during `alphapose-infer` (video, results) or `alphapose-bag`",
-           "one line, no traceback, no half-written temp file: infer writes the results of the frames done (or "
-           "leaves the earlier results untouched); the bag keeps its committed frames for `--salvage`"),
+    Attack("disk-full", "the disk fills up during `alphapose-infer` (video, results), `alphapose-bag` or "
+           "`alphapose-fleet`", "one line, no traceback, no half-written temp file: infer writes the results of the "
+           "frames done (or leaves the earlier results untouched); the bag keeps its committed frames for "
+           "`--salvage`; the fleet keeps that bag's finished shards for the next run and leaves no half bag"),
     Attack("fleet-worker-killed", "SIGKILL of an `alphapose-fleet` worker in the middle of a shard",
            "Ray restarts the worker and retries the shard; the run ends with the same output bag"),
     Attack("fleet-driver-killed", "SIGKILL of the `alphapose-fleet` driver, then the same command again",
