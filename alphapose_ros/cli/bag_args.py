@@ -57,12 +57,6 @@ def _non_negative(text: str) -> int:
     return n
 
 
-def only_image_topic(topics: list[str]) -> str:
-    if len(topics) != 1:
-        raise ValueError(f"pass --image-topic: the bag has image topics {topics}")
-    return topics[0]
-
-
 def build_pipeline(a: argparse.Namespace, threads: int = 0):
     """The per-frame stages (detection, crops, pose network, pose NMS; no tracking) the options ask for.
     `threads` > 0 caps the CPU threads of the networks and OpenCV (a fleet worker's share of the CPUs)."""

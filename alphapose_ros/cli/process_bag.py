@@ -93,7 +93,7 @@ def _process(a) -> int:
     try:  # everything that can be checked before the output is created and the model loaded
         replace = _check_output(a)
         topics = bags.image_topics(a.bag)
-        topic = a.image_topic or bag_args.only_image_topic(topics)
+        topic = a.image_topic or bags.only_image_topic(topics)
         if topic not in topics:
             raise ValueError(f"{a.bag}: no image topic {topic!r}; its image topics: {topics}")
         depth = None

@@ -28,6 +28,10 @@ from alphapose_ros.core.io.bag_shards import ShardPlan, plan_shards
 log = logging.getLogger("alphapose-fleet")
 
 
+class BagProblem(ValueError):
+    """What is wrong with an input bag that could be read (said as it is)."""
+
+
 class WorkersFailed(RuntimeError):
     """The workers cannot build the models (a config, checkpoint or weights problem): nothing can run."""
 
@@ -83,17 +87,21 @@ def prepare(bags: list[str | Path], out: Path, image_topic: str | None, options:
         jobs.append(job)
         try:
             if names[job.name] > 1:
-                raise ValueError(f"{names[job.name]} input bags are named {job.name}: their outputs would collide "
+                raise BagProblem(f"{names[job.name]} input bags are named {job.name}: their outputs would collide "
                                  "in --out; rename one")
             if (out / job.name).exists():
+                BagWork(out, job.name).remove()  # a run killed between writing the bag and tidying up
                 job.done = True
                 log.info("%s: %s exists already: skipped (a finished run; remove it to process the bag again)",
                          job.name, out / job.name)
                 continue
             topics = bagio.image_topics(job.bag)
-            job.topic = image_topic or _only(topics)
+            try:
+                job.topic = image_topic or bagio.only_image_topic(topics)
+            except ValueError as e:
+                raise BagProblem(str(e)) from None
             if job.topic not in topics:
-                raise ValueError(f"no image topic {job.topic!r}; its image topics: {topics}")
+                raise BagProblem(f"no image topic {job.topic!r}; its image topics: {topics}")
             job.plan = plan_shards(job.bag, job.topic, shard_frames)
             job.work = BagWork(out, job.name)
             done = job.work.claim(job.bag, options, job.plan)
@@ -101,21 +109,13 @@ def prepare(bags: list[str | Path], out: Path, image_topic: str | None, options:
             job.resumed = done
             if done:
                 log.info("%s: resuming, %d of %d shards already done", job.name, done, len(job.plan.shards))
-        except PlanMismatch as e:
+        except (PlanMismatch, BagProblem) as e:
             job.error = str(e)
         except Exception as e:  # noqa: BLE001 - unreadable, truncated, not a bag: one line, the others go on
             job.error = f"cannot read it ({type(e).__name__}: {e})"
         if job.error:
             log.error("%s: %s", job.name, job.error)
     return jobs
-
-
-def _only(topics: list[str]) -> str:
-    if not topics:
-        raise ValueError("the bag has no image topic")
-    if len(topics) > 1:
-        raise ValueError(f"pass --image-topic: the bag has image topics {topics}")
-    return topics[0]
 
 
 def run_fleet(bags: list[str | Path], out: str | Path, make_pipeline: Callable, make_tracker: Callable,

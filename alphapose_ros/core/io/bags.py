@@ -106,6 +106,15 @@ def image_topics(bag: str | Path) -> list[str]:
                 if c.msgtype in ("sensor_msgs/msg/Image", "sensor_msgs/msg/CompressedImage")]
 
 
+def only_image_topic(topics: list[str]) -> str:
+    """The bag's one image topic; ValueError saying what to pass when it has none or several."""
+    if not topics:
+        raise ValueError("the bag has no image topic")
+    if len(topics) > 1:
+        raise ValueError(f"pass --image-topic: the bag has image topics {topics}")
+    return topics[0]
+
+
 def count_messages(bag: str | Path, topic: str) -> int:
     from rosbags.rosbag2 import Reader
 
