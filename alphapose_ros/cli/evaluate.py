@@ -22,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gt", required=True, type=Path, help="COCO-format keypoint ground truth (JSON)")
     ap.add_argument("--results", required=True, type=Path, help="results in AlphaPose's format (JSON list)")
     ap.add_argument("--format", default="coco_17", help="keypoint format (its OKS sigmas are used)")
+    ap.add_argument("--oks-nms", action="store_true",
+                    help="first rescore the results and suppress duplicates by OKS per image, as AlphaPose's "
+                         "validate.py --oks-nms does (for results made without pose NMS, e.g. on ground-truth boxes)")
     ap.add_argument("--out", type=Path, help="also write the figures here (JSON)")
     a = ap.parse_args(argv)
     from alphapose_ros.core.skeletons import get_format
@@ -34,7 +37,16 @@ def main(argv: list[str] | None = None) -> int:
         sigmas = get_format(a.format).oks_sigmas
         if sigmas is None:
             raise ValueError(f"format {a.format} has no OKS sigmas to evaluate with")
-        stats = keypoint_stats(read_json(a.gt, "ground truth"), read_json(a.results, "results"), sigmas)
+        results = read_json(a.results, "results")
+        if a.oks_nms:
+            from alphapose_ros.core.nms.oks import oks_nms_records
+
+            if not isinstance(results, list):
+                raise ValueError(f"results {a.results}: not a list of person records")
+            before = len(results)
+            results = oks_nms_records(results)
+            log.info("OKS NMS kept %d of %d records", len(results), before)
+        stats = keypoint_stats(read_json(a.gt, "ground truth"), results, sigmas)
     except (OSError, ValueError, KeyError) as e:
         log.error("%s", e)
         return 2

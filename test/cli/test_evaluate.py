@@ -31,6 +31,18 @@ def test_exact_results_score_ap_1_and_jittered_ones_less(tmp_path):
     assert json.loads((tmp_path / "b.json").read_text())["AP"] < 0.9
 
 
+def test_oks_nms_drops_each_duplicate_and_keeps_every_person(tmp_path, caplog):
+    caplog.set_level("INFO")
+    args = _files(tmp_path, 0.0)
+    res = json.loads((tmp_path / "res.json").read_text())
+    dupes = [{**r, "keypoints": [v + 0.5 if j % 3 != 2 else v for j, v in enumerate(r["keypoints"])], "score": 0.5}
+             for r in res]
+    (tmp_path / "res.json").write_text(json.dumps(res + dupes))
+    assert main(args + ["--oks-nms", "--out", str(tmp_path / "a.json")]) == 0
+    assert f"OKS NMS kept {len(res)} of {2 * len(res)} records" in caplog.text
+    assert json.loads((tmp_path / "a.json").read_text())["AP"] == pytest.approx(1.0)
+
+
 @pytest.mark.fault("eval-wrong-structure")
 def test_results_of_another_format_are_refused(tmp_path, caplog):
     assert main(_files(tmp_path, 0.0) + ["--format", "halpe_26"]) == 2

@@ -96,3 +96,20 @@ def rescored_oks_nms(image_ids: np.ndarray, scores: np.ndarray, keypoints: np.nd
                        vis_thresh=vis_thresh)
         kept.extend(idx[keep].tolist())
     return np.array(kept, int), rescored
+
+
+def oks_nms_records(records: list[dict], vis_thresh: float = 0.2, thresh: float = 0.9) -> list[dict]:
+    """AlphaPose-format result records after `rescored_oks_nms` (validate.py's --oks-nms): per image, each
+    record's score rescored and the records its OKS suppresses dropped; areas from the records' boxes (their
+    keypoints' extent where a record has none)."""
+    if not records:
+        return []
+    ids = np.array([str(r["image_id"]) for r in records])
+    scores = np.array([r["score"] for r in records], np.float64)
+    keypoints = np.array([r["keypoints"] for r in records], np.float64)
+    xy = keypoints.reshape(len(records), -1, 3)[..., :2]
+    extent = xy.max(1) - xy.min(1)
+    areas = np.array([r["box"][2] * r["box"][3] if "box" in r else extent[i, 0] * extent[i, 1]
+                      for i, r in enumerate(records)], np.float64)
+    kept, rescored = rescored_oks_nms(ids, scores, keypoints, areas, vis_thresh, thresh)
+    return [{**records[i], "score": float(rescored[i])} for i in kept]

@@ -35,6 +35,18 @@ def test_validate_style_rescored_oks_nms_matches_reference(reference):
     np.testing.assert_allclose(rescored[kept], d["out_rescored_score"], rtol=1e-6)
 
 
+def test_oks_nms_on_result_records_keeps_and_rescores_what_alphapose_validate_does(reference):
+    from alphapose_ros.core.nms.oks import oks_nms_records
+
+    d = np.load(reference / "vectors/detection_and_oks/oks_pose_nms.npz")
+    kp = d["in_keypoints"].reshape(len(d["in_score"]), -1)
+    records = [{"image_id": int(i), "score": float(s), "keypoints": k.tolist(), "box": [0.0, 0.0, float(a), 1.0],
+                "n": n} for n, (i, s, k, a) in enumerate(zip(d["in_image_id"], d["in_score"], kp, d["in_area"]))]
+    kept = oks_nms_records(records, float(d["param_vis_thr"]), float(d["param_oks_thr"]))
+    assert [r["n"] for r in kept] == d["out_kept_input_index"].tolist()
+    np.testing.assert_allclose([r["score"] for r in kept], d["out_rescored_score"], rtol=1e-6)
+
+
 def test_the_pipelines_oks_nms_rescores_as_alphapose_does(reference):
     """apply_pose_nms(kind="oks") on one image's records gives what AlphaPose's rescored OKS NMS keeps, with
     its scores (box score x mean keypoint score above 0.2; low keypoints left out of the OKS); it ranked by
