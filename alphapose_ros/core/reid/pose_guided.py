@@ -52,24 +52,6 @@ class MapsAndFeatures(nn.Module):
         return self.pose.head(features), features
 
 
-class PoseWithReID(nn.Module):
-    """A FastPose or SimplePose network with the re-ID branch on its backbone: one pass gives
-    the keypoint maps and the embeddings (the paper's shared-backbone "UNI" variant)."""
-
-    def __init__(self, pose_model: nn.Module, num_keypoints: int, **reid_kwargs):
-        super().__init__()
-        if not (hasattr(pose_model, "preact") and hasattr(pose_model, "head")):
-            raise ValueError(f"the re-ID branch attaches to FastPose or SimplePose, not {type(pose_model).__name__}")
-        self.pose = pose_model
-        self.reid = PoseGuidedReID(backbone_channels(pose_model), num_keypoints, **reid_kwargs)
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-        """(keypoint maps (N,K,64,48), embeddings (N,D), identity logits or None)."""
-        maps, features = MapsAndFeatures(self.pose)(x)
-        emb, logits = self.reid(features, maps)
-        return maps, emb, logits
-
-
 def backbone_channels(pose_model: nn.Module) -> int:
     """Output channels of the ResNet backbone (2048 for ResNet-50 and deeper)."""
     last = [m for m in pose_model.preact.modules() if isinstance(m, nn.BatchNorm2d)][-1]

@@ -1,10 +1,12 @@
-"""Pose-guided re-ID branch: the attention helps where a box holds another person, the branch
-attaches to FastPose, and pose-only samples give the branch no gradient."""
+"""Pose-guided re-ID branch: the attention helps where a box holds another person, the weighted map is
+eq. 20's m_id * m_A + m_id, the branch rides on FastPose's backbone without changing its keypoint maps, and
+pose-only samples give the branch no gradient."""
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
-from alphapose_ros.core.reid.pose_guided import PoseGuidedReID, PoseWithReID
+from alphapose_ros.core.reid.pose_guided import MapsAndFeatures, PoseGuidedReID, backbone_channels
 from alphapose_ros.core.training.reid_loss import UncertaintyBalance, identity_loss
 
 IDS, C = 10, 32
@@ -51,31 +53,59 @@ def test_pose_guided_attention_finds_the_person_plain_pooling_does_not():
 
 @pytest.fixture(scope="module")
 def fastpose_reid():
+    """FastPose-50 giving maps and backbone features in one pass, and the re-ID branch on those features (the
+    paper's shared-backbone variant, as joint training builds it)."""
     from alphapose_ros.core.models.fastpose import FastPose
 
     torch.manual_seed(0)
-    return PoseWithReID(FastPose(17, 50, 128), 17, num_identities=5)
+    pose = FastPose(17, 50, 128)
+    return pose, MapsAndFeatures(pose), PoseGuidedReID(backbone_channels(pose), 17, num_identities=5)
 
 
-def test_branch_rides_on_fastpose_backbone(fastpose_reid):
-    fastpose_reid.eval()
+def test_the_attention_weights_the_reid_map_as_eq_20_says():
+    """m_wid = m_id * m_A + m_id: m_A = -1 cancels the map (the embedding is the fc bias alone), m_A = 0
+    leaves it as it is (the embedding is plain pooling's)."""
+    torch.manual_seed(0)
+    branch = PoseGuidedReID(8, 3, embed_dim=4, reid_channels=6).eval()
+    feats, maps = torch.rand(2, 8, 8, 6), torch.rand(2, 3, 32, 24)
     with torch.no_grad():
-        maps, emb, logits = fastpose_reid(torch.rand(2, 3, 256, 192))
-        plain = fastpose_reid.pose(torch.rand(2, 3, 256, 192) * 0)  # the pose network still runs alone
-    assert maps.shape == (2, 17, 64, 48) and emb.shape == (2, 128) and logits.shape == (2, 5)
-    assert plain.shape == maps.shape
+        branch.attention.weight.zero_()
+        branch.attention.bias.fill_(-1.0)
+        cancelled, _ = branch(feats, maps)
+        branch.attention.bias.zero_()
+        kept, _ = branch(feats, maps)
+        plain = F.normalize(branch.fc(branch.reduce(feats).mean((2, 3))), dim=1)
+    torch.testing.assert_close(cancelled, F.normalize(branch.fc.bias.expand(2, -1), dim=1))
+    torch.testing.assert_close(kept, plain)
+
+
+def test_branch_rides_on_fastpose_backbone_leaving_its_keypoint_maps_as_they_are(fastpose_reid):
+    pose, both, branch = fastpose_reid
+    pose.eval()
+    branch.eval()
+    x = torch.rand(2, 3, 256, 192)
+    with torch.no_grad():
+        maps, features = both(x)
+        emb, logits = branch(features, maps)
+        alone = pose(x)  # the pose network run on its own
+    torch.testing.assert_close(maps, alone, rtol=0, atol=0)
+    assert features.shape == (2, 2048, 8, 6) and emb.shape == (2, 128) and logits.shape == (2, 5)
     torch.testing.assert_close(emb.norm(dim=1), torch.ones(2))
 
 
 def test_pose_only_samples_give_the_reid_branch_no_gradient(fastpose_reid):
-    fastpose_reid.train()
+    pose, both, branch = fastpose_reid
+    pose.train()
+    branch.train()
     balance = UncertaintyBalance()
     x = torch.rand(2, 3, 256, 192)
     for ids, reid_grad in ((torch.tensor([-1, -1]), False), (torch.tensor([0, 3]), True)):
-        fastpose_reid.zero_grad()
-        maps, _, logits = fastpose_reid(x)
+        pose.zero_grad()
+        branch.zero_grad()
+        maps, features = both(x)
+        _, logits = branch(features, maps)
         loss = balance(maps.pow(2).mean(), identity_loss(logits, ids))
         loss.backward()
-        g = fastpose_reid.reid.fc.weight.grad
+        g = branch.fc.weight.grad
         assert (g is not None and bool(g.abs().sum() > 0)) == reid_grad
-        assert fastpose_reid.pose.conv_out.weight.grad.abs().sum() > 0
+        assert pose.conv_out.weight.grad.abs().sum() > 0
