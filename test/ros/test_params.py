@@ -9,43 +9,73 @@ pytestmark = pytest.mark.ros
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_pipeline_yaml_matches_declared_parameters(vision_msgs):
+NODES = (("detection", "detection", "DetectionNode"), ("pose_estimation", "pose_estimation", "PoseEstimationNode"),
+         ("pose_nms", "pose_nms", "PoseNMSNode"), ("tracking", "tracking", "TrackingNode"),
+         ("visualizer", "visualizer", "VisualizerNode"), ("keypoints_3d", "keypoints_3d", "Keypoints3DNode"),
+         ("hri_bodies", "hri_bodies", "HriBodiesNode"), ("fall_detection", "fall_detection", "FallDetectionNode"),
+         ("robot_distance", "robot_distance", "RobotDistanceNode"), ("video_camera", "video_camera", "VideoCameraNode"))
+
+
+def test_every_node_declares_each_parameter_with_a_description_and_numbers_with_a_range_and_the_yaml_matches(
+        vision_msgs, tmp_path):
+    """All ten nodes: config/pipeline.yaml's section (where the node has one) names exactly what the node
+    declares; every parameter has a description, every number a range; the presets name only declared ones."""
+    import importlib
+
     import rclpy
+    from rcl_interfaces.msg import ParameterType
     from rclpy.parameter import Parameter
 
-    from alphapose_ros.ros.nodes.detection import DetectionNode
-    from alphapose_ros.ros.nodes.pose_estimation import PoseEstimationNode
-    from alphapose_ros.ros.nodes.pose_nms import PoseNMSNode
-    from alphapose_ros.ros.nodes.tracking import TrackingNode
-    from alphapose_ros.ros.nodes.visualizer import VisualizerNode
+    from alphapose_ros.ros.graph import PRESETS
 
     cfg = yaml.safe_load((REPO / "config/pipeline.yaml").read_text())
     presets = {p.stem: yaml.safe_load(p.read_text()) for p in sorted((REPO / "config/presets").glob("*.yaml"))}
-    from alphapose_ros.ros.graph import PRESETS
-
     assert set(presets) == set(PRESETS) - {"none"}
     assert all(set(p) <= set(cfg) for p in presets.values())
+    # the NMS override knobs default to -1 ("AlphaPose's value") and are optional in the file
+    optional = {"delta1", "mu", "delta2", "gamma", "score_thresh", "match_thresh", "alpha"}
+    numbers = (ParameterType.PARAMETER_INTEGER, ParameterType.PARAMETER_DOUBLE)
+    unranged = []
     ctx = rclpy.Context()
     rclpy.init(context=ctx)
     try:
-        for cls, name in ((DetectionNode, "detection"), (PoseEstimationNode, "pose_estimation"),
-                          (PoseNMSNode, "pose_nms"), (TrackingNode, "tracking"), (VisualizerNode, "visualizer")):
+        for module, name, cls in NODES:
+            node_cls = getattr(importlib.import_module(f"alphapose_ros.ros.nodes.{module}"), cls)
             extra = [Parameter("autostart", value=False)] if name in ("detection", "pose_estimation") else []
-            node = cls(name, context=ctx, parameter_overrides=extra)
+            if name == "video_camera":
+                extra = [Parameter("video", value=_video(tmp_path))]
+            node = node_cls(name, context=ctx, parameter_overrides=extra)
             declared = {n for n in node._parameters if n not in ("use_sim_time", "start_type_description_service")}
-            listed = set(cfg[name]["ros__parameters"])
-            # the NMS override knobs default to -1 ("AlphaPose's value") and are optional in the file
-            optional = {"delta1", "mu", "delta2", "gamma", "score_thresh", "match_thresh", "alpha"}
-            assert listed <= declared, (name, listed - declared)
-            assert declared - listed <= optional, (name, declared - listed - optional)
+            assert declared, name
+            if name in cfg:
+                listed = set(cfg[name]["ros__parameters"])
+                assert listed <= declared, (name, listed - declared)
+                assert declared - listed <= optional, (name, declared - listed - optional)
             for n in declared:
-                assert node.describe_parameter(n).description, (name, n)
+                d = node.describe_parameter(n)
+                assert d.description, (name, n)
+                if d.type in numbers and not (d.integer_range or d.floating_point_range):
+                    unranged.append(f"{name}.{n}")
             for preset, overlay in presets.items():
                 keys = set((overlay.get(name) or {}).get("ros__parameters", {}))
                 assert keys <= declared, (preset, name, keys - declared)
             node.destroy_node()
     finally:
         rclpy.try_shutdown(context=ctx)
+    assert not unranged, f"numbers declared without a range: {unranged}"
+
+
+def _video(tmp_path) -> str:
+    """A two-frame video for the camera node to open."""
+    import cv2
+    import numpy as np
+
+    path = tmp_path / "v.avi"
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (64, 48))
+    for _ in range(2):
+        w.write(np.zeros((48, 64, 3), np.uint8))
+    w.release()
+    return str(path)
 
 
 def test_launch_file_compiles():

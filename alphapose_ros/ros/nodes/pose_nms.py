@@ -36,12 +36,14 @@ class PoseNMSNode(PoseStageNode):
         if self.kind not in NMS_KINDS:
             raise ValueError(f"unknown pose NMS kind {self.kind!r}")
         self.set_overrides = {}  # from the parameters below; the parameters file's come first at configure
-        for name, what in (("delta1", "score softness of keypoint matching"), ("mu", "weight of the spatial term"),
-                           ("delta2", "spatial scale"), ("gamma", "similarity threshold"),
-                           ("score_thresh", "drop merged poses whose best keypoint score is lower"),
-                           ("match_thresh", "PCK-matched keypoints that make a duplicate"),
-                           ("alpha", "PCK radius as a fraction of the box size")):
-            v = declare(self, name, -1.0, f"parametric NMS: {what}; -1 = AlphaPose's value for the model")
+        for name, what, hi in (("delta1", "score softness of keypoint matching", 100.0),
+                               ("mu", "weight of the spatial term", 100.0), ("delta2", "spatial scale", 1000.0),
+                               ("gamma", "similarity threshold", 1000.0),
+                               ("score_thresh", "drop merged poses whose best keypoint score is lower", 1.0),
+                               ("match_thresh", "PCK-matched keypoints that make a duplicate", 1000.0),
+                               ("alpha", "PCK radius as a fraction of the box size", 1.0)):
+            v = declare(self, name, -1.0, f"parametric NMS: {what}; -1 = AlphaPose's value for the model",
+                        range=(-1.0, hi))
             if v >= 0:
                 self.set_overrides[name] = v
         formula = declare(self, "formula", "alphapose", "parametric NMS similarity: alphapose (its code) or "
