@@ -44,8 +44,9 @@ class PoseNMSParams:
     pck_radius: float = 7.0    # cap of the PCK reference distance
     merge_radius: float = 15.0  # cap of the merge radius
     # similarity: "alphapose" = AlphaPose's code (joints within 1 px match; spatial term exp(-d / delta2));
-    # "paper" = eqs. 17-18 (joints within a box 1/10 of the reference person's box match; exp(-d^2 / delta2)),
-    # whose delta2 is on another scale: fit it with alphapose-nms-search
+    # "paper" = eqs. 17-18 (a candidate's joint matches within a box 1/10 of the candidate's own box, B_i;
+    # exp(-d^2 / delta2)): for_layout squares delta2 for it (1/e at the same distance); fit it with
+    # alphapose-nms-search
     formula: str = "alphapose"
     # whole body: AlphaPose divides the PCK match count by the number of candidates still in the pool, so
     # the same pair is judged differently as the pool shrinks; True divides as for a single candidate
@@ -59,7 +60,10 @@ class PoseNMSParams:
         if p.whole_body and not heatmap_head:
             p = replace(p, delta1=1.0, mu=1.65, delta2=8.0, gamma=3.6, score_thresh=0.01, match_thresh=3.0,
                         alpha=0.15)
-        return replace(p, **overrides)
+        p = replace(p, **overrides)
+        if p.formula == "paper" and "delta2" not in overrides:  # exp(-d^2/delta2^2) is 1/e where exp(-d/delta2) is
+            p = replace(p, delta2=p.delta2 ** 2)
+        return p
 
 
 @dataclass
@@ -101,12 +105,13 @@ class _Similarity:
             self.radius[26:94], self.radius[94:] = p.face_factor, p.hand_factor
 
     def similarity(self, d: np.ndarray, pick: int, rows: np.ndarray, diff: np.ndarray | None = None,
-                   box: np.ndarray | None = None) -> np.ndarray:
+                   boxes: np.ndarray | None = None) -> np.ndarray:
         """(M,) similarity of the pick to the candidates `rows`, from their keypoint distances d (M,K) (the
-        paper's formula also needs the offsets diff (M,K,2) and the pick's box)."""
+        paper's formula also needs the offsets diff (M,K,2) and the candidates' boxes (M,4))."""
         p, t = self.p, self.tanh[pick] * self.tanh[rows]
         if p.formula == "paper":  # eqs. 17-18, the same for every keypoint of any format
-            half = np.array([box[2] - box[0], box[3] - box[1]]) / 20.0  # a box 1/10 of the person's, centred
+            # B(k_i^n): a box 1/10 of the candidate's own box B_i, centred on its joint
+            half = (boxes[:, 2:] - boxes[:, :2])[:, None, :] / 20.0
             return paper_similarity(diff, half, t, p.mu, p.delta2)
         if not p.whole_body:
             return (t * (d <= 1.0)).sum(1) + p.mu * np.exp(-d / p.delta2).sum(1)
@@ -164,7 +169,7 @@ def parametric_pose_nms(boxes: np.ndarray, box_scores: np.ndarray, keypoints: np
         pick = remaining[np.argmax(person[remaining])]
         diff = kp[remaining] - kp[pick]  # the pick against every remaining candidate at once
         d = np.sqrt(diff[..., 0] ** 2 + diff[..., 1] ** 2)
-        sim = compare.similarity(d, pick, remaining, diff, b[pick])
+        sim = compare.similarity(d, pick, remaining, diff, b[remaining])
         matches = compare.matches(d, ref[pick], ks[pick])
         gone = (sim > params.gamma) | (matches >= params.match_thresh)
         gone |= remaining == pick

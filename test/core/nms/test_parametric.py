@@ -82,25 +82,35 @@ def test_vectorised_picks_equal_the_per_pair_loop(seed):
     assert set(r.picks.tolist()) <= set(loop_picks) and len(loop_picks) == 8
 
 
-def test_paper_formula_matches_joints_inside_a_tenth_of_the_box_and_uses_squared_distance():
-    """Eqs. 17-18: a joint matches when it lies in a box 1/10 of the reference person's box around the
-    reference joint (here 2 px off in a 100 px box: a match, which AlphaPose's 1 px rule misses), and the
-    spatial term is exp(-d^2 / sigma_2)."""
+def test_paper_formula_matches_joints_inside_a_tenth_of_the_candidates_box_and_uses_squared_distance():
+    """Eqs. 17-18: a candidate's joint matches when it lies in a box 1/10 of the candidate's own box around
+    its joint (here 2 px off in a 100 px box: a match, which AlphaPose's 1 px rule misses; 7 px off: not), the
+    spatial term is exp(-d^2 / sigma_2), and each candidate is judged by its own box, not the pick's."""
     from alphapose_ros.core.nms.parametric import _Similarity
 
-    ks = np.array([[0.9, 0.8, 0.7], [0.6, 0.9, 0.5]])
-    kp = np.array([[[10.0, 10], [50, 50], [90, 90]], [[12.0, 10], [50, 57], [90, 90]]])
-    box = np.array([0.0, 0, 100, 100])
-    diff = kp[[1]] - kp[0]
+    ks = np.array([[0.9, 0.8, 0.7], [0.6, 0.9, 0.5], [0.6, 0.9, 0.5]])
+    kp = np.array([[[10.0, 10], [50, 50], [90, 90]], [[12.0, 10], [50, 57], [90, 90]], [[12.0, 10], [50, 57], [90, 90]]])
+    boxes = np.array([[0.0, 0, 100, 100], [0.0, 0, 100, 100], [0.0, 0, 200, 200]])  # the third is twice as big
+    diff = kp[[1, 2]] - kp[0]
     d = np.sqrt((diff ** 2).sum(-1))
     p = PoseNMSParams(formula="paper", delta1=1.0, mu=1.7, delta2=2.65)
     t = np.tanh(ks[0]) * np.tanh(ks[1])
-    want = t[0] + t[2] + 1.7 * np.exp(-(d[0] ** 2) / 2.65).sum()  # joint 1 is 7 px off: outside the 5 px half-box
-    np.testing.assert_allclose(_Similarity(ks, p).similarity(d, 0, np.array([1]), diff, box), [want])
-    code = _Similarity(ks, PoseNMSParams()).similarity(d, 0, np.array([1]))
+    spatial = 1.7 * np.exp(-(d[0] ** 2) / 2.65).sum()
+    want = [t[0] + t[2] + spatial,          # 100 px box: 5 px half-box, joint 1 (7 px off) outside
+            t[0] + t[1] + t[2] + spatial]   # 200 px box: 10 px half-box, joint 1 inside
+    got = _Similarity(ks, p).similarity(d, 0, np.array([1, 2]), diff, boxes[[1, 2]])
+    np.testing.assert_allclose(got, want)
+    code = _Similarity(ks, PoseNMSParams()).similarity(d[:1], 0, np.array([1]))
     np.testing.assert_allclose(code, [t[2] + 1.7 * np.exp(-d[0] / 2.65).sum()])  # only the exact joint matches
     with pytest.raises(ValueError, match="unknown pose NMS formula"):
         _Similarity(ks, PoseNMSParams(formula="eq99"))
+
+
+def test_the_paper_formulas_default_scale_gives_1_over_e_where_alphaposes_does():
+    code, paper = PoseNMSParams.for_layout(17), PoseNMSParams.for_layout(17, formula="paper")
+    d = code.delta2  # AlphaPose: exp(-d / delta2) = 1/e at d = delta2 px
+    assert paper.delta2 == pytest.approx(d ** 2) and np.exp(-d ** 2 / paper.delta2) == pytest.approx(np.exp(-1))
+    assert PoseNMSParams.for_layout(17, formula="paper", delta2=9.0).delta2 == 9.0  # a fitted value as given
 
 
 def test_fixed_match_norm_judges_a_pair_the_same_whatever_the_pool():
