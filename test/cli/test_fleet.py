@@ -1,9 +1,11 @@
 """alphapose-fleet on a local Ray cluster (2 CPUs) with small bags made from vtest.avi: each output equals
 alphapose-bag's for that bag, and kills, corrupt bags and a second run on the same --out leave it so."""
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -57,6 +59,13 @@ def _kill_group(p: subprocess.Popen) -> None:
         pass
 
 
+def _listening(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
 def _messages(bag: Path) -> dict:
     from rosbags.rosbag2 import Reader
 
@@ -95,7 +104,7 @@ def test_each_output_bag_equals_what_alphapose_bag_writes_for_that_bag(bags, tmp
     assert rc == 0, log
     for name, (_, ref) in bags.items():
         assert_same_bag(out / name, ref)
-    assert "2 of 2 bags done" in log and "driver peak memory" in log
+    assert "2 of 2 bags done" in log and "driver peak memory" in log and "started a local Ray cluster (2 CPUs)" in log
     assert not (out / ".fleet" / "walk_a").exists()  # finished bags leave no shards behind
 
 
@@ -110,6 +119,38 @@ def test_a_named_pose_model_runs_on_the_workers_as_in_alphapose_bag(bags, tmp_pa
     rc, log = _finish(_fleet([str(bags["walk_b"][0]), "--out", str(tmp_path / "out"), "--workers", "2", *opts]))
     assert rc == 0, log
     assert_same_bag(tmp_path / "out" / "walk_b", ref, min_people=10)  # random weights: fewer poses survive
+
+
+def test_joining_a_running_cluster_with_address_gives_the_same_bag(bags, tmp_path):
+    """--address: the run joins a cluster started apart (`ray start --head`, as on a real cluster's head node)
+    instead of starting its own. The head runs in the foreground of a process group this test owns, so only
+    its own cluster is stopped afterwards."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ray_cli = str(Path(sys.executable).with_name("ray"))
+    temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # short: Ray's socket paths live under it
+    head = subprocess.Popen([ray_cli, "start", "--head", "--block", "--port", str(port), "--num-cpus", "2",
+                             "--node-ip-address", "127.0.0.1", "--include-dashboard=false", "--temp-dir", temp],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    address = f"127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while not _listening(port):  # the head's GCS takes connections
+            assert time.time() < deadline and head.poll() is None, "the head node did not come up"
+            time.sleep(0.5)
+        # Ray 2.60 clusters take a token (~/.ray/auth_token) that a client given an address sends in token mode
+        rc, log = _finish(_fleet([str(bags["walk_b"][0]), "--out", str(tmp_path / "out"), "--workers", "2",
+                                  "--address", address], env={**os.environ, "RAY_AUTH_MODE": "token"}))
+    finally:
+        _kill_group(head)
+        head.wait()
+        shutil.rmtree(temp, ignore_errors=True)
+    assert rc == 0, log
+    assert f"joined the Ray cluster at {address} (2 CPUs" in log and "started a local Ray cluster" not in log
+    assert_same_bag(tmp_path / "out" / "walk_b", bags["walk_b"][1])
 
 
 @pytest.mark.fault("fleet-worker-killed")

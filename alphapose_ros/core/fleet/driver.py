@@ -162,11 +162,14 @@ def _start_ray(settings: FleetSettings) -> None:
 
     if settings.address:
         ray.init(address=settings.address, log_to_driver=False, logging_level=logging.WARNING)
+        log.info("joined the Ray cluster at %s (%g CPUs, %g GPUs)", settings.address,
+                 ray.cluster_resources().get("CPU", 0), ray.cluster_resources().get("GPU", 0))
     else:  # the local workers import this checkout's package, wherever it is installed from
         root = str(Path(__file__).resolve().parents[3])
         os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
-        ray.init(num_cpus=math.ceil(settings.workers * settings.cpus_per_worker), include_dashboard=False,
-                 log_to_driver=False, logging_level=logging.WARNING)
+        cpus = math.ceil(settings.workers * settings.cpus_per_worker)
+        ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
+        log.info("started a local Ray cluster (%d CPUs)", cpus)
 
 
 def _start_workers(make_pipeline: Callable, settings: FleetSettings):
