@@ -72,9 +72,10 @@ def build_pipeline(a: argparse.Namespace, threads: int = 0):
         cfg = load_config(a.cfg)
         est = PoseEstimator(cfg, build_model(cfg), device=a.device, engine=a.engine, threads=threads)
     else:
+        reid = "none" if a.no_tracking or a.tracker != "msim" else a.reid_weights
         est = make_pose_estimator("auto", cfg=a.cfg, checkpoint=a.checkpoint, keypoint_format=a.keypoints,
-                                  device=a.device, reid="none" if a.no_tracking or a.tracker != "msim" else a.reid_weights,
-                                  engine=a.engine, exported=a.exported, pose_model=a.pose_model, threads=threads)
+                                  device=a.device, reid=reid, engine=a.engine, exported=a.exported,
+                                  pose_model=a.pose_model, threads=threads)
     det = None if getattr(est, "one_stage", False) else make_detector(
         a.detector, weights=a.det_weights, yolo_cfg=a.yolo_cfg, device=a.device, engine=a.engine, model=a.det_model,
         threads=threads, exported=a.det_exported)

@@ -89,7 +89,7 @@ def assert_same_bag(got: Path, want: Path, min_people: int = 21) -> None:
             assert a[topic] == b[topic], topic
     people = 0
     for (ta, ma), (tb, mb) in zip(a["/alphapose/poses"], b["/alphapose/poses"]):
-        assert ta == tb and (ma.header.stamp.sec, ma.header.stamp.nanosec) == (mb.header.stamp.sec, mb.header.stamp.nanosec)
+        assert ta == tb and ma.header.stamp == mb.header.stamp
         assert [p.track_id for p in ma.poses] == [p.track_id for p in mb.poses]
         for pa, pb in zip(ma.poses, mb.poses):
             np.testing.assert_allclose(np.stack([pa.x, pa.y]), np.stack([pb.x, pb.y]), atol=1e-3)

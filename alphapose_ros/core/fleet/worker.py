@@ -3,7 +3,8 @@
 It reads its shard's frames from the bag itself (bags live on storage every worker can read), so camera
 frames never pass through the driver; what it returns is the poses, a few kB a frame. Its CPU threads are
 capped to its share (`threads`: torch, OpenCV and the networks' runtimes, and with one CPU the stages run one
-after another instead of in overlapping threads) so that N workers on N cores do not fight over them. Ray wraps this class as an actor (core.fleet.driver); it runs without Ray too.
+after another instead of in overlapping threads) so that N workers on N cores do not fight over them. Ray
+wraps this class as an actor (core.fleet.driver); it runs without Ray too.
 """
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ class ShardWorker:
         try:
             self.pipe = make_pipeline(threads)
         except Exception as e:  # noqa: BLE001 - a config/checkpoint/weights problem: said once by the driver
-            self.pipe, self.error = None, f"{type(e).__name__}: {e}" if not isinstance(e, ValueError) else str(e)
+            self.pipe = None
+            self.error = str(e) if isinstance(e, ValueError) else f"{type(e).__name__}: {e}"
 
     def ready(self) -> tuple[str, int, str]:
         """(why the models could not be built, or ""; this worker's process id; the keypoint format's name)."""
