@@ -22,11 +22,7 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--allow-untrained", action="store_true", help="run untrained weights (plumbing checks only)")
     ap.add_argument("--detector", choices=DETECTORS, default="hog-small",
                     help="person detector (hog-small, hog, blazepose: no download)")
-    ap.add_argument("--yolo-cfg", help="darknet cfg for --detector yolov3")
-    ap.add_argument("--det-weights", "--yolo-weights", dest="det_weights",
-                    help="detector weights: yolov3-spp.weights, or the YOLOX release .pth")
-    ap.add_argument("--det-exported", help="an alphapose-export detector-int8 file (YOLO detectors; with --engine "
-                    "onnxruntime or openvino)")
+    model_args.add_detector_files(ap)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--engine", choices=ENGINES, default="torch",
                     help="what runs the AlphaPose and YOLO networks (onnxruntime/openvino: an export made on "

@@ -61,11 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "hog-small; hog, hog-small and blazepose need no download)")
     ap.add_argument("--det-tile", type=int, default=0,
                     help="blazepose: also detect on overlapping tiles of this size (finds small people)")
-    ap.add_argument("--yolo-cfg", help="darknet cfg for --detector yolov3 (AlphaPose's yolov3-spp.cfg)")
-    ap.add_argument("--det-weights", "--yolo-weights", dest="det_weights",
-                    help="detector weights: yolov3-spp.weights, or the YOLOX release .pth")
-    ap.add_argument("--det-exported", help="an alphapose-export detector-int8 file (YOLO detectors; with --engine "
-                    "onnxruntime or openvino)")
+    model_args.add_detector_files(ap)
     ap.add_argument("--det-confidence", type=float, default=0.1, help="detector confidence threshold")
     ap.add_argument("--det-nms", type=float, default=0.6, help="detector box NMS IoU threshold")
     ap.add_argument("--det-soft-nms", action="store_true",

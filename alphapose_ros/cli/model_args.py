@@ -12,3 +12,12 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--det-model", metavar="NAME_OR_FILE",
                     help="person detector by name (yolox-m-human, yolox-tiny-human) or an end-to-end .onnx file; "
                          "instead of --detector")
+
+
+def add_detector_files(ap: argparse.ArgumentParser) -> None:
+    """--yolo-cfg, --det-weights and --det-exported: the YOLO detectors' files, on every command that runs them."""
+    ap.add_argument("--yolo-cfg", help="darknet cfg for --detector yolov3 (AlphaPose's yolov3-spp.cfg)")
+    ap.add_argument("--det-weights", "--yolo-weights", dest="det_weights",
+                    help="detector weights: yolov3-spp.weights, or the YOLOX release .pth")
+    ap.add_argument("--det-exported", help="an alphapose-export detector-int8 file (YOLO detectors; with --engine "
+                    "onnxruntime or openvino)")

@@ -27,8 +27,7 @@ class ShardWorker:
         # the pipeline's stages overlap in threads only where the worker has the CPUs for them: on one CPU
         # they would take a second core from the next worker
         self.concurrent = threads > 1
-        if threads > 0:
-            os.environ["OMP_NUM_THREADS"] = str(threads)
+        if threads > 0:  # (Ray sets OMP_NUM_THREADS to the actor's CPUs before this process starts)
             import cv2
             import torch
 
