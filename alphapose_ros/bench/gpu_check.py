@@ -13,7 +13,9 @@ vtest.avi (upscaled to 1280x960, as a robot camera's frames are large):
 3. ONNX Runtime on the device: its CUDA and TensorRT providers where this onnxruntime has them, against
    torch fp32;
 4. RTMPose-m (its architecture in the released ONNX layout, random weights) through the SimCC backend on
-   the device's ONNX Runtime providers: crops/s and keypoints against the CPU provider's.
+   the device's ONNX Runtime providers: crops/s and keypoints against the CPU provider's;
+5. the gpu_halpe136 preset's detector, YOLOX-L (untrained, so its boxes are not people: speed and CPU/GPU
+   agreement only), one camera frame per call in fp32 and fp16: frames/s and its raw outputs against the CPU's.
 Without a CUDA device it says so and exits 0; --device cpu runs the same checks on CPU tensors.
 """
 from __future__ import annotations
@@ -154,6 +156,35 @@ def _rtmpose(device: str, frame: np.ndarray, boxes: np.ndarray, seconds: float, 
     return out
 
 
+def _yolox_l(device: str, frames: list[np.ndarray], seconds: float) -> dict:
+    """YOLOX-L on the device, one frame per call as a camera feeds it: frames/s, raw rows against the CPU's."""
+    from alphapose_ros.core.detectors.yolox import YoloxDetector
+
+    torch.manual_seed(0)
+    cpu = YoloxDetector("yolox-l", None)
+    state = cpu.net.state_dict()
+    out: dict = {}
+    batch = torch.from_numpy(cpu.network_inputs(frames[:1]))
+    ref = cpu.predictions(batch).numpy()
+    scale = float(np.abs(ref).max())
+    for half in (False, True) if device != "cpu" else (False,):
+        det = YoloxDetector("yolox-l", None, device=device, half=half and device != "cpu")
+        det.net.load_state_dict(state)
+        got = det.predictions(batch).cpu().numpy()
+        tag = "fp16" if det.half else "fp32"
+        out[f"{tag}_rows_max_diff_relative"] = round(float(np.abs(got - ref).max()) / scale, 5)
+        sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+        det.detect(frames[:1])
+        sync()
+        n, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < seconds or n < 2:
+            det.detect([frames[n % len(frames)]])
+            n += 1
+        sync()
+        out[f"{tag}_frames_per_s"] = round(n / (time.perf_counter() - t0), 1)
+    return out
+
+
 def run(device: str, video: Path, n_frames: int, rate: float, width: int, seconds: float, batch: int = 64) -> dict:
     from alphapose_ros.core.detectors.factory import make_detector
 
@@ -177,6 +208,7 @@ def run(device: str, video: Path, n_frames: int, rate: float, width: int, second
     res["pipeline_fp16"] = _paced_pipeline(dev16, frames, boxes, rate)
     res["onnxruntime"] = _onnxruntime(cfg, state, device, frame, fboxes, ref)
     res["rtmpose_m_onnxruntime"] = _rtmpose(device, frame, fboxes, seconds, batch)
+    res["yolox_l_detector"] = _yolox_l(device, frames, seconds)
     return res
 
 

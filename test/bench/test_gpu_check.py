@@ -16,6 +16,8 @@ def test_the_checks_run_on_cpu_tensors_and_agree_with_the_cpu_path(footage):
     rtm = res["rtmpose_m_onnxruntime"]
     assert rtm["used"] == ["CPUExecutionProvider"] and rtm["vs_cpu"]["keypoints_px_max"] == 0.0
     assert rtm["crops_per_s_batch4"] > 0
+    yolox = res["yolox_l_detector"]
+    assert yolox["fp32_rows_max_diff_relative"] == 0.0 and yolox["fp32_frames_per_s"] > 0
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA: the check would run for real")

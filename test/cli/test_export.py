@@ -127,9 +127,13 @@ def yolox_nano(reference, tmp_path_factory):
 
 
 @pytest.mark.reference
-def test_detector_int8_writes_an_int8_file_with_its_sidecar_and_the_commands_run_it(yolox_nano, footage, tmp_path, capsys):
+def test_detector_int8_writes_an_int8_file_with_its_sidecar_and_the_commands_run_it(yolox_nano, footage, tmp_path, capsys,
+                                                                                    monkeypatch):
     from alphapose_ros.cli.infer import main as infer
 
+    cwd = tmp_path / "cwd"  # ONNX Runtime dumps a model here when its symbolic shape inference fails on YOLOX
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
     calib = tmp_path / "calib.npz"
     assert main(["calibration", "--input", str(footage / "vtest.avi"), "--out", str(calib), "--frames", "8",
                  "--every", "40"]) == 0
@@ -146,6 +150,7 @@ def test_detector_int8_writes_an_int8_file_with_its_sidecar_and_the_commands_run
     assert json.loads(out.with_suffix(".json").read_text())["precision"] == "int8"
     ops = {n.op_type for n in onnx.load(str(out)).graph.node}
     assert {"QuantizeLinear", "DequantizeLinear"} <= ops
+    assert list(cwd.iterdir()) == []  # nothing left behind in the user's directory
     frame = tmp_path / "frame.jpg"
     cap = cv2.VideoCapture(str(footage / "vtest.avi"))
     cv2.imwrite(str(frame), cap.read()[1])

@@ -7,6 +7,7 @@ int8 per channel, activations uint8), which both ONNX Runtime and OpenVINO run i
 from __future__ import annotations
 
 import tempfile
+import time
 from itertools import islice
 from pathlib import Path
 
@@ -89,6 +90,21 @@ def keypoint_change(cfg, want, got) -> dict:
             "kp_px_max": float(d.max()), "score_max": float(np.abs(s1 - s0).max())}
 
 
+def _remove_symbolic_shape_dump(since: float) -> None:
+    """ONNX Runtime's symbolic shape inference, when it fails, saves its half-inferred model (and its weights
+    under a random name) into the current directory: remove that dump if this call wrote it."""
+    import onnx
+
+    dump = Path("sym_shape_infer_temp.onnx")
+    if not dump.is_file() or dump.stat().st_mtime < since - 1:
+        return
+    for t in onnx.load(str(dump), load_external_data=False).graph.initializer:
+        for entry in t.external_data:
+            if entry.key == "location" and Path(entry.value).name == entry.value:
+                Path(entry.value).unlink(missing_ok=True)
+    dump.unlink()
+
+
 def quantize_int8(fp32_onnx: str | Path, out_path: str | Path, crops: np.ndarray, batch: int = 8,
                   input_name: str = "crops", keep_fp32: tuple[str, ...] = (), activation_bits: int = 8) -> Path:
     """Static QDQ INT8 model of `fp32_onnx` (per-channel INT8 weights), activation ranges calibrated (min-max) on
@@ -110,9 +126,11 @@ def quantize_int8(fp32_onnx: str | Path, out_path: str | Path, crops: np.ndarray
 
     with tempfile.TemporaryDirectory() as tmp:
         pre = Path(tmp) / "pre.onnx"
+        started = time.time()
         try:
             quant_pre_process(str(fp32_onnx), str(pre))
         except Exception:  # noqa: BLE001 - symbolic shapes fail on some graphs (YOLOX's): ONNX's own inference
+            _remove_symbolic_shape_dump(started)
             quant_pre_process(str(fp32_onnx), str(pre), skip_symbolic_shape=True)
         quantize_static(str(pre), str(out_path), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
                         activation_type=QuantType.QInt16 if activation_bits == 16 else QuantType.QUInt8,
