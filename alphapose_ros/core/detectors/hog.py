@@ -38,6 +38,9 @@ class HogDetector:
 
     def __init__(self, settings: HogSettings = HogSettings()):
         self.settings = settings
+        if not hasattr(cv2, "HOGDescriptor"):  # OpenCV 5.0's main wheels dropped it
+            raise RuntimeError(f"detector hog needs OpenCV's HOGDescriptor, which this OpenCV ({cv2.__version__}) "
+                               "lacks: install opencv-python-headless<5 (set-up's), or choose another detector")
         self._hog = cv2.HOGDescriptor()
         self._hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
 

@@ -55,6 +55,11 @@ def prepare_model(model: torch.nn.Module, device: torch.device | str, half: bool
     return model.to(memory_format=torch.channels_last)
 
 
+def batch_bucket(n: int, batch_size: int) -> int:
+    """The padded size of a batch of `n` crops: the next power of two, at most `batch_size`."""
+    return min(batch_size, 1 << max(0, n - 1).bit_length())
+
+
 def script_model(model: torch.nn.Module, input_hw: tuple[int, int], device: torch.device,
                  half: bool = False) -> torch.nn.Module:
     """Trace and freeze the network. The traced forward runs in C++ without taking the GIL
@@ -79,7 +84,8 @@ class PoseEstimator:
 
     def __init__(self, cfg: PoseModelConfig, model, device: str = "cpu",
                  half: bool = False, batch_size: int = 32, flip: bool = False, flip_shift: str = "pixel",
-                 torchscript: bool = False, embedder=None, engine: str = "torch", threads: int = 0):
+                 torchscript: bool = False, embedder=None, engine: str = "torch", threads: int = 0,
+                 pad_batches: bool | None = None):
         self.cfg = cfg
         self.embedder = embedder  # re-ID on the same crops (core.reid.embedder), or None
         self.format = get_format(cfg.keypoint_format)
@@ -111,6 +117,13 @@ class PoseEstimator:
         self.flip = flip
         self.flip_shift = flip_shift
         self._flip_perm = self.format.flip_permutation()
+        # on CUDA, batches padded to powers of two and those shapes run once now: a frame with a new number
+        # of people then meets kernels already chosen and loaded, not a latency spike
+        self.pad_batches = (self.device.type == "cuda" and engine == "torch") if pad_batches is None else pad_batches
+        if self.pad_batches and isinstance(self.model, torch.nn.Module):
+            with torch.inference_mode():
+                for m in sorted({batch_bucket(n, self.batch_size) for n in range(1, self.batch_size + 1)}):
+                    self._forward(torch.zeros(m, 3, *cfg.input_hw))
 
     @property
     def head(self) -> str:
@@ -170,8 +183,11 @@ class PoseEstimator:
         """(keypoint maps, pose-guided embeddings of the unflipped crops or None) for one batch."""
         fp16_input = self.half and self.engine == "torch"
         x = crops.to(self.device, dtype=torch.float16 if fp16_input else torch.float32, non_blocking=True)
-        x = x.contiguous(memory_format=torch.channels_last)
         n = len(x)
+        m = batch_bucket(n, self.batch_size) if self.pad_batches else n
+        if m > n:
+            x = torch.cat([x, x.new_zeros((m - n, *x.shape[1:]))])
+        x = x.contiguous(memory_format=torch.channels_last)
         if self.flip:
             x = torch.cat([x, x.flip(-1)])
         emb = None
@@ -182,5 +198,5 @@ class PoseEstimator:
             out = self.model(x)
         out = out.float()
         if not self.flip:
-            return out, emb
-        return merge_flipped(out[:n], out[n:], self._flip_perm, self.flip_shift), emb
+            return out[:n], emb
+        return merge_flipped(out[:n], out[m:m + n], self._flip_perm, self.flip_shift), emb

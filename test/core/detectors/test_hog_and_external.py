@@ -69,3 +69,14 @@ def test_hog_small_on_a_large_camera_costs_and_finds_what_it_does_on_a_small_one
     assert len(small) >= 3 and abs(len(big) - len(small)) <= 1
     pairs = greedy_iou_pairs(big.boxes / 2.5, small.boxes, 0.7)
     assert len(pairs) >= len(small) - 1
+
+
+def test_hog_on_an_opencv_without_hog_says_what_to_install(monkeypatch):
+    """OpenCV 5.0's main wheels have no HOGDescriptor (found on the GPU machine): one clear error."""
+    import cv2
+
+    from alphapose_ros.core.detectors.hog import HogDetector
+
+    monkeypatch.delattr(cv2, "HOGDescriptor")
+    with pytest.raises(RuntimeError, match=r"opencv-python-headless<5.*another detector"):
+        HogDetector()

@@ -82,3 +82,26 @@ def test_torchscript_estimator_matches_eager_for_other_batch_sizes():
     a, b = eager(img, boxes), traced(img, boxes)
     np.testing.assert_allclose(a.keypoints, b.keypoints, atol=1e-3)
     np.testing.assert_allclose(a.keypoint_scores, b.keypoint_scores, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("flip", [False, True])
+def test_batches_padded_to_powers_of_two_give_the_exact_batches_keypoints(flip):
+    """The CUDA path pads 3 crops to 4 (and warms each padded size up front); the padding never reaches the
+    people's keypoints, flipped or not (checked here on CPU tensors)."""
+    from alphapose_ros.core.pose.estimator import batch_bucket
+
+    assert [batch_bucket(n, 8) for n in (1, 2, 3, 5, 8, 9)] == [1, 2, 4, 8, 8, 8]
+    assert batch_bucket(40, 48) == 48
+    torch.manual_seed(0)
+    cfg = _cfg()
+    model = build_model(cfg).eval()
+    exact = PoseEstimator(cfg, model, batch_size=8, flip=flip, pad_batches=False)
+    padded = PoseEstimator(cfg, model, batch_size=8, flip=flip, pad_batches=True)
+    seen = []
+    model.register_forward_hook(lambda mod, inp, out: seen.append(len(inp[0])))
+    img = np.random.default_rng(1).integers(0, 255, (120, 160, 3), dtype=np.uint8)
+    boxes = np.array([[10, 10, 60, 110], [50, 20, 150, 100], [0, 0, 159, 119]], np.float32)
+    a, b = exact(img, boxes), padded(img, boxes)
+    assert seen == [3 * (1 + flip), 4 * (1 + flip)]
+    np.testing.assert_allclose(a.keypoints, b.keypoints, atol=1e-4)
+    np.testing.assert_allclose(a.keypoint_scores, b.keypoint_scores, atol=1e-5)
