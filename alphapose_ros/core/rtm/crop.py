@@ -6,6 +6,9 @@ heightened to the input's aspect ratio; an axis-aligned affine maps that rectang
 the input go back with the inverse of the same map."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+
 import cv2
 import numpy as np
 
@@ -38,13 +41,27 @@ def crop_affines(centre: np.ndarray, size: np.ndarray, input_wh: tuple[int, int]
 
 
 def crop_pixels(image: np.ndarray, centre: np.ndarray, size: np.ndarray, input_wh: tuple[int, int]) -> np.ndarray:
-    """The crops (N,H,W,C) uint8 as cut (bilinear, black outside the image), one warp per person; an engine
-    built with `uint8_input` normalises them itself."""
+    """The crops (N,H,W,C) uint8 as cut (bilinear, black outside the image), one warp per person, the warps
+    spread over OpenCV's thread count (each warp is too small for OpenCV to split; it releases the GIL);
+    an engine built with `uint8_input` normalises them itself."""
     w, h = input_wh
     out = np.empty((len(centre), h, w, image.shape[2]), np.uint8)
-    for crop, m in zip(out, crop_affines(centre, size, input_wh)):
-        cv2.warpAffine(image, m, (w, h), dst=crop, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    affines = crop_affines(centre, size, input_wh)
+
+    def warp(i: int) -> None:
+        cv2.warpAffine(image, affines[i], (w, h), dst=out[i], flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    workers = min(cv2.getNumThreads(), len(out) // 2)  # a thread hand-off costs about one warp
+    if workers > 1:
+        list(_warp_pool(workers).map(warp, range(len(out))))
+    else:
+        for i in range(len(out)):
+            warp(i)
     return out
+
+
+@lru_cache(maxsize=4)
+def _warp_pool(workers: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(workers, thread_name_prefix="crop-warp")
 
 
 def crop_inputs(image: np.ndarray, centre: np.ndarray, size: np.ndarray, input_wh: tuple[int, int],
