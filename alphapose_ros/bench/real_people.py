@@ -100,8 +100,10 @@ def run_mode(mode: str, images: list[dict], footage: Path, a: argparse.Namespace
                 if det.ran_on(item.payload.image_bgr):
                     workload.detected.add(item.payload.meta)
                 workload.crops[item.payload.meta] = item.data.get("boxes")
+            if item.error is not None:  # a benchmark that scores broken frames as empty ones would mislead
+                raise SystemExit(f"{mode}: frame {item.payload.meta}: {item.error}")
             e = wanted.get(item.payload.meta)
-            if e is not None and item.error is None:
+            if e is not None:
                 _add(score, e, published_boxes(item.data["poses"], a.pad))
         score.seconds += time.perf_counter() - t0
         score.frames += n
@@ -114,6 +116,8 @@ def run_mode(mode: str, images: list[dict], footage: Path, a: argparse.Namespace
         item = next(iter(pipe.run([Frame(e["file"], 0.0, img)], concurrent=False)))
         score.seconds += time.perf_counter() - t0
         score.frames += 1
+        if item.error is not None:
+            raise SystemExit(f"{mode}: {e['file']}: {item.error}")
         _add(score, e, published_boxes(item.data["poses"], a.pad))
     return score
 
