@@ -63,7 +63,8 @@ def test_the_cycle_finder_finds_a_cycle():
 
 def test_the_core_and_the_nodes_import_no_made_up_data_and_tests_take_scenes_from_synthetic():
     graph = _imports()
-    made_up = {m: sorted(d for d in deps if d.startswith("alphapose_ros.synthetic") or d.startswith("alphapose_ros.bench"))
+    made_up = {m: sorted(d for d in deps if d.startswith(("alphapose_ros.synthetic", "alphapose_ros.bench",
+                                                           "alphapose_ros.harness")))
                for m, deps in graph.items() if m.startswith(("alphapose_ros.core", "alphapose_ros.ros.nodes"))}
     assert {m: d for m, d in made_up.items() if d} == {}
     generators = {p.stem for p in (PACKAGE / "synthetic").glob("*.py")} - {"__init__"}
@@ -78,3 +79,19 @@ def test_the_core_root_holds_at_most_eight_modules_the_rest_grouped_by_concept()
     assert len(root) <= 8, root
     for concept in ("pose", "nms", "people3d", "behaviour", "tracking", "detectors", "codecs", "rtm"):
         assert (PACKAGE / "core" / concept / "__init__.py").is_file(), concept
+
+
+def test_only_the_benchmarks_own_tests_import_the_benchmarks():
+    """Test support lives in alphapose_ros.harness (shared with the benchmarks) or beside the tests; a test
+    outside test/bench that needs bench code is testing the benchmark and belongs there."""
+    tests = PACKAGE.parent / "test"
+    wrong = []
+    for p in tests.rglob("*.py"):
+        if p.parent.name == "bench" and p.parent.parent == tests:
+            continue
+        for node in ast.walk(ast.parse(p.read_text())):
+            names = [f"{node.module}.{a.name}" for a in node.names] if isinstance(node, ast.ImportFrom) else \
+                [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if any(n == "alphapose_ros.bench" or n.startswith("alphapose_ros.bench.") for n in names):
+                wrong.append(str(p.relative_to(tests)))
+    assert sorted(set(wrong)) == []

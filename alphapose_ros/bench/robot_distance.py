@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from alphapose_ros.bench.keypoints_3d import camera_info_msg, depth_msg, frame_poses, node_and_driver
+from alphapose_ros.harness.depth_camera import camera_info_msg, depth_msg, frame_poses, node_and_driver
 from alphapose_ros.bench.robot_frames import OPTICAL, tf_msg
 from alphapose_ros.core.people3d.robot_distance import segment_distance
 from alphapose_ros.core.people3d.tf_buffer import Rigid

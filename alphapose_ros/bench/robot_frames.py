@@ -15,13 +15,12 @@ every frame must still come out, in the camera's frame, with that frame id.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 
 import numpy as np
 
-from alphapose_ros.bench.keypoints_3d import camera_info_msg, depth_msg, frame_poses, node_and_driver
+from alphapose_ros.harness.depth_camera import camera_info_msg, depth_msg, frame_poses, node_and_driver
 from alphapose_ros.core.people3d.tf_buffer import Rigid
 from alphapose_ros.synthetic.rgbd_scenes import camera, person, render
 

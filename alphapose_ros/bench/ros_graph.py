@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     from alphapose_ros.ros.node_utils import make_executor, spin_on_thread
     from alphapose_ros.ros.qos import camera_qos, stage_qos
 
-    from alphapose_ros.bench.soak import scene
+    from alphapose_ros.harness.graph import scene
 
     rclpy.init()
     nodes = pipeline_nodes({"offline": a.offline, "queue_depth": a.queue_depth}, "external")

@@ -124,7 +124,7 @@ class ClipDriver:
 
 def graph_figures(frames: list[np.ndarray], composed: bool, workdir: Path, timeout: float = 600.0) -> dict:
     """Throughput, latency and per-process CPU/peak memory of the node graph on the clip."""
-    from alphapose_ros.bench.soak import graph_commands, start
+    from alphapose_ros.harness.graph import graph_commands, start
     from alphapose_ros.ros.runner import stop_processes
 
     workdir.mkdir(parents=True, exist_ok=True)

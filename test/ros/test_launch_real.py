@@ -9,7 +9,7 @@ import subprocess
 import pytest
 from conftest import skip_without_shared
 
-from alphapose_ros.bench.launched_graph import GRACE_S, clip, has_ros2_launch, launch_command, run
+from alphapose_ros.harness.launch import GRACE_S, clip, has_ros2_launch, launch_command, run
 from alphapose_ros.ros.graph import LAUNCH_ARGUMENTS
 
 pytestmark = pytest.mark.ros

@@ -20,7 +20,7 @@ def test_pose_node_killed_and_restarted_mid_stream_the_graph_recovers(vision_msg
     from std_msgs.msg import Header
     from vision_msgs.msg import Detection2DArray
 
-    from alphapose_ros.bench.soak import graph_commands, scene, start
+    from alphapose_ros.harness.graph import graph_commands, scene, start
     from alphapose_ros.core.tracking.matching import iou_matrix
     from alphapose_ros.ros.runner import stop_processes
     from alphapose_ros.core.detectors.base import Detections

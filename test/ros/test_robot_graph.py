@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from alphapose_ros.bench.launched_graph import clip, has_ros2_launch, launch_command
+from alphapose_ros.harness.launch import clip, has_ros2_launch, launch_command
 
 sys.path.insert(0, str(Path(__file__).parent))
 from graph_process import graph_process, spinning_node, text  # noqa: E402
@@ -45,7 +45,7 @@ def test_rgbd_camera_gives_3d_poses_in_the_robot_frame_bodies_distances_and_no_f
     from sensor_msgs.msg import CameraInfo, Image
     from vision_msgs.msg import Detection3DArray
 
-    from alphapose_ros.bench.keypoints_3d import depth_msg
+    from alphapose_ros.harness.depth_camera import depth_msg
     from alphapose_ros.core.io.image_msgs import bgr_to_image
     from alphapose_ros.msg import FallEvent, WholeBodyPoseArray
     from alphapose_ros.ros.conversions import header_at, msg_to_poses

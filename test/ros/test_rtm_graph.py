@@ -41,7 +41,7 @@ def test_released_layout_files_give_tracked_people_in_3d_and_hri_bodies(vision_m
     from rclpy.qos import QoSProfile, ReliabilityPolicy
     from sensor_msgs.msg import CameraInfo, Image
 
-    from alphapose_ros.bench.keypoints_3d import depth_msg
+    from alphapose_ros.harness.depth_camera import depth_msg
     from alphapose_ros.core.io.image_msgs import bgr_to_image
     from alphapose_ros.msg import WholeBodyPoseArray
     from alphapose_ros.ros.conversions import header_at, msg_to_poses

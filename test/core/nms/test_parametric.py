@@ -71,7 +71,7 @@ def test_empty_and_single_inputs_pass_through():
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_vectorised_picks_equal_the_per_pair_loop(seed):
-    from alphapose_ros.bench.pose_nms import loop_pose_nms
+    from alphapose_ros.harness.reference import loop_pose_nms
     from alphapose_ros.synthetic.pose_candidates import random_candidates
 
     boxes, bs, kp, ks = random_candidates(24, 17, seed)
