@@ -26,10 +26,12 @@ from vision_msgs.msg import Detection2DArray
 
 from alphapose_ros.core.crop_tracking import CropTracker
 from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
+from alphapose_ros.core.engines.first_use_int8 import FirstUseInt8
 from alphapose_ros.core.pose.estimator import PoseEstimator
 from alphapose_ros.core.models.config import build_model, load_config
 from alphapose_ros.core.pipeline import drop_non_finite, one_pass_per_crop, pose_followed_people, proposal_scores
-from alphapose_ros.core.pose.backends import make_embedder, make_pose_estimator
+from alphapose_ros.core.pose.backends import checkpoint_for_config, make_embedder, make_pose_estimator
+from alphapose_ros.core.pose.checkpoints import load_checkpoint
 from alphapose_ros.core.poses import PoseSet
 from alphapose_ros.msg import KeypointLayout, WholeBodyPoseArray
 from alphapose_ros.ros.conversions import layout_msg, poses_to_msg, stamp_seconds
@@ -76,6 +78,12 @@ class PoseEstimationNode(LifecycleNode):
             "exported_model": declare_path(self, "exported_model",
                                            "an alphapose-export .onnx (FP32 or INT8) with its sidecar; needs engine "
                                            "onnxruntime or openvino (empty: export the checkpoint)"),
+            "int8": declare(self, "int8", "off",
+                            "first_use: an AlphaPose network on the CPU (engine torch) calibrates an INT8 copy from "
+                            "the first int8_crops people it poses, in the background, and switches to it (ONNX "
+                            "Runtime) when ready; cached per checkpoint, so later starts use it at once. off: no"),
+            "int8_crops": declare(self, "int8_crops", 64, "people's crops that calibrate the INT8 copy",
+                                  range=(1, 4096)),
             "min_box_score": declare(self, "min_box_score", 0.1, "ignore boxes below this detector score",
                                      range=(0.0, 1.0)),
             "sync_queue": declare(self, "sync_queue", 10, "images/detections kept while waiting for a partner (offline: all)",
@@ -106,6 +114,7 @@ class PoseEstimationNode(LifecycleNode):
         self.crops = CropTracker()  # live: the detection node's min_interval is the schedule
         self._latest_dets = None  # crop tracking: the newest detections not used yet
         self._untrained = False  # untrained weights (tests): never crop tracking
+        self.int8: FirstUseInt8 | None = None  # INT8 on first use, while it is being made
         self.estimator = None
         self._cv = threading.Condition()
         self._worker: threading.Thread | None = None
@@ -121,7 +130,9 @@ class PoseEstimationNode(LifecycleNode):
             self._untrained = bool(p["pose_config"] and not p["checkpoint"] and p["allow_untrained"])
             if self._untrained:
                 cfg = load_config(p["pose_config"])
-                self.estimator = PoseEstimator(cfg, build_model(cfg), device=p["device"], half=p["fp16"],
+                model = build_model(cfg)
+                self._untrained_state = {k: v.clone() for k, v in model.state_dict().items()}
+                self.estimator = PoseEstimator(cfg, model, device=p["device"], half=p["fp16"],
                                                batch_size=p["pose_batch"], flip=p["flip"],
                                                torchscript=p["torchscript"], engine=p["engine"],
                                                embedder=make_embedder(p["reid_weights"], p["device"], p["fp16"]))
@@ -131,6 +142,9 @@ class PoseEstimationNode(LifecycleNode):
                     keypoint_format=p["keypoint_format"], device=p["device"], half=p["fp16"],
                     batch_size=p["pose_batch"], flip=p["flip"], torchscript=p["torchscript"], reid=p["reid_weights"],
                     engine=p["engine"], exported=p["exported_model"] or None, pose_model=p["pose_model"] or None)
+            if p["int8"] not in ("off", "first_use"):
+                raise ValueError(f"int8 must be off or first_use, got {p['int8']!r}")
+            self.int8 = self._first_use_int8() if p["int8"] == "first_use" else None
         except Exception as e:
             self.get_logger().error(f"cannot configure the pose model: {e}")
             return TransitionCallbackReturn.FAILURE
@@ -148,6 +162,49 @@ class PoseEstimationNode(LifecycleNode):
         self.filter = BoxFilter(confidence=p["min_box_score"], nms_thresh=None)
         self.get_logger().info(f"pose model: {self.estimator.describe()} on {p['device']}")
         return TransitionCallbackReturn.SUCCESS
+
+    def _first_use_int8(self) -> FirstUseInt8 | None:
+        """INT8 on first use for an AlphaPose network run by torch on the CPU (others: said, and None); the
+        cached copy of these weights is switched to at once."""
+        est, p, log = self.estimator, self.p, self.get_logger()
+        if not isinstance(est, PoseEstimator) or est.engine != "torch" or est.device.type != "cpu" \
+                or getattr(est, "_shared_reid", False):
+            log.info("int8 first_use is for AlphaPose networks run by torch on the CPU: not for "
+                     f"{est.describe()} on {p['device']}; left as it is")
+            return None
+        cfg = est.cfg
+        model = build_model(cfg)
+        if not self._untrained:
+            load_checkpoint(model, p["checkpoint"] or checkpoint_for_config(p["pose_config"]), cfg)
+        else:
+            model.load_state_dict(self._untrained_state)
+        int8 = FirstUseInt8(cfg, model, lambda path: PoseEstimator.from_exported(
+            path, "onnxruntime", batch_size=p["pose_batch"], flip=p["flip"], embedder=est.embedder),
+            crops=p["int8_crops"])
+        cached = int8.cached()
+        if cached is not None:
+            self.estimator = cached
+            log.info(f"INT8 pose network from the cache ({int8.path.name}): ONNX Runtime")
+        else:
+            log.info(f"INT8 on first use: the first {int8.want} people posed calibrate an INT8 copy in the "
+                     "background; FP32 answers until then")
+        return int8
+
+    def _int8_step(self, rgb, boxes) -> None:
+        """INT8 on first use: offer this frame's people, switch once the INT8 copy is ready."""
+        int8 = self.int8
+        if int8 is None or int8.done:
+            return
+        int8.offer(rgb, boxes)
+        est = int8.ready()
+        if est is not None:
+            self.estimator = est
+            c = int8.change
+            self.get_logger().info(f"switched to the INT8 pose network ({int8.path.name}, ONNX Runtime): keypoints "
+                                   f"moved {c['kp_px_median']:.2f} px median, {c['kp_px_max']:.2f} max (crop px) "
+                                   f"from FP32 on its {int8.want} calibration crops")
+        elif int8.error:
+            self.get_logger().warning(f"INT8 on first use failed ({int8.error}); staying on FP32")
 
     def on_activate(self, state) -> TransitionCallbackReturn:
         offline = self.p["offline"]
@@ -293,6 +350,9 @@ class PoseEstimationNode(LifecycleNode):
                 self.skip(f"pose inference failed: {type(e).__name__}: {e}")
 
     def on_cleanup(self, state) -> TransitionCallbackReturn:
+        if self.int8 is not None:  # an export under way would race the next configure's tracing
+            self.int8.wait()
+        self.int8 = None
         self.estimator = None
         return TransitionCallbackReturn.SUCCESS
 
@@ -317,10 +377,12 @@ class PoseEstimationNode(LifecycleNode):
             return
         dets = self._take_detections(image)
         d = None if dets is None else filter_boxes(msg_to_detections(dets), (w, h), self.filter)
+        rgb = bgr[..., ::-1].copy()
         boxes, scores, out, n_bad = pose_followed_people(
-            self.crops, self.estimator, bgr[..., ::-1].copy(), stamp_seconds(image.header),
+            self.crops, self.estimator, rgb, stamp_seconds(image.header),
             None if d is None else d.boxes, None if d is None else d.scores)
         self._publish(image.header, boxes, scores, out, n_bad, (w, h), started)
+        self._int8_step(rgb, boxes)
 
     def _on_pair(self, image, dets: Detection2DArray) -> None:
         started = time.perf_counter()
@@ -329,8 +391,10 @@ class PoseEstimationNode(LifecycleNode):
             return
         h, w = bgr.shape[:2]
         d = filter_boxes(msg_to_detections(dets), (w, h), self.filter)
-        out = self.estimator(bgr[..., ::-1].copy(), d.boxes)  # the network takes RGB
+        rgb = bgr[..., ::-1].copy()  # the network takes RGB
+        out = self.estimator(rgb, d.boxes)
         self._publish(image.header, *drop_non_finite(d.boxes, d.scores, out), (w, h), started)
+        self._int8_step(rgb, d.boxes)
 
     def _publish(self, header, boxes, scores, out, n_bad: int, size: tuple[int, int], started: float) -> None:
         if n_bad:
