@@ -95,3 +95,9 @@ def test_only_the_benchmarks_own_tests_import_the_benchmarks():
             if any(n == "alphapose_ros.bench" or n.startswith("alphapose_ros.bench.") for n in names):
                 wrong.append(str(p.relative_to(tests)))
     assert sorted(set(wrong)) == []
+
+
+def test_test_file_names_are_unique():
+    """The test folders are no packages: two test files of one name cannot both be collected in one run."""
+    names = [p.name for p in (PACKAGE.parent / "test").rglob("test_*.py")]
+    assert sorted({n for n in names if names.count(n) > 1}) == []

@@ -25,7 +25,7 @@ def measure(frames: int = 60, crops: int = 64) -> dict:
     from alphapose_ros.bench.engines import FOOTAGE
     from alphapose_ros.bench.int8_price import realistic_model
     from alphapose_ros.core.detectors.hog import HogDetector
-    from alphapose_ros.core.engines.first_use_int8 import FirstUseInt8
+    from alphapose_ros.core.engines.first_use_int8 import for_pose_network
     from alphapose_ros.core.pose.crop import crop_batch
     from alphapose_ros.core.pose.estimator import PoseEstimator
 
@@ -38,7 +38,7 @@ def measure(frames: int = 60, crops: int = 64) -> dict:
     cfg, model = realistic_model(seen)
     fp32 = PoseEstimator(cfg, model, batch_size=8, torchscript=True)
     with tempfile.TemporaryDirectory() as tmp:
-        first = FirstUseInt8(cfg, model, lambda p: PoseEstimator.from_exported(p, "onnxruntime", batch_size=8),
+        first = for_pose_network(cfg, model, lambda p: PoseEstimator.from_exported(p, "onnxruntime", batch_size=8),
                              crops=crops, cache=Path(tmp))
         est, t0, switched_at, calibrated = fp32, time.perf_counter(), None, None
         for i, (f, b) in enumerate(zip(clip, boxes)):  # the node's loop: pose, publish, offer, maybe switch

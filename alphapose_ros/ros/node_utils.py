@@ -201,3 +201,32 @@ def run_nodes(factories, args=None, threads: int | None = None) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+def int8_from_cache(int8, logger, what: str, samples: str):
+    """INT8 on first use (core.engines.first_use_int8) at configure: the INT8 `what` an earlier start cached, or
+    None, saying which; `samples` names what calibrates it ("64 people posed")."""
+    cached = int8.cached()
+    if cached is not None:
+        logger.info(f"INT8 {what} from the cache ({int8.path.name}): ONNX Runtime")
+    else:
+        logger.info(f"INT8 on first use: the first {samples} calibrate an INT8 copy of the {what} in the "
+                    "background; FP32 answers until then")
+    return cached
+
+
+def int8_switch(int8, logger, what: str, image, boxes):
+    """INT8 on first use, after a frame: offer it; the INT8 `what` when it has just become ready (switch to it),
+    else None (a failure is said once, and the FP32 one stays)."""
+    if int8 is None or int8.done:
+        return None
+    int8.offer(image, boxes)
+    made = int8.ready()
+    if made is not None:
+        c = int8.change
+        moved = (f": keypoints moved {c['kp_px_median']:.2f} px median, {c['kp_px_max']:.2f} max (crop px) from "
+                 "FP32 on its calibration crops") if c else ""
+        logger.info(f"switched to the INT8 {what} ({int8.path.name}, ONNX Runtime){moved}")
+    elif int8.error:
+        logger.warning(f"INT8 on first use failed ({int8.error}); the {what} stays FP32")
+    return made

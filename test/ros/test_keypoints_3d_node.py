@@ -1,6 +1,6 @@
 """The keypoints_3d node over DDS (its own process): people_3d carries the track IDs, and unusable depth or
 camera_info leaves the poses flowing without 3D, the reason logged once (its accuracy at 1-5 m and in a
-driving robot's map frame: test/bench/test_keypoints_3d.py and test_robot_frames.py, on the benchmarks'
+driving robot's map frame: test/bench/test_bench_keypoints_3d.py and test_bench_robot_frames.py, on the benchmarks'
 measurements)."""
 import os
 import time

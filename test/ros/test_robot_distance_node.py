@@ -1,5 +1,5 @@
 """The robot_distance node: a links file that is missing or wrong is refused with the reason (its accuracy against
-a moving link: test/bench/test_robot_distance.py, on the benchmark's measurement)."""
+a moving link: test/bench/test_bench_robot_distance.py, on the benchmark's measurement)."""
 import os
 import subprocess
 import sys

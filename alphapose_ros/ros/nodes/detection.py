@@ -19,12 +19,13 @@ from vision_msgs.msg import Detection2DArray
 from alphapose_ros.core.cpu_share import lower_thread_priority
 from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
 from alphapose_ros.core.detectors.factory import make_detector
+from alphapose_ros.core.engines.first_use_int8 import FirstUseInt8, for_detector
 from alphapose_ros.ros.conversions import stamp_seconds
 from alphapose_ros.ros.detection_msgs import detections_to_msg, msg_to_detections
 from alphapose_ros.ros.diagnostics import StageMonitor, counting_losses, declare_no_input_warning
 from alphapose_ros.core.io.image_msgs import ImageError
 from alphapose_ros.ros.images import declare_compressed, image_input
-from alphapose_ros.ros.node_utils import SkipLog, declare, declare_path
+from alphapose_ros.ros.node_utils import SkipLog, declare, declare_path, int8_from_cache, int8_switch
 from alphapose_ros.ros.qos import CameraSubscription, declare_camera_reliable, stage_qos
 
 
@@ -52,6 +53,12 @@ class DetectionNode(LifecycleNode):
             "fp16": declare(self, "fp16", False, "half precision on CUDA"),
             "engine": declare(self, "engine", "torch", "what runs the YOLO network: torch | onnxruntime | openvino "
                               "(an export made on first use)"),
+            "int8": declare(self, "int8", "off",
+                            "first_use: a YOLO detector on the CPU (engine torch) calibrates an INT8 copy from the "
+                            "first int8_frames images, in the background, and switches to it (ONNX Runtime) when "
+                            "ready; cached per weights, so later starts use it at once. off: no"),
+            "int8_frames": declare(self, "int8_frames", 16, "images that calibrate the detector's INT8 copy",
+                                   range=(1, 1024)),
             "min_interval": declare(self, "min_interval", 0.0,
                                     "live: seconds of image time between detections (0: every image it can take; "
                                     "offline: always every image); with the pose node's crop_tracking the "
@@ -71,6 +78,7 @@ class DetectionNode(LifecycleNode):
         self.skip = SkipLog(self.get_logger())
         self.monitor: StageMonitor | None = None
         self.detector = None
+        self.int8: FirstUseInt8 | None = None  # INT8 on first use, while it is being made
         self.pub = None
         self.sub = None
         self.camera: CameraSubscription | None = None
@@ -93,12 +101,35 @@ class DetectionNode(LifecycleNode):
                                               tile=p["tile"], engine=p["engine"], box_nms=p["box_nms"],
                                               threads=p["threads"], model=p["det_model"] or None,
                                               exported=p["exported_model"] or None)
+            if p["int8"] not in ("off", "first_use"):
+                raise ValueError(f"int8 must be off or first_use, got {p['int8']!r}")
+            self.int8 = self._first_use_int8() if p["int8"] == "first_use" else None
         except Exception as e:  # a missing/mismatched weights file must not crash the graph
             self.get_logger().error(f"cannot configure detector: {e}")
             return TransitionCallbackReturn.FAILURE
         self.pub = self.create_publisher(Detection2DArray, "detections", stage_qos(p["queue_depth"], p["offline"]))
         self.filter = BoxFilter(confidence=p["confidence"], nms_thresh=p["nms_thresh"])
         return TransitionCallbackReturn.SUCCESS
+
+    def _first_use_int8(self) -> FirstUseInt8 | None:
+        """INT8 on first use for a YOLO detector run by torch on the CPU (others: said, and None); the cached
+        copy of these weights is switched to at once."""
+        p, det, log = self.p, self.detector, self.get_logger()
+        if not hasattr(det, "net") or p["det_model"] or p["engine"] != "torch" or p["device"] != "cpu" \
+                or p["exported_model"]:
+            log.info(f"int8 first_use is for the YOLO detectors run by torch on the CPU, not {p['detector']} with "
+                     f"engine {p['engine']} on {p['device']}; left as it is")
+            return None
+        int8 = for_detector(det, lambda path: make_detector(
+            p["detector"], weights=p["weights"] or None, yolo_cfg=p["yolo_cfg"] or None, confidence=p["confidence"],
+            nms_thresh=p["nms_thresh"], engine="onnxruntime", box_nms=p["box_nms"], exported=path),
+            frames=p["int8_frames"])
+        self.detector = int8_from_cache(int8, log, "detector", f"{int8.want} images") or det
+        return int8
+
+    def _int8_step(self, img: np.ndarray) -> None:
+        """INT8 on first use: offer this image, switch once the INT8 copy is ready."""
+        self.detector = int8_switch(self.int8, self.get_logger(), "detector", img, np.zeros((0, 4))) or self.detector
 
     def on_activate(self, state) -> TransitionCallbackReturn:
         p = self.p
@@ -158,6 +189,9 @@ class DetectionNode(LifecycleNode):
         self._worker = None
 
     def on_cleanup(self, state) -> TransitionCallbackReturn:
+        if self.int8 is not None:  # an export under way would race the next configure
+            self.int8.wait()
+        self.int8 = None
         self.detector = None
         if self.pub is not None:
             self.destroy_publisher(self.pub)
@@ -208,6 +242,7 @@ class DetectionNode(LifecycleNode):
         det = self.detector.detect([img])[0]
         self.pub.publish(detections_to_msg(det, header))
         self.monitor.on_output(header, started)
+        self._int8_step(img)
 
     def _on_external(self, msg: Detection2DArray) -> None:
         self.monitor.on_input()

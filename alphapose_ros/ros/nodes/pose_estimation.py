@@ -26,7 +26,7 @@ from vision_msgs.msg import Detection2DArray
 
 from alphapose_ros.core.crop_tracking import CropTracker
 from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
-from alphapose_ros.core.engines.first_use_int8 import FirstUseInt8
+from alphapose_ros.core.engines.first_use_int8 import FirstUseInt8, for_pose_network
 from alphapose_ros.core.pose.estimator import PoseEstimator
 from alphapose_ros.core.models.config import build_model, load_config
 from alphapose_ros.core.pipeline import drop_non_finite, one_pass_per_crop, pose_followed_people, proposal_scores
@@ -39,7 +39,7 @@ from alphapose_ros.ros.detection_msgs import msg_to_detections
 from alphapose_ros.ros.diagnostics import StageMonitor, counting_losses, declare_no_input_warning
 from alphapose_ros.core.io.image_msgs import ImageError
 from alphapose_ros.ros.images import declare_compressed, image_input
-from alphapose_ros.ros.node_utils import SkipLog, declare, declare_path
+from alphapose_ros.ros.node_utils import SkipLog, declare, declare_path, int8_from_cache, int8_switch
 from alphapose_ros.ros.qos import (OFFLINE_DEPTH, CameraSubscription, declare_camera_reliable, latched_qos,
                                   stage_qos)
 from alphapose_ros.ros.sync import StampPairer, guarded_time_synchronizer, stamp_key
@@ -178,33 +178,15 @@ class PoseEstimationNode(LifecycleNode):
             load_checkpoint(model, p["checkpoint"] or checkpoint_for_config(p["pose_config"]), cfg)
         else:
             model.load_state_dict(self._untrained_state)
-        int8 = FirstUseInt8(cfg, model, lambda path: PoseEstimator.from_exported(
+        int8 = for_pose_network(cfg, model, lambda path: PoseEstimator.from_exported(
             path, "onnxruntime", batch_size=p["pose_batch"], flip=p["flip"], embedder=est.embedder),
             crops=p["int8_crops"])
-        cached = int8.cached()
-        if cached is not None:
-            self.estimator = cached
-            log.info(f"INT8 pose network from the cache ({int8.path.name}): ONNX Runtime")
-        else:
-            log.info(f"INT8 on first use: the first {int8.want} people posed calibrate an INT8 copy in the "
-                     "background; FP32 answers until then")
+        self.estimator = int8_from_cache(int8, log, "pose network", f"{int8.want} people posed") or est
         return int8
 
     def _int8_step(self, rgb, boxes) -> None:
         """INT8 on first use: offer this frame's people, switch once the INT8 copy is ready."""
-        int8 = self.int8
-        if int8 is None or int8.done:
-            return
-        int8.offer(rgb, boxes)
-        est = int8.ready()
-        if est is not None:
-            self.estimator = est
-            c = int8.change
-            self.get_logger().info(f"switched to the INT8 pose network ({int8.path.name}, ONNX Runtime): keypoints "
-                                   f"moved {c['kp_px_median']:.2f} px median, {c['kp_px_max']:.2f} max (crop px) "
-                                   f"from FP32 on its {int8.want} calibration crops")
-        elif int8.error:
-            self.get_logger().warning(f"INT8 on first use failed ({int8.error}); staying on FP32")
+        self.estimator = int8_switch(self.int8, self.get_logger(), "pose network", rgb, boxes) or self.estimator
 
     def on_activate(self, state) -> TransitionCallbackReturn:
         offline = self.p["offline"]
