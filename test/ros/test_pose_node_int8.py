@@ -22,6 +22,9 @@ def test_first_people_calibrate_int8_while_fp32_answers_and_the_node_switches(vi
         assert h.pose.estimator.engine == "torch" and h.pose.int8 is not None
         got = feed_frames(h, 2)  # 2 people a frame: the 4 crops it calibrates on
         assert len(got) == 2
+        deadline = time.monotonic() + 30  # a frame is offered after its poses are published
+        while not h.pose.int8.started and time.monotonic() < deadline:
+            time.sleep(0.05)
         h.pose.int8.wait(300)
         n = 2
         deadline = time.monotonic() + 60
@@ -49,6 +52,9 @@ def test_the_next_start_with_the_same_weights_takes_int8_from_the_cache(vision_m
         with pose_node_harness(domain, int8="first_use", int8_crops=2) as h:
             if start == 0:
                 feed_frames(h, 1)
+                deadline = time.monotonic() + 30  # the frame is offered after its poses are published
+                while not h.pose.int8.started and time.monotonic() < deadline:
+                    time.sleep(0.05)
                 h.pose.int8.wait(300)
                 assert h.pose.int8.error is None
             else:

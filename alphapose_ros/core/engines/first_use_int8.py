@@ -77,6 +77,11 @@ class FirstUseInt8:
         self.error: str | None = None
         self.done = False  # handed over, or given up
 
+    @property
+    def started(self) -> bool:
+        """Whether enough samples came and quantising has begun (or is over)."""
+        return self._thread is not None
+
     def cached(self):
         """What runs the INT8 file an earlier run made for these weights, or None."""
         if not self.path.is_file():

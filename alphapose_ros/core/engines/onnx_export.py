@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import threading
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,10 @@ from alphapose_ros.core.models.config import PoseModelConfig
 
 SIDECAR_VERSION = 1
 INPUT, OUTPUT = "crops", "maps"
+# torch's tracer (torch.jit.trace, the TorchScript ONNX exporter) is not safe in two threads at once: a trace
+# made while another thread exports can differ from itself and fail its check. Both take this lock (INT8 on
+# first use exports in the background while a node beside it may be configuring).
+TRACE_LOCK = threading.RLock()
 
 
 def sidecar_path(onnx_path: str | Path) -> Path:
@@ -35,7 +40,7 @@ def export_onnx(model: torch.nn.Module, input_hw: tuple[int, int], path: str | P
     model = model.float().cpu().eval()
     x = torch.zeros(2, 3, *input_hw)
     names = [OUTPUT] if outputs == 1 else [f"{OUTPUT}{i}" for i in range(outputs)]
-    with warnings.catch_warnings():  # the TorchScript-based exporter is deprecated upstream; it needs no onnxscript
+    with TRACE_LOCK, warnings.catch_warnings():  # the TorchScript exporter is deprecated upstream; needs no onnxscript
         warnings.simplefilter("ignore")
         torch.onnx.export(model, (x,), str(path), input_names=[INPUT], output_names=names, opset_version=opset,
                           dynamic_axes={n: {0: "batch"} for n in [INPUT, *names]}, dynamo=False)

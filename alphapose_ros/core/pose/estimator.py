@@ -65,8 +65,10 @@ def script_model(model: torch.nn.Module, input_hw: tuple[int, int], device: torc
     """Trace and freeze the network. The traced forward runs in C++ without taking the GIL
     between layers, which keeps inference fast when other Python threads are busy (a ROS
     node receiving a 30 Hz camera: ~7x faster there on this machine)."""
+    from alphapose_ros.core.engines.onnx_export import TRACE_LOCK
+
     x = torch.zeros(2, 3, *input_hw, device=device, dtype=torch.float16 if half else torch.float32)
-    with torch.inference_mode():
+    with TRACE_LOCK, torch.inference_mode():
         return torch.jit.freeze(torch.jit.trace(model, x.contiguous(memory_format=torch.channels_last)))
 
 

@@ -34,7 +34,7 @@ def test_first_people_calibrate_an_int8_copy_handed_over_once_close_to_fp32_and_
     frames = list(scenes(12, seed=1))
     for img, boxes in frames:
         first.offer(img[..., ::-1].copy(), boxes)
-        if first._thread is not None:
+        if first.started:
             break
     first.wait(300)
     assert first.error is None
@@ -50,7 +50,7 @@ def test_first_people_calibrate_an_int8_copy_handed_over_once_close_to_fp32_and_
     again = for_pose_network(cfg, model, _int8, crops=24, cache=tmp_path)  # the next start: from the cache
     assert isinstance(again.cached(), PoseEstimator) and again.done
     again.offer(*next(iter(frames)))  # nothing more to collect
-    assert again._thread is None
+    assert not again.started
 
 
 def test_other_weights_get_their_own_file(local, tmp_path):
