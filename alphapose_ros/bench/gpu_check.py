@@ -76,17 +76,23 @@ def _agreement(a, b) -> dict:
             "scores_max_diff": round(float(np.abs(a.keypoint_scores - b.keypoint_scores).max()), 5)}
 
 
-def _crops_per_s(est, frame: np.ndarray, boxes: np.ndarray, seconds: float) -> float:
-    on_cuda = getattr(est, "device", torch.device("cpu")).type == "cuda"  # ONNX Runtime calls return when done
+def _calls_per_s(call, seconds: float, on_cuda: bool) -> float:
+    """`call(i)` repeated for about `seconds` after one warm-up call; calls per second, the device synchronised
+    at both ends (ONNX Runtime calls return when done)."""
     sync = torch.cuda.synchronize if on_cuda else (lambda: None)
-    est(frame, boxes)
+    call(0)
     sync()
     n, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds or n < 2:
-        est(frame, boxes)
+        call(n)
         n += 1
     sync()
-    return n * len(boxes) / (time.perf_counter() - t0)
+    return n / (time.perf_counter() - t0)
+
+
+def _crops_per_s(est, frame: np.ndarray, boxes: np.ndarray, seconds: float) -> float:
+    on_cuda = getattr(est, "device", torch.device("cpu")).type == "cuda"
+    return len(boxes) * _calls_per_s(lambda i: est(frame, boxes), seconds, on_cuda)
 
 
 def _paced_pipeline(est, frames: list[np.ndarray], boxes: list[np.ndarray], rate: float) -> dict:
@@ -188,17 +194,9 @@ def _yolox_l(device: str, frames: list[np.ndarray], seconds: float) -> dict:
     batch = torch.from_numpy(cpu.network_inputs(frames[:1]))
     ref = cpu.predictions(batch).numpy()
     out: dict = {}
-    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
 
     def rate(call) -> float:
-        call(0)
-        sync()
-        n, t0 = 0, time.perf_counter()
-        while time.perf_counter() - t0 < seconds or n < 2:
-            call(n)
-            n += 1
-        sync()
-        return round(n / (time.perf_counter() - t0), 1)
+        return round(_calls_per_s(call, seconds, device.startswith("cuda")), 1)
     for half in (False, True) if device != "cpu" else (False,):
         det = YoloxDetector("yolox-l", None, device=device, half=half and device != "cpu")
         det.net.load_state_dict(state)
