@@ -9,6 +9,9 @@ a detector box whose pose scores low was no person (with `confirm_frames` 2, als
 not hold a person on the next frame: a passing false alarm). New boxes get crops a few per frame (the surest
 first, the rest waiting for the next frames), so a detector run costs the pose stage a bounded extra
 on any one frame: at a low threshold a detector returns many boxes, most of them no new person.
+On a detector frame a followed crop that a detector box pairs with (one to one, by IoU) is cut from
+that box instead: a crop that drifted onto a neighbour, or grew over two people walking together,
+is put back on one person, and the neighbour's own box becomes a new person's crop.
 Every decision here depends on the frames alone (never on wall-clock time), so offline runs are
 repeatable.
 """
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from alphapose_ros.core.detectors.nms import nms
-from alphapose_ros.core.tracking.matching import iou_matrix
+from alphapose_ros.core.tracking.matching import greedy_iou_pairs, iou_matrix
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class CropTrackingSettings:
     new_per_frame: int = 2        # detector boxes given crops per frame (the rest wait); 0: all at once
     confirm_frames: int = 1       # a new person counts once their crop has held them this many frames (2: one
                                   # frame later, no one-frame false alarms; the dev split lost recall with 2)
+    reanchor: bool = True         # on detector frames, followed crops paired with a detector box use that box
 
     def __post_init__(self) -> None:
         if self.detect_every < 1:
@@ -117,13 +121,20 @@ class CropTracker:
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Crops for the frame at `t`: the followed ones, then up to `new_per_frame` detector boxes of people
         not followed, surest first (`det_boxes` None: the boxes still waiting from the last detector run;
-        a new run replaces them). Returns boxes (M,4), scores (M,) and `followed` (M,) marking the followed
-        crops. Call once per frame, before `update`: the boxes it hands out stop waiting."""
+        a new run replaces them, and with `reanchor` cuts the crops of the followed people it pairs with).
+        Returns boxes (M,4), scores (M,) and `followed` (M,) marking the followed crops. Call once per frame,
+        before `update`: the boxes it hands out stop waiting."""
         tracked = self.predicted(t)
         if det_boxes is not None:
             self.waiting = np.concatenate([np.asarray(det_boxes, np.float32).reshape(-1, 4),
                                            np.asarray(det_scores, np.float32).reshape(-1, 1)], 1)
         cand = self.waiting
+        if det_boxes is not None and self.settings.reanchor and len(tracked) and len(cand):
+            pairs = greedy_iou_pairs(tracked, cand[:, :4], self.settings.same_person_iou)
+            if pairs:  # the detector puts a drifted crop back on its person
+                rows, cols = np.array(pairs).T
+                tracked[rows] = cand[cols, :4]
+                cand = np.delete(cand, cols, 0)
         if len(tracked) and len(cand):  # boxes on someone followed meanwhile are that person
             cand = cand[iou_matrix(cand[:, :4], tracked, plus_one=False).max(1) < self.settings.same_person_iou]
         cand = cand[np.argsort(-cand[:, 4], kind="stable")]

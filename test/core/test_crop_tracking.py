@@ -64,6 +64,26 @@ def test_detector_boxes_of_followed_people_are_not_cropped_twice():
     assert scores.tolist() == [1.0, pytest.approx(0.6)]
 
 
+@pytest.mark.parametrize("reanchor", [True, False])
+def test_a_detector_frame_puts_a_crop_grown_over_two_people_back_on_one(reanchor):
+    """A followed crop that spread over two people walking together: the detector's boxes pair with it one
+    to one, so it is cut from its own person's box and the neighbour's box becomes a new crop (without
+    re-anchoring, the neighbour's box overlaps the wide crop and is taken for the followed person)."""
+    ct = CropTracker(CropTrackingSettings(grow=0.0, reanchor=reanchor))
+    kp, ks = _pose((100, 100, 170, 200))  # one pose over both people
+    ct.update(0.0, np.array([[100, 100, 170, 200]], np.float32), np.array([False]), kp[None], ks[None], True)
+    det = np.array([[100, 100, 140, 200], [132, 100, 172, 200]], np.float32)
+    crops, _, followed = ct.proposals(0.1, det, np.array([0.9, 0.8]))
+    if reanchor:
+        assert followed.tolist() == [True, False]
+        np.testing.assert_allclose(crops, det)
+    else:
+        assert followed.tolist() == [True]
+        np.testing.assert_allclose(crops, [[100, 100, 170, 200]])
+    crops, _, followed = ct.proposals(0.2)  # no detector on this frame: crops from the last poses only
+    assert followed.all()
+
+
 def test_new_boxes_get_crops_a_few_per_frame_surest_first_and_the_rest_wait():
     ct = CropTracker(CropTrackingSettings(grow=0.0, new_per_frame=2))
     det = np.array([[0, 0, 40, 100], [100, 0, 140, 100], [200, 0, 240, 100], [300, 0, 340, 100],
