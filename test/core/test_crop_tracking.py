@@ -1,7 +1,6 @@
 """Crops from the last poses: the next crop from a pose's extent moved by its velocity, new people from
 the detector's boxes, lost crops and non-people dropped, the detector's frame-count schedule; and the
 pose pipeline with crop tracking on real footage: repeatable, fewer detector runs, the same people."""
-from pathlib import Path
 
 import cv2
 import numpy as np
