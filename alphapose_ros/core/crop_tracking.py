@@ -117,11 +117,13 @@ class CropTracker:
         dt = 0.0 if self.t is None else max(0.0, float(t) - self.t)
         return (self.boxes + self.velocity * dt).astype(np.float32)
 
-    def proposals(self, t: float, det_boxes: np.ndarray | None = None, det_scores: np.ndarray | None = None
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def proposals(self, t: float, det_boxes: np.ndarray | None = None, det_scores: np.ndarray | None = None,
+                  det_t: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Crops for the frame at `t`: the followed ones, then up to `new_per_frame` detector boxes of people
         not followed, surest first (`det_boxes` None: the boxes still waiting from the last detector run;
-        a new run replaces them, and with `reanchor` cuts the crops of the followed people it pairs with).
+        a new run replaces them, and with `reanchor` cuts the crops of the followed people it pairs with;
+        `det_t`: the time of the image it ran on, when older than `t` (live: the detector lags), so a crop is
+        paired where its person was then and cut from the box moved on by the crop's velocity).
         Returns boxes (M,4), scores (M,) and `followed` (M,) marking the followed crops. Call once per frame,
         before `update`: the boxes it hands out stop waiting."""
         tracked = self.predicted(t)
@@ -130,10 +132,12 @@ class CropTracker:
                                            np.asarray(det_scores, np.float32).reshape(-1, 1)], 1)
         cand = self.waiting
         if det_boxes is not None and self.settings.reanchor and len(tracked) and len(cand):
-            pairs = greedy_iou_pairs(tracked, cand[:, :4], self.settings.same_person_iou)
+            lag = 0.0 if det_t is None else max(0.0, float(t) - float(det_t))
+            then = tracked - self.velocity * lag
+            pairs = greedy_iou_pairs(then, cand[:, :4], self.settings.same_person_iou)
             if pairs:  # the detector puts a drifted crop back on its person
                 rows, cols = np.array(pairs).T
-                tracked[rows] = cand[cols, :4]
+                tracked[rows] = cand[cols, :4] + self.velocity[rows] * lag
                 cand = np.delete(cand, cols, 0)
         if len(tracked) and len(cand):  # boxes on someone followed meanwhile are that person
             cand = cand[iou_matrix(cand[:, :4], tracked, plus_one=False).max(1) < self.settings.same_person_iou]

@@ -92,12 +92,13 @@ def one_pass_per_crop(estimator) -> None:
 
 
 def pose_followed_people(crop_tracker: CropTracker, estimator, image_rgb: np.ndarray, t: float,
-                         det_boxes: np.ndarray | None, det_scores: np.ndarray | None
+                         det_boxes: np.ndarray | None, det_scores: np.ndarray | None, det_t: float | None = None
                          ) -> tuple[np.ndarray, np.ndarray, EstimatorOutput, int]:
     """Crop tracking on one frame: poses for the followed people and for the new ones among `det_boxes`
-    (None: the detector did not run), the tracker updated. Returns the people's crop boxes, scores, the
-    estimator's output and how many crops gave NaN/Inf (dropped)."""
-    crops, crop_scores, followed = crop_tracker.proposals(t, det_boxes, det_scores)
+    (None: the detector did not run; `det_t`: the time of the image they are from, when older), the tracker
+    updated. Returns the people's crop boxes, scores, the estimator's output and how many crops gave NaN/Inf
+    (dropped)."""
+    crops, crop_scores, followed = crop_tracker.proposals(t, det_boxes, det_scores, det_t)
     out = estimator(image_rgb, crops)
     ok = out.finite()  # a crop with NaN/Inf output holds nobody: scored 0, so the tracker drops it
     scores = np.where(ok[:, None], np.nan_to_num(out.keypoint_scores), 0.0).astype(np.float32)

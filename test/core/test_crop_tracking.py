@@ -83,6 +83,20 @@ def test_a_detector_frame_puts_a_crop_grown_over_two_people_back_on_one(reanchor
     assert followed.all()
 
 
+def test_late_detections_pair_where_the_person_was_and_the_crop_moves_on_with_them():
+    """Live, the detector's boxes are from an older image: a walker's box is paired with where their crop
+    was then, and their crop is that box moved on by their velocity (not pulled back to the old place)."""
+    ct = CropTracker(CropTrackingSettings(grow=0.0, velocity_smoothing=1.0))
+    for t, x in ((0.0, 100), (0.1, 110), (0.2, 120), (0.3, 130)):  # 100 px/s to the right
+        crops, _, followed = ct.proposals(t, *((np.array([[100, 100, 140, 200]]), np.array([0.9])) if t == 0 else ()))
+        kp, ks = _pose((x, 100, x + 40, 200))
+        ct.update(t, crops, followed, kp[None], ks[None], t == 0)
+    late = np.array([[108, 102, 148, 202]], np.float32)  # the detector's box on the image of t = 0.1
+    crops, _, followed = ct.proposals(0.4, late, np.array([0.9]), det_t=0.1)
+    assert followed.tolist() == [True]
+    np.testing.assert_allclose(crops[0], late[0] + [30, 0, 30, 0], atol=1e-3)  # 0.3 s on at 100 px/s
+
+
 def test_new_boxes_get_crops_a_few_per_frame_surest_first_and_the_rest_wait():
     ct = CropTracker(CropTrackingSettings(grow=0.0, new_per_frame=2))
     det = np.array([[0, 0, 40, 100], [100, 0, 140, 100], [200, 0, 240, 100], [300, 0, 340, 100],

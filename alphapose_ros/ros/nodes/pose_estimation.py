@@ -362,7 +362,8 @@ class PoseEstimationNode(LifecycleNode):
         rgb = bgr[..., ::-1].copy()
         boxes, scores, out, n_bad = pose_followed_people(
             self.crops, self.estimator, rgb, stamp_seconds(image.header),
-            None if d is None else d.boxes, None if d is None else d.scores)
+            None if d is None else d.boxes, None if d is None else d.scores,
+            None if dets is None else stamp_seconds(dets.header))
         self._publish(image.header, boxes, scores, out, n_bad, (w, h), started)
         self._int8_step(rgb, boxes)
 
