@@ -25,7 +25,7 @@ def draw_poses(image_bgr: np.ndarray, poses: PoseSet, min_score: float = 0.05,
                 cv2.line(out, tuple(pts[a]), tuple(pts[b]), color, 2, cv2.LINE_AA)
         for j in np.flatnonzero(ok):
             cv2.circle(out, tuple(pts[j]), 2, color, -1, cv2.LINE_AA)
-        if draw_boxes:
+        if draw_boxes and np.isfinite(poses.boxes[i]).all():  # a NaN box is drawn as no box, never a crash
             x1, y1, x2, y2 = np.round(poses.boxes[i]).astype(int)
             cv2.rectangle(out, (x1, y1), (x2, y2), color, 1)
             if tid >= 0:

@@ -155,6 +155,10 @@ def parametric_pose_nms(boxes: np.ndarray, box_scores: np.ndarray, keypoints: np
     n, k = kp.shape[:2]
     ks = np.asarray(keypoint_scores, np.float64).reshape(n, k).copy()
     ks[ks == 0] = 1e-5
+    lost = ~np.isfinite(kp).all(-1)  # a non-finite keypoint (a bad message) counts as unseen, not as NaN
+    if lost.any():
+        kp = np.where(lost[..., None], 0.0, kp)
+        ks[lost] = 1e-5
     bs = np.asarray(box_scores, np.float64).reshape(n)
     b = np.asarray(boxes, np.float64).reshape(n, 4)
     if n == 0:
@@ -184,8 +188,11 @@ def parametric_pose_nms(boxes: np.ndarray, box_scores: np.ndarray, keypoints: np
         diff = kp[members] - kp[pick]
         near = np.sqrt(diff[..., 0] ** 2 + diff[..., 1] ** 2) <= r  # (m,K)
         w = ks[members] * near
-        wn = w / w.sum(0)
-        pose = (kp[members] * wn[..., None]).sum(0)
+        total = w.sum(0)
+        # a keypoint no member scores (MediaPipe's unscored points, or a pick scoring 0 there) has no
+        # weighted mean: the pick's own point, scored 0, instead of 0/0
+        wn = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
+        pose = np.where((total > 0)[:, None], (kp[members] * wn[..., None]).sum(0), kp[pick])
         score = (w * wn).sum(0)
         if score.max() < params.score_thresh:
             continue

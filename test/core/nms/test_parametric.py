@@ -49,6 +49,19 @@ def test_near_identical_poses_from_overlapping_boxes_collapse_to_one():
     assert len(r.picks) == 1 and sorted(r.merged[0].tolist()) == [0, 1, 2]
 
 
+def test_a_nan_keypoint_in_the_input_gives_finite_merged_poses_not_nan():
+    """A non-finite keypoint (a corrupt message) once made the weighted mean 0/0: NaN poses reached the
+    visualizer and took the graph down. It counts as unseen instead."""
+    rng = np.random.default_rng(0)
+    kp, box = _person(100, 50, rng)
+    kps = np.stack([kp, kp + 0.3])
+    kps[0, 3] = np.nan
+    r = parametric_pose_nms(np.stack([box, box + 3]), [0.9, 0.8], kps, np.full((2, 17), 0.8),
+                            PoseNMSParams.for_layout(17))
+    assert len(r.picks) == 1 and np.isfinite(r.keypoints).all() and np.isfinite(r.keypoint_scores).all()
+    np.testing.assert_allclose(r.keypoints[0, 3], kp[3] + 0.3, atol=1e-4)  # from the pose that saw it
+
+
 def test_two_people_standing_close_with_different_poses_both_survive():
     rng = np.random.default_rng(1)
     a, box_a = _person(100, 50, rng)
