@@ -12,6 +12,10 @@ on any one frame: at a low threshold a detector returns many boxes, most of them
 On a detector frame a followed crop that a detector box pairs with (one to one, by IoU) is cut from
 that box instead: a crop that drifted onto a neighbour, or grew over two people walking together,
 is put back on one person, and the neighbour's own box becomes a new person's crop.
+Live, the detector's boxes are from an older image (its run time late): they are paired with where the
+followed people were then, and a new person's box is posed on that image (kept in `RecentFrames`) and
+followed through the frames since (core.pipeline.pose_followed_people), since a walker has moved a body
+width away from it by now.
 Every decision here depends on the frames alone (never on wall-clock time), so offline runs are
 repeatable.
 """
@@ -41,6 +45,8 @@ class CropTrackingSettings:
     confirm_frames: int = 1       # a new person counts once their crop has held them this many frames (2: one
                                   # frame later, no one-frame false alarms; the dev split lost recall with 2)
     reanchor: bool = True         # on detector frames, followed crops paired with a detector box use that box
+    reanchor_lag: float = 0.5     # live: boxes from an image older than this (s) do not move followed crops (their
+                                  # velocity over that long misplaces a crop more than following the poses does)
 
     def __post_init__(self) -> None:
         if self.detect_every < 1:
@@ -49,6 +55,8 @@ class CropTrackingSettings:
             raise ValueError(f"new_per_frame must be >= 0, got {self.new_per_frame}")
         if self.confirm_frames < 1:
             raise ValueError(f"confirm_frames must be >= 1, got {self.confirm_frames}")
+        if not 0.0 <= self.reanchor_lag <= 10.0:
+            raise ValueError(f"reanchor_lag out of range: {self.reanchor_lag}")
         for name in ("grow", "min_keypoint_score", "keep_score", "accept_score", "same_person_iou",
                      "velocity_smoothing", "min_aspect"):
             v = getattr(self, name)
@@ -99,6 +107,7 @@ class CropTracker:
         self.detected_last = False  # the last update's frame was detected
         self.lost = False  # a followed crop lost its person at the last update
         self.waiting = np.zeros((0, 5), np.float32)  # detector boxes + scores not given a crop yet
+        self.waiting_t: float | None = None  # the time of the image they were detected in (None: unknown)
 
     def __len__(self) -> int:
         return len(self.boxes)
@@ -123,26 +132,33 @@ class CropTracker:
         not followed, surest first (`det_boxes` None: the boxes still waiting from the last detector run;
         a new run replaces them, and with `reanchor` cuts the crops of the followed people it pairs with;
         `det_t`: the time of the image it ran on, when older than `t` (live: the detector lags), so a crop is
-        paired where its person was then and cut from the box moved on by the crop's velocity).
+        paired where its person was then and, up to `reanchor_lag` old, cut from the box moved on by the
+        crop's velocity; `waiting_t` keeps it for the boxes handed out later).
         Returns boxes (M,4), scores (M,) and `followed` (M,) marking the followed crops. Call once per frame,
         before `update`: the boxes it hands out stop waiting."""
         tracked = self.predicted(t)
+        s = self.settings
+        lag = 0.0
         if det_boxes is not None:
             self.waiting = np.concatenate([np.asarray(det_boxes, np.float32).reshape(-1, 4),
                                            np.asarray(det_scores, np.float32).reshape(-1, 1)], 1)
-        cand = self.waiting
-        if det_boxes is not None and self.settings.reanchor and len(tracked) and len(cand):
+            self.waiting_t = None if det_t is None else float(det_t)
             lag = 0.0 if det_t is None else max(0.0, float(t) - float(det_t))
-            then = tracked - self.velocity * lag
-            pairs = greedy_iou_pairs(then, cand[:, :4], self.settings.same_person_iou)
+        cand = self.waiting
+        then = tracked - self.velocity * lag  # where the followed people were on the detector's image
+        if det_boxes is not None and s.reanchor and lag <= s.reanchor_lag and len(tracked) and len(cand):
+            pairs = greedy_iou_pairs(then, cand[:, :4], s.same_person_iou)
             if pairs:  # the detector puts a drifted crop back on its person
                 rows, cols = np.array(pairs).T
+                then[rows] = cand[cols, :4]
                 tracked[rows] = cand[cols, :4] + self.velocity[rows] * lag
                 cand = np.delete(cand, cols, 0)
-        if len(tracked) and len(cand):  # boxes on someone followed meanwhile are that person
-            cand = cand[iou_matrix(cand[:, :4], tracked, plus_one=False).max(1) < self.settings.same_person_iou]
+        if len(tracked) and len(cand):  # boxes on someone followed (then, or meanwhile) are that person
+            near = np.maximum(iou_matrix(cand[:, :4], then, plus_one=False).max(1),
+                              iou_matrix(cand[:, :4], tracked, plus_one=False).max(1))
+            cand = cand[near < s.same_person_iou]
         cand = cand[np.argsort(-cand[:, 4], kind="stable")]
-        k = self.settings.new_per_frame or len(cand)
+        k = s.new_per_frame or len(cand)
         now, self.waiting = cand[:k], cand[k:]
         boxes = np.concatenate([tracked, now[:, :4]])
         scores = np.concatenate([np.ones(len(tracked), np.float32), now[:, 4]])
@@ -183,3 +199,34 @@ class CropTracker:
         self.detected_last = detected
         return keep & (age + 1 >= s.confirm_frames)
 
+
+
+class RecentFrames:
+    """The last images the pose stage answered, kept at least `spacing` s apart for `max_age` s, so boxes from
+    a lagging detector can be posed on (nearly) the image they were found in (live crop tracking)."""
+
+    def __init__(self, max_age: float = 2.0, spacing: float = 0.2, max_frames: int = 12):
+        if not (max_age > 0 and spacing >= 0 and max_frames >= 1):
+            raise ValueError(f"RecentFrames: max_age > 0, spacing >= 0, max_frames >= 1, got "
+                             f"{max_age}, {spacing}, {max_frames}")
+        self.max_age, self.spacing, self.max_frames = max_age, spacing, max_frames
+        self.frames: list[tuple[float, np.ndarray]] = []
+
+    def add(self, t: float, image: np.ndarray) -> None:
+        """Keep `image` (time `t`) when it is `spacing` after the last one kept; time going back (a bag
+        looping) forgets the others."""
+        t = float(t)
+        if self.frames and t < self.frames[-1][0]:
+            self.frames.clear()
+        if self.frames and t - self.frames[-1][0] < self.spacing - 1e-6:
+            return
+        self.frames.append((t, image))
+        self.frames = [f for f in self.frames if f[0] >= t - self.max_age][-self.max_frames:]
+
+    def since(self, t: float) -> list[tuple[float, np.ndarray]]:
+        """The kept frame nearest `t` and every later one; [] when none is within `spacing` of it (too old)."""
+        if not self.frames:
+            return []
+        times = np.array([f[0] for f in self.frames])
+        i = int(np.argmin(np.abs(times - t)))
+        return self.frames[i:] if abs(times[i] - t) <= max(self.spacing, 1e-6) else []

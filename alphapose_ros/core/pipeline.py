@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from alphapose_ros.core.concurrent_pipeline import ConcurrentPipeline, Item, Stage, StageStats
-from alphapose_ros.core.crop_tracking import CropTracker
+from alphapose_ros.core.crop_tracking import CropTracker, CropTrackingSettings, RecentFrames
 from alphapose_ros.core.pose.estimator import EstimatorOutput, PoseEstimator
 from alphapose_ros.core.nms.oks import oks_nms, rescore, soft_oks_nms
 from alphapose_ros.core.nms.parametric import PoseNMSParams, parametric_pose_nms
@@ -92,18 +92,56 @@ def one_pass_per_crop(estimator) -> None:
 
 
 def pose_followed_people(crop_tracker: CropTracker, estimator, image_rgb: np.ndarray, t: float,
-                         det_boxes: np.ndarray | None, det_scores: np.ndarray | None, det_t: float | None = None
-                         ) -> tuple[np.ndarray, np.ndarray, EstimatorOutput, int]:
+                         det_boxes: np.ndarray | None, det_scores: np.ndarray | None, det_t: float | None = None,
+                         recent: RecentFrames | None = None) -> tuple[np.ndarray, np.ndarray, EstimatorOutput, int]:
     """Crop tracking on one frame: poses for the followed people and for the new ones among `det_boxes`
     (None: the detector did not run; `det_t`: the time of the image they are from, when older), the tracker
-    updated. Returns the people's crop boxes, scores, the estimator's output and how many crops gave NaN/Inf
-    (dropped)."""
+    updated. With `recent` (live), new people's boxes from an older image are first moved to where those people
+    are now (`caught_up`), and this frame is kept in it. Returns the people's crop boxes, scores, the
+    estimator's output and how many crops gave NaN/Inf (dropped)."""
     crops, crop_scores, followed = crop_tracker.proposals(t, det_boxes, det_scores, det_t)
+    since = crop_tracker.waiting_t
+    if recent is not None and since is not None and t - since > recent.spacing / 2 and not followed.all():
+        new, new_scores = caught_up(crop_tracker.settings, estimator, recent, since, crops[~followed],
+                                    crop_scores[~followed], t)
+        crops = np.concatenate([crops[followed], new]).astype(np.float32)
+        crop_scores = np.concatenate([crop_scores[followed], new_scores]).astype(np.float32)
+        followed = np.arange(len(crops)) < followed.sum()
+    if recent is not None:
+        recent.add(t, image_rgb)
+    out, people, n_bad = _pose_crops(crop_tracker, estimator, image_rgb, t, crops, followed, det_boxes is not None)
+    return crops[people], crop_scores[people], out.select(people), n_bad
+
+
+def _pose_crops(crop_tracker: CropTracker, estimator, image_rgb: np.ndarray, t: float, crops: np.ndarray,
+                followed: np.ndarray, detected: bool) -> tuple[EstimatorOutput, np.ndarray, int]:
+    """Poses in `crops`, the tracker updated; the estimator's output, which rows are people, NaN/Inf count."""
     out = estimator(image_rgb, crops)
     ok = out.finite()  # a crop with NaN/Inf output holds nobody: scored 0, so the tracker drops it
     scores = np.where(ok[:, None], np.nan_to_num(out.keypoint_scores), 0.0).astype(np.float32)
-    people = crop_tracker.update(t, crops, followed, out.keypoints, scores, det_boxes is not None) & ok
-    return crops[people], crop_scores[people], out.select(people), int((~ok).sum())
+    people = crop_tracker.update(t, crops, followed, out.keypoints, scores, detected) & ok
+    return out, people, int((~ok).sum())
+
+
+def caught_up(settings: CropTrackingSettings, estimator, recent: RecentFrames, since: float, boxes: np.ndarray,
+              scores: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
+    """New people's `boxes` (and scores) from the image at time `since` (a lagging detector's) moved to where
+    those people are at `t`: posed on that image, then followed through the kept frames since. A box with
+    nobody on its own image is dropped; with no image that old kept, the boxes come back as they are."""
+    frames = recent.since(since)
+    if not frames:
+        return boxes, scores
+    ct = CropTracker(replace(settings, new_per_frame=0, confirm_frames=1, reanchor=False))
+    (t0, first), rest = frames[0], frames[1:]
+    crops, crop_scores, followed = ct.proposals(t0, boxes, scores)
+    people = _pose_crops(ct, estimator, first, t0, crops, followed, True)[1]
+    kept = crop_scores[people]  # the tracker keeps its people in row order
+    for tk, image in rest:
+        if not len(ct):
+            break
+        crops, _, followed = ct.proposals(tk)
+        kept = kept[_pose_crops(ct, estimator, image, tk, crops, followed, False)[1]]
+    return ct.predicted(t), kept
 
 
 def nms_params_for(estimator: PoseEstimator, **overrides) -> PoseNMSParams:

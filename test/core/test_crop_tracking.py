@@ -6,7 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from alphapose_ros.core.crop_tracking import CropTracker, CropTrackingSettings, pose_boxes, pose_confidence
+from alphapose_ros.core.crop_tracking import (CropTracker, CropTrackingSettings, RecentFrames, pose_boxes,
+                                              pose_confidence)
 
 
 def _pose(box, score=0.9, k=17):
@@ -194,3 +195,78 @@ def test_a_pose_collapsed_to_a_point_gives_no_crop():
     ct = CropTracker()
     assert ct.update(0.0, np.array([[40, 40, 60, 60]], np.float32), np.array([True]), kp,
                      np.ones((1, 5), np.float32), False).tolist() == [False]
+
+
+def test_boxes_older_than_reanchor_lag_do_not_move_followed_crops_nor_become_new_people():
+    """A box from an image too old to extrapolate (0.8 s > reanchor_lag) leaves the walker's crop where their
+    poses put it, and is still known as that person (paired where they were then), not a new crop."""
+    ct = CropTracker(CropTrackingSettings(grow=0.0, velocity_smoothing=1.0))
+    for i in range(10):  # 100 px/s to the right, t = 0.0 .. 0.9
+        t, x = i / 10, 100 + 10 * i
+        crops, _, followed = ct.proposals(t, *((np.array([[100, 100, 140, 200]]), np.array([0.9])) if i == 0 else ()))
+        kp, ks = _pose((x, 100, x + 40, 200))
+        ct.update(t, crops, followed, kp[None], ks[None], i == 0)
+    late = np.array([[112, 100, 152, 200]], np.float32)  # on the image of t = 0.1, 2 px off the walker then
+    crops, _, followed = ct.proposals(1.0, late, np.array([0.9]), det_t=0.1)
+    assert followed.tolist() == [True]
+    np.testing.assert_allclose(crops[0], [200, 100, 240, 200], atol=1e-3)  # the poses' crop, not the box's
+    with pytest.raises(ValueError):
+        CropTrackingSettings(reanchor_lag=-1.0)
+
+
+def test_recent_frames_keep_spaced_frames_for_a_while_and_find_the_one_nearest_a_time():
+    rf = RecentFrames(max_age=1.0, spacing=0.2, max_frames=4)
+    for i in range(12):
+        rf.add(i / 10, np.full((2, 2, 3), i, np.uint8))
+    assert [round(t, 1) for t, _ in rf.frames] == [0.4, 0.6, 0.8, 1.0]  # 0.2 s apart, 1 s old at most
+    assert [round(t, 1) for t, _ in rf.since(0.65)] == [0.6, 0.8, 1.0]
+    assert rf.since(0.1) == []  # older than anything kept: nothing to pose it on
+    rf.add(0.0, np.zeros((2, 2, 3), np.uint8))  # time went back (a bag looping): the rest are forgotten
+    assert [t for t, _ in rf.frames] == [0.0]
+    with pytest.raises(ValueError):
+        RecentFrames(max_frames=0)
+
+
+class _Walker:
+    """A pose model on a world with one person walking right at 100 px/s; the image's value is the frame
+    index (t x 10): it finds the person in a crop overlapping them, nobody elsewhere."""
+
+    def __init__(self):
+        self.calls = []
+
+    @staticmethod
+    def truth(t):
+        return np.array([100 + 100 * t, 100, 140 + 100 * t, 200], np.float32)
+
+    def __call__(self, image_rgb, boxes):
+        from alphapose_ros.core.pose.estimator import EstimatorOutput
+        from alphapose_ros.core.tracking.matching import iou_matrix
+
+        t = image_rgb[0, 0, 0] / 10
+        self.calls.append((t, len(boxes)))
+        kp, ks = _pose(self.truth(t))
+        boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
+        on = iou_matrix(boxes, self.truth(t)[None], plus_one=False)[:, 0] > 0.2
+        return EstimatorOutput(np.repeat(kp[None], len(boxes), 0), np.where(on[:, None], ks, 0.0).astype(np.float32),
+                               boxes)
+
+
+@pytest.mark.parametrize("kept", [True, False])
+def test_a_late_new_persons_box_is_posed_on_its_own_image_and_followed_to_where_they_are_now(kept):
+    """Live, a detector box arrives 0.8 s after its image: by then the walker is 80 px on, so a crop cut
+    from the box holds nobody. Posed on the kept image it was found in and followed through the kept frames
+    since, the crop lands on them now; with nothing kept, the old behaviour (nobody found)."""
+    from alphapose_ros.core.pipeline import pose_followed_people
+
+    est, ct, rf = _Walker(), CropTracker(), RecentFrames()
+    for i in range(8):  # nobody followed yet: frames 0.0 .. 0.7 only get kept
+        pose_followed_people(ct, est, np.full((4, 4, 3), i, np.uint8), i / 10, None, None, None,
+                             rf if kept else None)
+    box = _Walker.truth(0.0)[None]
+    crops, _, out, _ = pose_followed_people(ct, est, np.full((4, 4, 3), 8, np.uint8), 0.8, box, np.array([0.9]),
+                                            0.0, rf if kept else None)
+    assert len(crops) == (1 if kept else 0)
+    if kept:
+        assert [t for t, _ in est.calls[8:-1]] == [0.0, 0.2, 0.4, 0.6]  # its own image, then the kept frames
+        from alphapose_ros.core.tracking.matching import iou_matrix
+        assert iou_matrix(crops, _Walker.truth(0.8)[None], plus_one=False)[0, 0] > 0.5

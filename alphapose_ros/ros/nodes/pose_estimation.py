@@ -9,7 +9,10 @@ offline, it processes every pair in order.
 With crop_tracking (live only), the node does not wait for each image's detections: it takes the newest
 image, follows every person it found before from their last pose (core.crop_tracking) and adds the
 people in the newest detections it has not used yet, so the detection node can run at its own, slower
-rate (its min_interval) and every image the node takes is answered.
+rate (its min_interval) and every image the node takes is answered. Those detections are from an image
+about one detector run time old: a new person's box is posed on the image it came from (the node keeps
+the images it answered over the last 2 s, 0.2 s apart) and followed through the kept ones since, so the
+crop lands where they are now.
 
 Also publishes the keypoint layout once, latched, on `keypoint_layout`. A managed node:
 configure loads the model (a missing or mismatched checkpoint fails the transition
@@ -24,7 +27,7 @@ from collections import deque
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
 from vision_msgs.msg import Detection2DArray
 
-from alphapose_ros.core.crop_tracking import CropTracker
+from alphapose_ros.core.crop_tracking import CropTracker, RecentFrames
 from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
 from alphapose_ros.core.engines.first_use_int8 import FirstUseInt8, for_pose_network
 from alphapose_ros.core.pose.estimator import PoseEstimator
@@ -112,6 +115,7 @@ class PoseEstimationNode(LifecycleNode):
                                   lossless=offline, on_drop=self.pair_drops)
         self._pending: deque = deque(maxlen=None if self.p["offline"] else 1)
         self.crops = CropTracker()  # live: the detection node's min_interval is the schedule
+        self.recent = RecentFrames()  # live: the images late detections are posed on (core.pipeline.caught_up)
         self._latest_dets = None  # crop tracking: the newest detections not used yet
         self._untrained = False  # untrained weights (tests): never crop tracking
         self.int8: FirstUseInt8 | None = None  # INT8 on first use, while it is being made
@@ -363,7 +367,7 @@ class PoseEstimationNode(LifecycleNode):
         boxes, scores, out, n_bad = pose_followed_people(
             self.crops, self.estimator, rgb, stamp_seconds(image.header),
             None if d is None else d.boxes, None if d is None else d.scores,
-            None if dets is None else stamp_seconds(dets.header))
+            None if dets is None else stamp_seconds(dets.header), self.recent)
         self._publish(image.header, boxes, scores, out, n_bad, (w, h), started)
         self._int8_step(rgb, boxes)
 
