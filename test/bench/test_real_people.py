@@ -36,3 +36,12 @@ def test_the_hand_labels_are_well_formed():
         for p in e["people"]:
             x1, y1, x2, y2 = p["box"]
             assert 0 <= x1 < x2 <= w and 0 <= y1 < y2 <= h, (e, p)
+
+
+def test_tracked_runs_start_at_phases_spread_over_one_detector_period():
+    """So labelled frames are scored at every distance from the detector's last run, not only on its frames."""
+    from alphapose_ros.bench.real_people import phase_starts
+
+    assert phase_starts(6, 3) == [0, 2, 4]
+    assert phase_starts(10, 3) == [0, 3, 7]
+    assert phase_starts(6, 1) == [0] and phase_starts(2, 5) == [0, 1]  # never more runs than phases exist
