@@ -1,7 +1,7 @@
 """The main job on a sample clip: the real pipeline over the ROS graph, outputs recorded.
 
     python -m alphapose_ros.ros.demo --video /usr/share/doc/opencv-doc/examples/data/vtest.avi \\
-        [--frames 100] [--rate 10] [--width 0] [--loop] [--out demo_out] [--preset cpu] [--separate]
+        [--frames 100] [--rate 10] [--width 0] [--loop] [--real-time] [--out demo_out] [--preset cpu] [--separate]
 
 Starts the graph exactly as `run_pipeline` does (composed, or one process per node with
 --separate), publishes the clip as a camera on /camera/image_raw (the video_camera node), and
@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--rate", type=float, default=10.0, help="camera rate in Hz (0: the clip's)")
     ap.add_argument("--width", type=int, default=0, help="camera frames resized to this width (0: the clip's)")
     ap.add_argument("--loop", action="store_true", help="replay the clip until --frames are sent")
+    ap.add_argument("--real-time", action="store_true",
+                    help="the clip at its own speed at any --rate (frames repeat), as a real camera sees a scene; "
+                         "without it each image is the next frame, so at 30 Hz a 10 fps clip's people walk 3x fast")
     ap.add_argument("--out", default="demo_out", help="output folder")
     ap.add_argument("--preset", default="cpu", choices=PRESETS)
     ap.add_argument("--params-file", default="")
@@ -145,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         camera = VideoCameraNode("video_camera", parameter_overrides=[
             Parameter("video", value=a.video), Parameter("rate", value=float(a.rate)),
             Parameter("max_frames", value=int(a.frames)), Parameter("width", value=int(a.width)),
-            Parameter("loop", value=bool(a.loop))], cli_args=["--ros-args", "-r", f"image:={CAMERA}"])
+            Parameter("loop", value=bool(a.loop)), Parameter("real_time", value=bool(a.real_time))],
+            cli_args=["--ros-args", "-r", f"image:={CAMERA}"])
         ex.add_node(camera)
         t0 = time.monotonic()
         memory = [_graph_rss_mb(procs)]  # once a second while the camera runs

@@ -1,6 +1,8 @@
 """Video camera node: a video file published as a camera (`image`, sensor_msgs/Image bgr8,
 stamped with the node clock), at the file's frame rate or `rate`, optionally resized to `width`
-(a large camera from a small clip). For demos and tests without a camera; reliable keep-last, so
+(a large camera from a small clip). Each image is the clip's next frame, so at another rate the scene
+runs faster or slower; with `real_time` the clip keeps its own speed (frames repeat or are skipped), as a
+camera of that rate would see the scene. For demos and tests without a camera; reliable keep-last, so
 both sensor-data and reliable subscribers get it."""
 from __future__ import annotations
 
@@ -24,10 +26,16 @@ class VideoCameraNode(Node):
         self.max_frames = declare(self, "max_frames", 0, "stop after this many frames (0: all)", range=(0, 10**9))
         self.width = declare(self, "width", 0, "resize frames to this width, keeping the aspect (0: as in the "
                              "file)", range=(0, 16384))
+        self.real_time = declare(self, "real_time", False, "play the clip at its own speed at any `rate` (frames "
+                                 "repeat or are skipped); false: each image is the next frame")
         self.cap = cv2.VideoCapture(path)
         if not self.cap.isOpened():
             raise ValueError(f"{name}: cannot open video {path!r}")
-        fps = rate or self.cap.get(cv2.CAP_PROP_FPS) or 10.0
+        self.clip_fps = self.cap.get(cv2.CAP_PROP_FPS) or 10.0
+        fps = rate or self.clip_fps
+        self.clip_per_image = self.clip_fps / fps if self.real_time else 1.0  # clip frames per published image
+        self.read = 0  # clip frames read
+        self.frame = None
         self.sent = 0
         self.done = False
         self.pub = self.create_publisher(Image, "image", QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=5,
@@ -38,10 +46,18 @@ class VideoCameraNode(Node):
     def _tick(self) -> None:
         if self.done:
             return
-        ok, frame = self.cap.read()
-        if not ok and self.loop:
-            self.cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+        want = int(self.sent * self.clip_per_image + 1e-9)  # the clip frame (from 0) this image shows
+        ok = self.frame is not None
+        while self.read <= want:
             ok, frame = self.cap.read()
+            if not ok and self.loop:
+                self.cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+                ok, frame = self.cap.read()
+            if not ok:
+                break
+            self.read += 1
+            self.frame = frame
+        frame = self.frame
         if not ok or (self.max_frames and self.sent >= self.max_frames):
             self.done = True
             self.timer.cancel()
