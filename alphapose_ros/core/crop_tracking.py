@@ -200,7 +200,6 @@ class CropTracker:
         return keep & (age + 1 >= s.confirm_frames)
 
 
-
 class RecentFrames:
     """The last images the pose stage answered, kept at least `spacing` s apart for `max_age` s, so boxes from
     a lagging detector can be posed on (nearly) the image they were found in (live crop tracking)."""

@@ -189,8 +189,8 @@ def parametric_pose_nms(boxes: np.ndarray, box_scores: np.ndarray, keypoints: np
         near = np.sqrt(diff[..., 0] ** 2 + diff[..., 1] ** 2) <= r  # (m,K)
         w = ks[members] * near
         total = w.sum(0)
-        # a keypoint no member scores (MediaPipe's unscored points, or a pick scoring 0 there) has no
-        # weighted mean: the pick's own point, scored 0, instead of 0/0
+        # a keypoint with no member's point near the pick's has no weighted mean: the pick's own point,
+        # scored 0, instead of 0/0
         wn = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
         pose = np.where((total > 0)[:, None], (kp[members] * wn[..., None]).sum(0), kp[pick])
         score = (w * wn).sum(0)
