@@ -154,8 +154,9 @@ class CropTracker:
                 tracked[rows] = cand[cols, :4] + self.velocity[rows] * lag
                 cand = np.delete(cand, cols, 0)
         if len(tracked) and len(cand):  # boxes on someone followed (then, or meanwhile) are that person
-            near = np.maximum(iou_matrix(cand[:, :4], then, plus_one=False).max(1),
-                              iou_matrix(cand[:, :4], tracked, plus_one=False).max(1))
+            near = iou_matrix(cand[:, :4], tracked, plus_one=False).max(1)
+            if lag > 0:  # `then` differs from `tracked` only for boxes from an older image
+                near = np.maximum(near, iou_matrix(cand[:, :4], then, plus_one=False).max(1))
             cand = cand[near < s.same_person_iou]
         cand = cand[np.argsort(-cand[:, 4], kind="stable")]
         k = s.new_per_frame or len(cand)

@@ -31,9 +31,9 @@ class VideoCameraNode(Node):
         self.cap = cv2.VideoCapture(path)
         if not self.cap.isOpened():
             raise ValueError(f"{name}: cannot open video {path!r}")
-        self.clip_fps = self.cap.get(cv2.CAP_PROP_FPS) or 10.0
-        fps = rate or self.clip_fps
-        self.clip_per_image = self.clip_fps / fps if self.real_time else 1.0  # clip frames per published image
+        clip_fps = self.cap.get(cv2.CAP_PROP_FPS) or 10.0
+        fps = rate or clip_fps
+        self.clip_per_image = clip_fps / fps if self.real_time else 1.0  # clip frames per published image
         self.read = 0  # clip frames read
         self.frame = None
         self.sent = 0
