@@ -45,7 +45,10 @@ def _live_pairing(domain: int):
             wait_for(f + 1)
         img3, det3 = messages(3)
         publish(img3, img3)
-        time.sleep(0.5)  # both images are in before the boxes (separate topics need not keep their order)
+        deadline = time.monotonic() + 30  # both images are in before the boxes (separate topics need not keep
+        while h.pose.pair_drops.total < 2 and time.monotonic() < deadline:  # their order): the second one
+            time.sleep(0.05)  # dropped the stamp with its pending twin, two drops
+        assert h.pose.pair_drops.total == 2
         publish(det3)
         publish(*messages(4))
         wait_for(4)
