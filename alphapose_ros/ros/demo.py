@@ -5,10 +5,11 @@
 
 Starts the graph exactly as `run_pipeline` does (composed, or one process per node with
 --separate), publishes the clip as a camera on /camera/image_raw (the video_camera node), and
-records what comes out: <out>/poses_bag (rosbag2: /poses with track IDs, /image_annotated),
-<out>/annotated.avi. Prints the graph's topics and a summary: frames answered, latency p50/p99, where
-the time goes per stage, the graph's memory at the start and the end. Live QoS: a pipeline slower than
-the camera drops frames rather than falling behind (the summary counts them). --width and --loop make
+streams what comes out into <out>/poses_bag (rosbag2: /poses with track IDs, /image_annotated), then
+<out>/annotated.avi. Prints the graph's topics and a summary: frames answered, latency p50/p99, the
+longest wait for an answer, where the time goes per stage, the graph's memory at the start, each quarter
+and the end. Live QoS: a pipeline slower than the camera drops frames rather than falling behind (the
+summary counts them). --width and --loop make
 a long, large camera from a short, small clip (an overload test: 1920 px at 30 Hz for 60 s). The demo
 and its graph use config/dds/fastdds_large_images.xml (as docs/ros.md asks of a camera driver) unless
 FASTDDS_DEFAULT_PROFILES_FILE is already set: Fast DDS's default 512 KiB shared-memory segment cannot
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import queue
 import subprocess
 import sys
 import threading
@@ -52,9 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 class _Recorder:
-    """Collects the graph's outputs (serialised, with receive times) for the bag and the video."""
+    """Streams the graph's outputs into a rosbag2 as they arrive (one writer thread), so a long run holds
+    only the frames still waiting to be written, never all of them; keeps the poses (small) and the
+    stages' last /diagnostics for the summary. Annotated frames beyond `backlog` waiting (a disk slower
+    than the camera) are counted as not recorded rather than held; poses are always recorded."""
 
-    def __init__(self, node):
+    def __init__(self, node, bag: Path, backlog: int = 64):
         from sensor_msgs.msg import Image
 
         from alphapose_ros.msg import WholeBodyPoseArray
@@ -62,11 +67,17 @@ class _Recorder:
 
         from diagnostic_msgs.msg import DiagnosticArray
 
-        self.poses, self.images, self.lock = [], [], threading.Lock()
+        self.poses, self.lock = [], threading.Lock()
+        self.images = self.images_lost = self._waiting = 0
+        self.backlog = backlog
+        self.error = ""  # why the bag could not be written, if it could not
         self.stages: dict[str, dict[str, str]] = {}  # each stage's last /diagnostics values
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._write, args=(bag,), name="demo_recorder", daemon=True)
+        self._thread.start()
         q = stage_qos(50)
-        node.create_subscription(WholeBodyPoseArray, "/poses", lambda m: self._add(self.poses, m), q)
-        node.create_subscription(Image, "/image_annotated", lambda m: self._add(self.images, m), q)
+        node.create_subscription(WholeBodyPoseArray, "/poses", self._on_poses, q)
+        node.create_subscription(Image, "/image_annotated", self._on_image, q, raw=True)  # bytes, written as they come
         node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics, 50)
 
     def _on_diagnostics(self, msg) -> None:
@@ -74,36 +85,68 @@ class _Recorder:
             for st in msg.status:
                 self.stages[st.hardware_id] = {kv.key: kv.value for kv in st.values}
 
-    def _add(self, store: list, msg) -> None:
+    def _on_poses(self, msg) -> None:
         with self.lock:
-            store.append((time.time(), msg))
+            self.poses.append((time.time(), msg))
+        self._queue.put(("/poses", msg))
+
+    def _on_image(self, raw: bytes) -> None:
+        with self.lock:
+            if self._waiting >= self.backlog:
+                self.images_lost += 1
+                return
+            self._waiting += 1
+        self._queue.put(("/image_annotated", raw))
+
+    def _write(self, bag: Path) -> None:
+        """The writer thread: the bag is opened, written and closed here only (its SQLite connection
+        belongs to one thread)."""
+        from rclpy.serialization import serialize_message
+        from rosbags.rosbag2 import Writer
+
+        from alphapose_ros.core.io import bags
+
+        ts = bags.typestore()
+        try:
+            with Writer(bag, version=9) as w:
+                conns = {"/poses": w.add_connection("/poses", bags.POSE_TYPE, typestore=ts),
+                         "/image_annotated": w.add_connection("/image_annotated", "sensor_msgs/msg/Image",
+                                                              typestore=ts)}
+                while (item := self._queue.get()) is not None:
+                    topic, msg = item
+                    if topic == "/poses":
+                        w.write(conns[topic], bags.stamp_ns(msg.header), serialize_message(msg))
+                        continue
+                    w.write(conns[topic], bags.cdr_stamp_ns(msg), msg)
+                    with self.lock:
+                        self._waiting -= 1
+                        self.images += 1
+        except Exception as e:  # a full disk, say: reported by main, the poses kept in memory are still counted
+            self.error = f"recording {bag} failed: {type(e).__name__}: {e}"
+
+    def close(self) -> None:
+        """Writes what is still waiting and closes the bag."""
+        self._queue.put(None)
+        self._thread.join()
 
 
-def _write_outputs(rec: _Recorder, out: Path) -> tuple[Path, Path | None]:
+def _write_video(bag: Path, out: Path) -> Path | None:
+    """The recorded annotated frames as an MJPG video, read back from the bag one at a time."""
     import cv2
-    from rclpy.serialization import serialize_message
-    from rosbags.rosbag2 import Writer
 
     from alphapose_ros.core.io import bags
-    from alphapose_ros.core.io.image_msgs import image_to_bgr
 
-    ts = bags.typestore()
-    bag = out / "poses_bag"
-    with Writer(bag, version=9) as w:
-        c_poses = w.add_connection("/poses", bags.POSE_TYPE, typestore=ts)
-        c_img = w.add_connection("/image_annotated", "sensor_msgs/msg/Image", typestore=ts)
-        for conn, items in ((c_poses, rec.poses), (c_img, rec.images)):
-            for _, m in items:
-                w.write(conn, bags.stamp_ns(m.header), serialize_message(m))
-    video = None
-    if rec.images:
-        first = image_to_bgr(rec.images[0][1])
-        video = out / "annotated.avi"
-        vw = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 10, (first.shape[1], first.shape[0]))
-        for _, m in rec.images:
-            vw.write(image_to_bgr(m))
-        vw.release()
-    return bag, video
+    video, vw = out / "annotated.avi", None
+    for _, img, _ in bags.read_images(bag, "/image_annotated"):
+        if img is None:
+            continue
+        if vw is None:
+            vw = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 10, (img.shape[1], img.shape[0]))
+        vw.write(img)
+    if vw is None:
+        return None
+    vw.release()
+    return video
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     # default camera QoS, as a user runs it: the nodes match the clip camera's reliable publisher
     p = plan(GraphOptions(image=CAMERA, preset=a.preset, params_file=a.params_file), share_dir())
     log = open(out / "graph.log", "w")
-    procs = [subprocess.Popen(c, stdout=log, stderr=subprocess.STDOUT, env=node_env(env)) for c in commands(p, a.separate)]
+    procs = [subprocess.Popen(c, stdout=log, stderr=subprocess.STDOUT, env=node_env(env))
+             for c in commands(p, a.separate)]
     import rclpy
     from rclpy.parameter import Parameter
 
@@ -131,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
 
     rclpy.init()
     node = rclpy.create_node("alphapose_demo")
-    rec = _Recorder(node)
+    bag = out / "poses_bag"
+    rec = _Recorder(node, bag)
     ex = make_executor(2)  # the recorder, and the camera below, spin as the graph's nodes do
     ex.add_node(node)
     spinning = spin_on_thread(ex)
@@ -151,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
             Parameter("loop", value=bool(a.loop)), Parameter("real_time", value=bool(a.real_time))],
             cli_args=["--ros-args", "-r", f"image:={CAMERA}"])
         ex.add_node(camera)
-        t0 = time.monotonic()
+        t0, started = time.monotonic(), time.time()
         memory = [_graph_rss_mb(procs)]  # once a second while the camera runs
         while not camera.done:
             time.sleep(0.1)
@@ -173,12 +218,15 @@ def main(argv: list[str] | None = None) -> int:
         rclpy.try_shutdown()
         if set_here:
             os.environ.pop(PROFILE_VAR, None)
-    bag, video = _write_outputs(rec, out)
-    _summary(camera.sent, rec, elapsed, topics, bag, video)
-    half = memory[len(memory) // 2]
+        rec.close()
+    if rec.error:
+        print(rec.error, file=sys.stderr)
+        return 1
+    video = _write_video(bag, out)
+    _summary(camera.sent, rec, started, elapsed, topics, bag, video)
+    quarters = " -> ".join(f"{memory[min(len(memory) - 1, q * len(memory) // 4)]:.0f}" for q in range(5))
     print(f"answered {len(rec.poses) / camera_s:.1f} frames/s of a {camera.sent / camera_s:.1f} Hz camera; graph "
-          f"memory (RSS, all its processes): {memory[0]:.0f} MB at the start, {half:.0f} MB half-way, "
-          f"{memory[-1]:.0f} MB at the end")
+          f"memory (RSS, all its processes) at the start, each quarter of the run and the end: {quarters} MB")
     return 0 if rec.poses else 1
 
 
@@ -196,7 +244,9 @@ def _graph_rss_mb(procs) -> float:
     return sum(rss_mb(pid) for pid in pids)
 
 
-def _summary(sent: int, rec: _Recorder, elapsed: float, topics: list[str], bag: Path, video: Path | None) -> None:
+def _summary(sent: int, rec: _Recorder, started: float, elapsed: float, topics: list[str], bag: Path,
+             video: Path | None) -> None:
+    """What the run gave; `started` is the wall-clock time the camera began."""
     import numpy as np
 
     people = [len(m.poses) for _, m in rec.poses]
@@ -209,7 +259,11 @@ def _summary(sent: int, rec: _Recorder, elapsed: float, topics: list[str], bag: 
     if lat:
         print(f"latency image stamp -> /poses: p50 {np.percentile(lat, 50) * 1e3:.0f} ms, "
               f"p99 {np.percentile(lat, 99) * 1e3:.0f} ms, max {max(lat) * 1e3:.0f} ms")
-    print(f"annotated frames on /image_annotated: {len(rec.images)}")
+    if rec.poses:  # a graph that froze for a while shows here, however few frames it then missed
+        print(f"longest wait for an answer (from the first image, then between answers): "
+              f"{np.diff([started] + [t for t, _ in rec.poses]).max():.2f} s")
+    print(f"annotated frames on /image_annotated: {rec.images} recorded"
+          + (f", {rec.images_lost} not recorded (the disk did not keep up)" if rec.images_lost else ""))
     print(where_the_time_goes(rec.stages))
     print(f"output bag: {bag}" + (f"\nannotated video: {video}" if video else ""))
 

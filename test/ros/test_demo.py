@@ -19,6 +19,7 @@ def test_demo_runs_the_graph_on_the_clip_and_records_outputs(vision_msgs, mediap
     assert main(["--video", str(footage / "vtest.avi"), "--frames", "8", "--rate", "4", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "/poses" in text and "/image_annotated" in text and "camera frames published: 8" in text
+    assert "annotated frames on /image_annotated: " in text and "longest wait for an answer (from the first" in text
     ts = bags.typestore()
     with Reader(out / "poses_bag") as r:
         conns = [c for c in r.connections if c.topic == "/poses"]
@@ -48,3 +49,64 @@ def test_the_demo_gives_its_graph_the_large_image_profile_and_leaves_the_environ
     demo.main(["--video", str(footage / "vtest.avi"), "--frames", "2", "--rate", "4", "--out", str(tmp_path / "d")])
     assert seen and all(s.endswith("config/dds/fastdds_large_images.xml") for s in seen)
     assert "FASTDDS_DEFAULT_PROFILES_FILE" not in os.environ  # later graphs in this process are not changed
+
+
+def _recorder_node(vision_msgs, tmp_path, backlog: int):
+    import rclpy
+
+    from alphapose_ros.ros.demo import _Recorder
+
+    rclpy.init()
+    node = rclpy.create_node("demo_recorder_test")
+    return rclpy, node, _Recorder(node, tmp_path / "bag", backlog=backlog)
+
+
+def test_the_recorder_streams_frames_into_the_bag_as_they_come_and_the_video_is_read_back_from_it(
+        vision_msgs, tmp_path):
+    import cv2
+    import numpy as np
+    from rclpy.serialization import serialize_message
+    from sensor_msgs.msg import Image
+
+    from alphapose_ros.core.io import bags
+    from alphapose_ros.core.io.image_msgs import bgr_to_image
+    from alphapose_ros.ros.demo import _write_video
+    from graph_fixture import header
+
+    rclpy, node, rec = _recorder_node(vision_msgs, tmp_path, backlog=64)
+    try:
+        for f in range(6):
+            rec._on_image(serialize_message(bgr_to_image(np.full((48, 64, 3), 20 * f, np.uint8), header(f), Image)))
+        rec.close()
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+    assert rec.images == 6 and rec.images_lost == 0 and rec.error == ""
+    frames = [(h.stamp.sec, h.stamp.nanosec, int(img[0, 0, 0])) for h, img, _ in bags.read_images(tmp_path / "bag",
+                                                                                                  "/image_annotated")]
+    assert frames == [(header(f).stamp.sec, header(f).stamp.nanosec, 20 * f) for f in range(6)]
+    video = _write_video(tmp_path / "bag", tmp_path)
+    cap = cv2.VideoCapture(str(video))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 6
+
+
+def test_a_recorder_that_cannot_write_holds_at_most_its_backlog_and_says_why(vision_msgs, tmp_path):
+    import numpy as np
+    from rclpy.serialization import serialize_message
+    from sensor_msgs.msg import Image
+
+    from alphapose_ros.core.io.image_msgs import bgr_to_image
+    from graph_fixture import header
+
+    (tmp_path / "bag").mkdir()  # the writer refuses an existing folder, as a full disk refuses a write
+    (tmp_path / "bag" / "metadata.yaml").write_text("")
+    rclpy, node, rec = _recorder_node(vision_msgs, tmp_path, backlog=3)
+    try:
+        for f in range(10):
+            rec._on_image(serialize_message(bgr_to_image(np.zeros((48, 64, 3), np.uint8), header(f), Image)))
+        rec.close()
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+    assert rec.error.startswith(f"recording {tmp_path / 'bag'} failed")
+    assert rec.images == 0 and rec._waiting == 3 and rec.images_lost == 7

@@ -7,6 +7,7 @@ installed share directory).
 """
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -47,6 +48,15 @@ def typestore():
 
 def stamp_ns(header) -> int:
     return int(header.stamp.sec) * 1_000_000_000 + int(header.stamp.nanosec)
+
+
+def cdr_stamp_ns(raw: bytes) -> int:
+    """The header stamp of a serialised (CDR) message that starts with a std_msgs/Header, without
+    deserialising the rest (a recorder writing large images as they come)."""
+    if len(raw) < 12 or raw[0] != 0 or raw[1] not in (0, 1):
+        raise ValueError("not a CDR message with a header (too short, or an unknown encapsulation)")
+    sec, nanosec = struct.unpack("<iI" if raw[1] else ">iI", raw[4:12])
+    return sec * 1_000_000_000 + nanosec
 
 
 def _header(ts, t_ns: int, frame_id: str):
