@@ -9,11 +9,11 @@ streams what comes out into <out>/poses_bag (rosbag2: /poses with track IDs, /im
 <out>/annotated.avi. Prints the graph's topics and a summary: frames answered, latency p50/p99, the
 longest wait for an answer, where the time goes per stage, the graph's memory at the start, each quarter
 and the end. Live QoS: a pipeline slower than the camera drops frames rather than falling behind (the
-summary counts them). --width and --loop make
-a long, large camera from a short, small clip (an overload test: 1920 px at 30 Hz for 60 s). The demo
-and its graph use config/dds/fastdds_large_images.xml (as docs/ros.md asks of a camera driver) unless
-FASTDDS_DEFAULT_PROFILES_FILE is already set: Fast DDS's default 512 KiB shared-memory segment cannot
-carry 1920-px frames at 30 Hz between processes.
+summary counts them). --width and --loop make a long, large camera from a short, small clip (an overload
+test: 1920 px at 30 Hz for 60 s). The demo and its graph use config/dds/fastdds_large_images.xml (as
+docs/ros.md asks of a camera driver) unless FASTDDS_DEFAULT_PROFILES_FILE is already set: Fast DDS's
+default 512 KiB shared-memory segment cannot carry 1920-px frames at 30 Hz between processes, and a small
+one let a camera outrunning the graph freeze it (docs/ros.md).
 """
 from __future__ import annotations
 
