@@ -12,8 +12,8 @@ and the end. Live QoS: a pipeline slower than the camera drops frames rather tha
 summary counts them). --width and --loop make a long, large camera from a short, small clip (an overload
 test: 1920 px at 30 Hz for 60 s). The demo and its graph use config/dds/fastdds_large_images.xml (as
 docs/ros.md asks of a camera driver) unless FASTDDS_DEFAULT_PROFILES_FILE is already set: Fast DDS's
-default 512 KiB shared-memory segment cannot carry 1920-px frames at 30 Hz between processes, and a small
-one let a camera outrunning the graph freeze it (docs/ros.md).
+default 512 KiB shared-memory segment cannot carry 1920-px frames at 30 Hz between processes. The longest
+wait for an answer shows a graph that froze (a Fast DDS take failing over and over; docs/ros.md).
 """
 from __future__ import annotations
 
@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(0.1)
             if time.monotonic() - t0 >= len(memory):
                 memory.append(_graph_rss_mb(procs))
-        camera_s = time.monotonic() - t0
+        camera_s, ended = time.monotonic() - t0, time.time()
         last = len(rec.poses)
         quiet = time.monotonic()
         while time.monotonic() - quiet < 5.0:  # let the last frames drain
@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         print(rec.error, file=sys.stderr)
         return 1
     video = _write_video(bag, out)
-    _summary(camera.sent, rec, started, elapsed, topics, bag, video)
+    _summary(camera.sent, rec, started, ended, elapsed, topics, bag, video)
     quarters = " -> ".join(f"{memory[min(len(memory) - 1, q * len(memory) // 4)]:.0f}" for q in range(5))
     print(f"answered {len(rec.poses) / camera_s:.1f} frames/s of a {camera.sent / camera_s:.1f} Hz camera; graph "
           f"memory (RSS, all its processes) at the start, each quarter of the run and the end: {quarters} MB")
@@ -244,9 +244,9 @@ def _graph_rss_mb(procs) -> float:
     return sum(rss_mb(pid) for pid in pids)
 
 
-def _summary(sent: int, rec: _Recorder, started: float, elapsed: float, topics: list[str], bag: Path,
-             video: Path | None) -> None:
-    """What the run gave; `started` is the wall-clock time the camera began."""
+def _summary(sent: int, rec: _Recorder, started: float, ended: float, elapsed: float, topics: list[str],
+             bag: Path, video: Path | None) -> None:
+    """What the run gave; `started` and `ended`: the wall-clock times of the camera's first and last image."""
     import numpy as np
 
     people = [len(m.poses) for _, m in rec.poses]
@@ -260,8 +260,9 @@ def _summary(sent: int, rec: _Recorder, started: float, elapsed: float, topics: 
         print(f"latency image stamp -> /poses: p50 {np.percentile(lat, 50) * 1e3:.0f} ms, "
               f"p99 {np.percentile(lat, 99) * 1e3:.0f} ms, max {max(lat) * 1e3:.0f} ms")
     if rec.poses:  # a graph that froze for a while shows here, however few frames it then missed
-        print(f"longest wait for an answer (from the first image, then between answers): "
-              f"{np.diff([started] + [t for t, _ in rec.poses]).max():.2f} s")
+        times = [started] + [t for t, _ in rec.poses] + [max(ended, rec.poses[-1][0])]
+        print(f"longest wait for an answer (from the first image to the last, between answers): "
+              f"{np.diff(times).max():.2f} s")
     print(f"annotated frames on /image_annotated: {rec.images} recorded"
           + (f", {rec.images_lost} not recorded (the disk did not keep up)" if rec.images_lost else ""))
     print(where_the_time_goes(rec.stages))
