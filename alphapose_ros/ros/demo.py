@@ -132,21 +132,14 @@ class _Recorder:
 
 def _write_video(bag: Path, out: Path) -> Path | None:
     """The recorded annotated frames as an MJPG video, read back from the bag one at a time."""
-    import cv2
-
     from alphapose_ros.core.io import bags
+    from alphapose_ros.core.io.video_out import AnnotatedVideo
 
-    video, vw = out / "annotated.avi", None
-    for _, img, _ in bags.read_images(bag, "/image_annotated"):
-        if img is None:
-            continue
-        if vw is None:
-            vw = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 10, (img.shape[1], img.shape[0]))
-        vw.write(img)
-    if vw is None:
-        return None
-    vw.release()
-    return video
+    with AnnotatedVideo(out / "annotated.avi", fps=10) as video:
+        for _, img, _ in bags.read_images(bag, "/image_annotated"):
+            if img is not None:
+                video.write(img)
+    return video.path if video.frames else None
 
 
 def main(argv: list[str] | None = None) -> int:

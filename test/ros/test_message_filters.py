@@ -23,10 +23,13 @@ def _live_pairing(domain: int):
         for m in msgs:
             (h.img_pub if isinstance(m, Image) else h.det_pub).publish(m)
 
-    def wait_for(n: int) -> None:
-        deadline = time.monotonic() + 60
-        while len(h.got) < n and time.monotonic() < deadline:
+    def wait_until(done, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while not done() and time.monotonic() < deadline:
             time.sleep(0.05)
+
+    def wait_for(n: int) -> None:
+        wait_until(lambda: len(h.got) >= n)
 
     with pose_node_harness(domain, offline=False) as h:
         deadline = time.monotonic() + 60  # live topics are volatile: publish once everything is matched
@@ -45,9 +48,9 @@ def _live_pairing(domain: int):
             wait_for(f + 1)
         img3, det3 = messages(3)
         publish(img3, img3)
-        deadline = time.monotonic() + 30  # both images are in before the boxes (separate topics need not keep
-        while h.pose.pair_drops.total < 2 and time.monotonic() < deadline:  # their order): the second one
-            time.sleep(0.05)  # dropped the stamp with its pending twin, two drops
+        # both images are in before the boxes (separate topics need not keep their order): the second one
+        # dropped the stamp with its pending twin, two drops
+        wait_until(lambda: h.pose.pair_drops.total >= 2, 30)
         assert h.pose.pair_drops.total == 2
         publish(det3)
         publish(*messages(4))
