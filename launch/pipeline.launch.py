@@ -4,14 +4,15 @@
     [namespace:=...] [use_sim_time:=true] [params_file:=...] [autostart:=true|false] [camera_reliable:=false]
     [log_level:=info] [image_transport:=raw|compressed] [depth:=/camera/aligned_depth_to_color/image_raw]
     [camera_info:=/camera/color/camera_info] [hri:=true] [fall_detection:=true] [target_frame:=base_link]
-    [tf:=true] [robot_links:=config/robot_links_example.yaml]
+    [tf:=true] [robot_links:=config/robot_links_example.yaml] [respawn:=true|false] [watchdog:=30]
 
 Parameters: config/pipeline.yaml (or params_file), then the preset's overlay from
 config/presets/, then device / use_sim_time / autostart. Starts detection -> pose estimation
 -> pose NMS -> tracking (-> visualiser, keypoints 3D, ROS4HRI bodies, fall detection), in one process (use_composition, the default: the
 `pipeline` container) or one process per node. The nodes, files and remappings come from
 alphapose_ros/ros/graph.py, which the package's own runner (python -m alphapose_ros.ros.runner)
-uses too, so both start the same graph.
+uses too, so both start the same graph. A node process that freezes ends after `watchdog` s
+(ros/watchdog.py) and, like one that crashes, is started again (respawn).
 """
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
@@ -20,6 +21,7 @@ from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 
 from alphapose_ros.ros.graph import LAUNCH_ARGUMENTS, container_flags, launch_options, plan
+from alphapose_ros.ros.watchdog import WATCHDOG_VAR, timeout_from_env
 
 
 def _nodes(context):
@@ -28,9 +30,12 @@ def _nodes(context):
 
     o = launch_options(arg)
     p = plan(o, get_package_share_directory("alphapose_ros"))
+    watchdog = timeout_from_env({WATCHDOG_VAR: arg("watchdog")})  # a bad value stops the launch, saying why
     common = dict(package="alphapose_ros", namespace=o.namespace, output="screen",
                   parameters=[*p.parameter_files, p.parameters], remappings=list(p.remappings),
-                  ros_arguments=["--log-level", arg("log_level")])
+                  ros_arguments=["--log-level", arg("log_level")],
+                  respawn=arg("respawn").lower() in ("true", "1", "yes"), respawn_delay=2.0,
+                  additional_env={WATCHDOG_VAR: f"{watchdog:g}"})
     if arg("use_composition").lower() in ("true", "1", "yes"):  # no name= here: it would rename every node
         return [Node(executable="pipeline", arguments=container_flags(p), **common)]
     return [Node(executable=s.executable, name=s.name, **common) for s in p.nodes]

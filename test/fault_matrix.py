@@ -114,6 +114,10 @@ ROWS = [
            "the other nodes keep running, tracked poses flow again"),
     Attack("runner-node-dies", "a node of `alphapose-pipeline --separate` dies",
            "named with its exit code, the rest stopped, exit 1; `--respawn` restarts it"),
+    Attack("node-process-freezes", "a node process stops running Python for good (C code holding the GIL: Fast DDS's "
+           "failing take under camera overload), or ends by itself",
+           "the frozen one ends after `watchdog` s (exit 1, every thread's stack in its log); launch's respawn (the "
+           "default), the runner's `--respawn` and the demo start it again, and tracked poses flow again"),
     Attack("signals", "SIGINT, SIGTERM or SIGHUP to the runner; Ctrl-C or SIGTERM to `ros2 launch`; the parent killed while its nodes start",
            "every node stops, none orphaned"),
     Attack("burst-losses", "a burst of large frames over best effort",

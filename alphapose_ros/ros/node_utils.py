@@ -158,7 +158,8 @@ def spin_on_thread(ex) -> threading.Event:
 
 def run_nodes(factories, args=None, threads: int | None = None) -> None:
     """A node process's main: rclpy.init, build the nodes, spin them on one executor (`make_executor`) until
-    SIGINT, SIGTERM or SIGHUP, destroy them, then end the process.
+    SIGINT, SIGTERM or SIGHUP, destroy them, then end the process. A freeze ends it with exit code 1
+    (ros/watchdog.py; ALPHAPOSE_ROS_WATCHDOG_S), for launch's respawn or the runner's --respawn.
 
     Shutdown is quiet and quick however it is asked for (Ctrl-C on a terminal, SIGINT to the whole process
     group from a script or launch, SIGTERM): the signals only set a flag the spin loop checks, so a second
@@ -168,15 +169,19 @@ def run_nodes(factories, args=None, threads: int | None = None) -> None:
     import rclpy
     from rclpy.exceptions import InvalidHandle
     from rclpy.executors import ExternalShutdownException
+    from rclpy.logging import get_logger
     from rclpy.signals import SignalHandlerOptions
+
+    from alphapose_ros.ros.watchdog import start_from_env
 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda *_: stop.set())
     stop_with_parent()
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
-    nodes, code = [], 0
+    nodes, code, watchdog = [], 0, None
     try:
+        watchdog = start_from_env(get_logger("alphapose_ros").info)
         nodes = [f() for f in factories]
         ex = make_executor(len(nodes), threads)
         for n in nodes:
@@ -195,6 +200,8 @@ def run_nodes(factories, args=None, threads: int | None = None) -> None:
         print(f"alphapose_ros: {e}", file=sys.stderr)
         code = 2
     finally:
+        if watchdog is not None:  # clean-up may rightly take long, and a hang there is ended by launch
+            watchdog.stop()
         for n in nodes:
             n.destroy_node()
         rclpy.try_shutdown()

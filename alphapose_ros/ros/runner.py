@@ -5,13 +5,16 @@ same nodes, parameter files and remappings as launch/pipeline.launch.py, from ro
         [--no-visualization] [--device cuda] [--use-sim-time] [--namespace ns] [--log-level info]
         [--image-transport compressed] [--depth /cam/depth] [--camera-info /cam/camera_info] [--hri]
         [--fall-detection] [--target-frame base_link] [--tf] [--robot-links config/robot_links_example.yaml]
+        [--respawn] [--watchdog 30]
 
 Composed (default): the `pipeline` container in this process. --separate: one process per
-node (the `ros2 run` executables), stopped together on Ctrl-C or when one of them exits.
+node (the `ros2 run` executables), stopped together on Ctrl-C or when one of them exits (--respawn: that one is
+started again; a process that freezes ends after --watchdog s, ros/watchdog.py).
 """
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import subprocess
 import sys
@@ -19,6 +22,7 @@ import threading
 from pathlib import Path
 
 from alphapose_ros.ros.graph import ENGINES, PRESETS, TRANSPORTS, GraphOptions, GraphPlan, container_flags, plan, ros_arguments
+from alphapose_ros.ros.watchdog import DEFAULT_TIMEOUT_S, WATCHDOG_VAR, timeout_from_env
 
 
 def share_dir() -> str:
@@ -58,7 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--no-autostart", action="store_true", help="leave managed nodes unconfigured")
     ap.add_argument("--namespace", default="", help="namespace of every node and topic")
     ap.add_argument("--respawn", action="store_true",
-                    help="with --separate: restart a node that ends by itself (else the runner stops and exits 1)")
+                    help="restart a node process that ends by itself, a freeze the watchdog ended or a crash (else "
+                         "the runner stops and exits 1); composed, the container then runs as a child process")
+    ap.add_argument("--watchdog", type=float, default=DEFAULT_TIMEOUT_S,
+                    help="s a frozen node process (no Python thread can run) lives before it ends with exit code 1 "
+                         "(ros/watchdog.py); 0: off")
     ap.add_argument("--image-transport", default="raw", choices=TRANSPORTS,
                     help="compressed: every node reading images subscribes to <image>/compressed")
     ap.add_argument("--depth", default="", help="registered depth image topic (16UC1 mm / 32FC1 m): 3D keypoints")
@@ -113,8 +121,13 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         print(f"alphapose-pipeline: {e}", file=sys.stderr)
         return 2
+    try:  # the node processes read it; composed without --respawn, so does this one
+        os.environ[WATCHDOG_VAR] = f"{timeout_from_env({WATCHDOG_VAR: str(a.watchdog)}):g}"
+    except ValueError as e:
+        print(f"alphapose-pipeline: --watchdog: {e}", file=sys.stderr)
+        return 2
     cmds = commands(p, a.separate, a.namespace, a.log_level)
-    if not a.separate:
+    if not a.separate and not a.respawn:
         from alphapose_ros.ros.container import main as container
 
         container(cmds[0][1:])

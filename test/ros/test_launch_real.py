@@ -4,12 +4,15 @@ frames come out as tracked poses with the camera's headers; and every way a laun
 process cleanly, with no traceback and exit code 0, inside launch's grace period."""
 import os
 import re
+import signal
 import subprocess
+import time
 
 import pytest
 from conftest import skip_without_shared
 
-from alphapose_ros.harness.launch import GRACE_S, clip, has_ros2_launch, launch_command, run
+from alphapose_ros.harness.launch import (GRACE_S, Camera, clip, has_ros2_launch, launch_command, run,
+                                          session_processes, start, stop)
 from alphapose_ros.ros.graph import LAUNCH_ARGUMENTS
 
 pytestmark = pytest.mark.ros
@@ -63,3 +66,45 @@ def test_launched_graph_tracks_camera_frames_and_stops_cleanly(ros2_launch, foot
     assert r["exit_code"] == (-15 if how == "sigterm" else 0) and r["processes_left"] == 0, (r, log[-3000:])
     assert r["tracebacks"] == 0 and r["process_died"] == 0, log[-3000:]
     assert r["stop_seconds"] < GRACE_S, r
+
+
+def _container_pids(session: int) -> list[int]:
+    """The `pipeline` container processes (the composed graph) in a launch's session."""
+    from pathlib import Path
+
+    pids = []
+    for pid in session_processes(session):
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(a.endswith(b"/pipeline") for a in argv[:2]):
+            pids.append(pid)
+    return pids
+
+
+@pytest.mark.fault("node-process-freezes")
+def test_a_graph_process_that_ends_by_itself_is_started_again_and_answers(ros2_launch, footage, mediapipe_models):
+    # what the freeze watchdog does to a frozen container (exit 1) stands here as SIGKILL: either way launch
+    # sees a node process end while it is not shutting down, and respawn (the default) starts it again
+    env = dict(os.environ, ROS_DOMAIN_ID=str(40 + os.getpid() % 60), PYTHONUNBUFFERED="1")
+    proc, out, _ = start(launch_command([]), env, False)
+    cam = Camera(int(env["ROS_DOMAIN_ID"]), "/image", "/poses", True)
+    frames = clip(6)
+    try:
+        assert cam.wait_for_graph(proc, 180), b"".join(out).decode(errors="replace")[-3000:]
+        (first,) = _container_pids(proc.pid)
+        os.kill(first, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while [p for p in _container_pids(proc.pid) if p != first] == [] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        again = [p for p in _container_pids(proc.pid) if p != first]
+        assert again, b"".join(out).decode(errors="replace")[-3000:]
+        assert cam.wait_for_graph(proc, 180)
+        cam.stream(frames, 2.0)
+        cam.drain()
+        assert len(cam.got) >= 4, (len(cam.got), b"".join(out).decode(errors="replace")[-3000:])
+    finally:
+        cam.close()
+        r = stop(proc, "group", None)
+    assert r["exit_code"] == 0 and r["processes_left"] == 0, r

@@ -7,8 +7,11 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
+
+REPO = Path(__file__).resolve().parents[2]
 
 NODE = textwrap.dedent("""
     import signal, sys, time
@@ -76,3 +79,24 @@ def test_respawn_restarts_a_node_that_dies(tmp_path):
     os.kill(r.pid, signal.SIGTERM)
     _, err = r.communicate(timeout=30)
     assert "pose_nms_node exited with code 5; restarting it" in err and not _alive(tmp_path, "tracking_node")
+
+
+def test_composed_with_respawn_the_container_runs_supervised_and_the_watchdog_reaches_it(monkeypatch):
+    from alphapose_ros.ros import runner
+    from alphapose_ros.ros.watchdog import WATCHDOG_VAR
+
+    seen = {}
+    monkeypatch.setattr(runner, "supervise", lambda cmds, respawn: seen.update(cmds=cmds, respawn=respawn) or 0)
+    monkeypatch.setattr(runner, "share_dir", lambda: str(REPO))
+    monkeypatch.setenv(WATCHDOG_VAR, "30")  # restored after the test, whatever main sets
+    assert runner.main(["--respawn", "--watchdog", "12"]) == 0
+    assert seen["respawn"] and [os.path.basename(c[1]) for c in seen["cmds"]] == ["pipeline"]
+    assert os.environ[WATCHDOG_VAR] == "12"  # the container, a child process, inherits it
+
+
+def test_a_bad_watchdog_value_is_one_line_and_exit_2(monkeypatch, capsys):
+    from alphapose_ros.ros import runner
+
+    monkeypatch.setattr(runner, "share_dir", lambda: str(REPO))
+    assert runner.main(["--watchdog", "1"]) == 2
+    assert "--watchdog" in capsys.readouterr().err
