@@ -13,7 +13,8 @@ summary counts them). --width and --loop make a long, large camera from a short,
 test: 1920 px at 30 Hz for 60 s). The demo and its graph use config/dds/fastdds_large_images.xml (as
 docs/ros.md asks of a camera driver) unless FASTDDS_DEFAULT_PROFILES_FILE is already set: Fast DDS's
 default 512 KiB shared-memory segment cannot carry 1920-px frames at 30 Hz between processes. The longest
-wait for an answer shows a graph that froze (a Fast DDS take failing over and over; docs/ros.md).
+wait for an answer shows a graph that froze (a Fast DDS take failing over and over; docs/ros.md); its
+watchdog ends a frozen process (ros/watchdog.py) and the demo starts it again, as launch's respawn does.
 """
 from __future__ import annotations
 
@@ -157,8 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     # default camera QoS, as a user runs it: the nodes match the clip camera's reliable publisher
     p = plan(GraphOptions(image=CAMERA, preset=a.preset, params_file=a.params_file), share_dir())
     log = open(out / "graph.log", "w")
-    procs = [subprocess.Popen(c, stdout=log, stderr=subprocess.STDOUT, env=node_env(env))
-             for c in commands(p, a.separate)]
+    cmds = commands(p, a.separate)
+    procs = [subprocess.Popen(c, stdout=log, stderr=subprocess.STDOUT, env=node_env(env)) for c in cmds]
+    restarts: list[float] = []  # wall-clock times graph processes were started again
     import rclpy
     from rclpy.parameter import Parameter
 
@@ -193,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         memory = [_graph_rss_mb(procs)]  # once a second while the camera runs
         while not camera.done:
             time.sleep(0.1)
+            restarts += _respawn(procs, cmds, log, env)
             if time.monotonic() - t0 >= len(memory):
                 memory.append(_graph_rss_mb(procs))
         camera_s, ended = time.monotonic() - t0, time.time()
@@ -200,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         quiet = time.monotonic()
         while time.monotonic() - quiet < 5.0:  # let the last frames drain
             time.sleep(0.2)
+            restarts += _respawn(procs, cmds, log, env)
             if len(rec.poses) != last:
                 last, quiet = len(rec.poses), time.monotonic()
         elapsed = time.monotonic() - t0
@@ -217,10 +221,26 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     video = _write_video(bag, out)
     _summary(camera.sent, rec, started, ended, elapsed, topics, bag, video)
+    if restarts:
+        after = sum(t > restarts[-1] for t, _ in rec.poses)
+        print(f"graph processes restarted: {len(restarts)} (ended by themselves: a freeze the watchdog ended, or a "
+              f"crash; see {out / 'graph.log'}); answers after the last restart: {after}")
     quarters = " -> ".join(f"{memory[min(len(memory) - 1, q * len(memory) // 4)]:.0f}" for q in range(5))
     print(f"answered {len(rec.poses) / camera_s:.1f} frames/s of a {camera.sent / camera_s:.1f} Hz camera; graph "
           f"memory (RSS, all its processes) at the start, each quarter of the run and the end: {quarters} MB")
     return 0 if rec.poses else 1
+
+
+def _respawn(procs: list, cmds: list[list[str]], log, env: dict) -> list[float]:
+    """Start again every graph process that has ended (as launch's respawn does); the times they were."""
+    started = []
+    for i, pr in enumerate(procs):
+        if pr.poll() is not None:
+            print(f"alphapose-demo: {Path(cmds[i][1]).name} exited with code {pr.returncode}; restarting it",
+                  file=sys.stderr, flush=True)
+            procs[i] = subprocess.Popen(cmds[i], stdout=log, stderr=subprocess.STDOUT, env=node_env(env))
+            started.append(time.time())
+    return started
 
 
 def _graph_rss_mb(procs) -> float:

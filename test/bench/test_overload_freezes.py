@@ -17,6 +17,14 @@ def test_a_run_is_read_from_what_the_demo_printed():
     assert (r.answered, r.longest_wait_s) == (11, 33.48)
 
 
+def test_a_run_whose_graph_was_restarted_is_read_with_the_answers_after_it():
+    r = parse_run(SUMMARY + "graph processes restarted: 2 (ended by "
+                  "themselves: a freeze the watchdog ended, or a crash; see demo/graph.log); answers after the last "
+                  "restart: 373\n")
+    assert (r.answered, r.restarts, r.after_restart) == (11, 2, 373)
+    assert (parse_run(SUMMARY).restarts, parse_run(SUMMARY).after_restart) == (0, 0)
+
+
 def test_a_run_with_no_answer_waits_for_ever_and_one_without_a_summary_is_not_a_run():
     r = parse_run("tracked pose messages on /poses: 0 (900 frames dropped by the live queues)\n")
     assert r.answered == 0 and r.longest_wait_s == float("inf")

@@ -110,3 +110,28 @@ def test_a_recorder_that_cannot_write_holds_at_most_its_backlog_and_says_why(vis
         rclpy.try_shutdown()
     assert rec.error.startswith(f"recording {tmp_path / 'bag'} failed")
     assert rec.images == 0 and rec._waiting == 3 and rec.images_lost == 7
+
+
+@pytest.mark.fault("node-process-freezes")
+def test_the_demo_starts_again_a_graph_process_that_ended_and_only_that_one(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    from alphapose_ros.ros.demo import _respawn
+
+    log = open(tmp_path / "graph.log", "w")
+    marker = tmp_path / "starts"
+    ends = [sys.executable, "-c", f"open({str(marker)!r}, 'a').write('x')"]
+    lives = [sys.executable, "-c", "import time; time.sleep(60)"]
+    procs = [subprocess.Popen(c) for c in (ends, lives)]
+    procs[0].wait()
+    living = procs[1]
+    try:
+        started = _respawn(procs, [ends, lives], log, {})
+        assert len(started) == 1 and procs[1] is living and procs[0].wait(10) == 0
+        assert marker.read_text() == "xx" and "exited with code 0; restarting it" in capsys.readouterr().err
+        assert _respawn(procs, [ends, lives], log, {}) != []  # ended again: started again
+    finally:
+        for p in procs:
+            p.kill()
+        log.close()
