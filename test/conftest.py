@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,16 @@ REFERENCE = REPO / "test" / "data" / "reference"
 SHARED = Path(os.environ.get("ALPHAPOSE_ROS_SHARED", REPO.parent / "shared"))
 # Set by .ci/run: there, a test that would skip for want of ../shared fails instead.
 REQUIRE_SHARED = os.environ.get("ALPHAPOSE_ROS_REQUIRE_SHARED") == "1"
+
+
+# Tracking nodes keep their next track ID under $ROS_HOME (core/tracking/id_lease.py): the test run gets its own,
+# and each test a fresh one (below), so IDs start at 1 in every test and the user's ~/.ros is left alone.
+os.environ["ROS_HOME"] = tempfile.mkdtemp(prefix="alphapose_ros_test_ros_home_")
+
+
+@pytest.fixture(autouse=True)
+def fresh_ros_home(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("ROS_HOME", str(tmp_path_factory.mktemp("ros_home")))
 
 
 def skip_without_shared(what: str) -> None:

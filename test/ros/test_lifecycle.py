@@ -144,3 +144,27 @@ def test_reset_service_forgets_the_tracks_and_never_reuses_an_id(ros_msgs, visio
     finally:
         h.close()
         rclpy.shutdown(context=ctx)
+
+
+@pytest.mark.parametrize("keep", [True, False], ids=["kept", "keep_track_ids-false"])
+def test_a_restarted_tracking_node_never_hands_out_an_id_again(ros_msgs, vision_msgs, keep):
+    # launch's respawn restarts a node process that crashed or froze: a controller holding track 1 must not
+    # see a new person as track 1
+    import rclpy
+    from rclpy.parameter import Parameter
+
+    from alphapose_ros.ros.nodes.tracking import TrackingNode
+
+    ids = []
+    for run in range(2):  # the process, then its restart: nothing carried over but the file under ROS_HOME
+        ctx = rclpy.Context()
+        rclpy.init(context=ctx, domain_id=150 + (os.getpid() + run) % 40)
+        node = TrackingNode("tracking", context=ctx, parameter_overrides=[Parameter("keep_track_ids", value=keep)])
+        h = _Harness(ctx, node, "poses_nms", "poses")
+        try:
+            h.send(_poses_msg(100, 1), expect=1)
+            ids.append(h.got[-1].poses[0].track_id)
+        finally:
+            h.close()
+            rclpy.shutdown(context=ctx)
+    assert ids[0] == 1 and (ids[1] > ids[0] if keep else ids[1] == 1), ids

@@ -2,7 +2,8 @@
 `poses` with track IDs (keypoints smoothed per track by a One-Euro filter unless `smoothing` is off; the
 unsmoothed ones on `poses_unsmoothed` while someone subscribes) and a vision_msgs/Detection2DArray
 `tracked_detections` whose ids are the track IDs. Tracks expire on image time; a stamp earlier than the last resets them, and so
-does the `~/reset` service (std_srvs/Trigger; IDs are never reused). Managed: configure builds the
+does the `~/reset` service (std_srvs/Trigger; IDs are never reused, also across restarts of the node: the next
+one is kept in a file, core/tracking/id_lease.py). Managed: configure builds the
 tracker, activate subscribes, cleanup forgets the tracks."""
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from rclpy.lifecycle import TransitionCallbackReturn
 from std_srvs.srv import Trigger
 
 from alphapose_ros.core.detectors.base import Detections
+from alphapose_ros.core.tracking.id_lease import IdLease, default_path
 from alphapose_ros.core.tracking.msim import MSIMParams
 from alphapose_ros.core.tracking.one_euro import MIN_SCORE, PIXEL_DEFAULTS, TrackSmoother, smooth_keypoints_2d
 from alphapose_ros.core.tracking.poseflow import PoseFlowParams
@@ -56,7 +58,12 @@ class TrackingNode(PoseStageNode):
                                         "smoothed (passed on raw)", range=(0.0, 10.0))
         self.tracker = self.det_pub = self.raw_pub = None
         self._last_t: float | None = None
-        self._next_id = 1
+        keep = declare(self, "keep_track_ids", True, "keep the next track ID in $ROS_HOME/alphapose_ros/ (one small "
+                       "file per node), so a restarted node never hands out an ID again; false: IDs from 1 each start")
+        self._lease = IdLease(default_path(self.get_fully_qualified_name()) if keep else None)
+        if keep and self._lease.problem:
+            self.get_logger().warning(f"track IDs: {self._lease.problem}; IDs start at {self._lease.first}")
+        self._next_id = self._lease.first
         # answered in any state: a reset while inactive clears the tracks the next activation resumes with
         self.reset_srv = self.create_service(Trigger, "~/reset", self._on_reset)
         self._declare_stage()
@@ -107,6 +114,7 @@ class TrackingNode(PoseStageNode):
             self.get_logger().warning(f"image time went back {self._last_t - t:.3f} s: tracks reset")
         self._last_t = t
         tracked = track_poses(self.tracker, t, p)
+        self._lease.reserve(self.tracker.next_id)  # in the file before IDs near its limit go out
         if self.smoother is not None:
             if self.raw_pub.get_subscription_count():
                 self.raw_pub.publish(poses_to_msg(tracked, msg.header, msg.image_width, msg.image_height))
