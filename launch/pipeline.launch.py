@@ -16,12 +16,16 @@ uses too, so both start the same graph. A node process that freezes ends after `
 """
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, OpaqueFunction
+from launch.actions import DeclareLaunchArgument, OpaqueFunction, RegisterEventHandler, TimerAction
+from launch.event_handlers import OnProcessExit
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 
 from alphapose_ros.ros.graph import LAUNCH_ARGUMENTS, container_flags, launch_options, plan
 from alphapose_ros.ros.watchdog import WATCHDOG_VAR, timeout_from_env
+
+
+RESPAWN_DELAY_S = 2.0
 
 
 def _nodes(context):
@@ -33,12 +37,28 @@ def _nodes(context):
     watchdog = timeout_from_env({WATCHDOG_VAR: arg("watchdog")})  # a bad value stops the launch, saying why
     common = dict(package="alphapose_ros", namespace=o.namespace, output="screen",
                   parameters=[*p.parameter_files, p.parameters], remappings=list(p.remappings),
-                  ros_arguments=["--log-level", arg("log_level")],
-                  respawn=arg("respawn").lower() in ("true", "1", "yes"), respawn_delay=2.0,
-                  additional_env={WATCHDOG_VAR: f"{watchdog:g}"})
+                  ros_arguments=["--log-level", arg("log_level")], additional_env={WATCHDOG_VAR: f"{watchdog:g}"})
     if arg("use_composition").lower() in ("true", "1", "yes"):  # no name= here: it would rename every node
-        return [Node(executable="pipeline", arguments=container_flags(p), **common)]
-    return [Node(executable=s.executable, name=s.name, **common) for s in p.nodes]
+        each = [dict(executable="pipeline", arguments=container_flags(p), **common)]
+    else:
+        each = [dict(executable=s.executable, name=s.name, **common) for s in p.nodes]
+    if arg("respawn").lower() not in ("true", "1", "yes"):
+        return [Node(**kw) for kw in each]
+    return [a for kw in each for a in _started_again_when_it_fails(kw)]
+
+
+def _started_again_when_it_fails(node_kwargs: dict) -> list:
+    """A node process, started again RESPAWN_DELAY_S after it ends with a non-zero code outside a shutdown (a
+    crash, or a freeze its watchdog ended). Not launch's own respawn, which also restarts a node that ended
+    cleanly on the same Ctrl-C as launch, and then never finishes shutting down (seen with Kilted's launch)."""
+    node = Node(**node_kwargs)
+
+    def on_exit(event, context):
+        if event.returncode == 0 or getattr(context, "is_shutdown", False):
+            return None
+        return [TimerAction(period=RESPAWN_DELAY_S, actions=_started_again_when_it_fails(node_kwargs))]
+
+    return [node, RegisterEventHandler(OnProcessExit(target_action=node, on_exit=on_exit))]
 
 
 def generate_launch_description():

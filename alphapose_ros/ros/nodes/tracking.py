@@ -59,16 +59,20 @@ class TrackingNode(PoseStageNode):
         self.tracker = self.det_pub = self.raw_pub = None
         self._last_t: float | None = None
         keep = declare(self, "keep_track_ids", True, "keep the next track ID in $ROS_HOME/alphapose_ros/ (one small "
-                       "file per node), so a restarted node never hands out an ID again; false: IDs from 1 each start")
-        self._lease = IdLease(default_path(self.get_fully_qualified_name()) if keep else None)
-        if keep and self._lease.problem:
-            self.get_logger().warning(f"track IDs: {self._lease.problem}; IDs start at {self._lease.first}")
-        self._next_id = self._lease.first
+                       "file per node), so a restarted node never hands out an ID again; false, or offline (a bag "
+                       "replayed gives the same IDs each run): IDs from 1 each start")
         # answered in any state: a reset while inactive clears the tracks the next activation resumes with
         self.reset_srv = self.create_service(Trigger, "~/reset", self._on_reset)
+        self._keep_ids, self._lease, self._next_id = keep, None, 1
         self._declare_stage()
 
     def on_configure(self, state) -> TransitionCallbackReturn:
+        if self._lease is None:  # the first configure of this process: continue above its last run's IDs
+            keep = self._keep_ids and not self.get_parameter("offline").value
+            self._lease = IdLease(default_path(self.get_fully_qualified_name()) if keep else None)
+            if keep and self._lease.problem:
+                self.get_logger().warning(f"track IDs: {self._lease.problem}; IDs start at {self._lease.first}")
+            self._next_id = self._lease.first
         self.tracker = make_tracker(self.kind, self.msim, self.flow)
         self.tracker.next_id = self._next_id  # a fresh tracker, but IDs go on counting: never reused
         if self.kind == "poseflow":  # this node sees poses only, no pixels
