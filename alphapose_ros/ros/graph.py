@@ -102,7 +102,7 @@ LAUNCH_ARGUMENTS = (
     ("autostart", "true", "configure and activate the managed nodes on start-up"),
     ("camera_reliable", "false", "always subscribe to the camera reliably (default: match the camera's publishers)"),
     ("log_level", "info", "logging level of every node"),
-    ("respawn", "true", "restart a node process that ends by itself (a freeze the watchdog ended, a crash)"),
+    ("respawn", "true", "restart a node process that fails: non-zero exit outside a shutdown (a crash, a frozen one)"),
     ("watchdog", "30", "s a frozen node process (no Python thread can run) lives before it ends for respawn; 0: off"),
     ("image_transport", "raw", "raw or compressed: every node reading images subscribes to <image>/compressed"),
     ("depth", "", "depth image registered to the colour camera (16UC1 mm or 32FC1 m): adds 3D keypoints"),
