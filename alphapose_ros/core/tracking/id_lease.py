@@ -8,9 +8,10 @@ written (atomically) before the IDs below it are used, so a restart from any poi
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from pathlib import Path
+
+from alphapose_ros.core.fleet.shard_store import write_atomic
 
 BLOCK = 1000  # IDs reserved per write; a frame adds far fewer new tracks than half of it
 
@@ -48,12 +49,7 @@ class IdLease:
         if self.path is not None:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".next_track_id.")
-                with os.fdopen(fd, "w") as f:
-                    f.write(f"{limit}\n")
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.replace(tmp, self.path)
+                write_atomic(self.path, f"{limit}\n".encode())
                 self.kept = True
             except OSError as e:
                 self.problem, self.kept = f"cannot write {self.path}: {e.strerror or e}", False
