@@ -29,7 +29,7 @@ from pathlib import Path
 
 from alphapose_ros.ros.graph import PRESETS, GraphOptions, plan
 from alphapose_ros.ros.node_utils import node_env
-from alphapose_ros.ros.runner import commands, share_dir, stop_processes
+from alphapose_ros.ros.runner import check_ended, commands, share_dir, stop_processes
 
 CAMERA = "/camera/image_raw"
 PROFILE_VAR = "FASTDDS_DEFAULT_PROFILES_FILE"
@@ -233,14 +233,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _respawn(procs: list, cmds: list[list[str]], log, env: dict) -> list[float]:
     """Start again every graph process that has ended (as launch's respawn does); the times they were."""
-    started = []
-    for i, pr in enumerate(procs):
-        if pr.poll() is not None:
-            print(f"alphapose-demo: {Path(cmds[i][1]).name} exited with code {pr.returncode}; restarting it",
-                  file=sys.stderr, flush=True)
-            procs[i] = subprocess.Popen(cmds[i], stdout=log, stderr=subprocess.STDOUT, env=node_env(env))
-            started.append(time.time())
-    return started
+    ended = check_ended(procs, cmds, "alphapose-demo",
+                        lambda c: subprocess.Popen(c, stdout=log, stderr=subprocess.STDOUT, env=node_env(env)))
+    return [time.time()] * len(ended)
 
 
 def _graph_rss_mb(procs) -> float:

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Callable
 
 from alphapose_ros.ros.graph import ENGINES, PRESETS, TRANSPORTS, GraphOptions, GraphPlan, container_flags, plan, ros_arguments
 from alphapose_ros.ros.watchdog import DEFAULT_TIMEOUT_S, WATCHDOG_VAR, timeout_from_env
@@ -147,13 +148,8 @@ def supervise(cmds: list[list[str]], respawn: bool = False) -> int:
     procs = [subprocess.Popen(c, env=node_env()) for c in cmds]
     ended: list[tuple[str, int]] = []
     while not stop.is_set():
-        for i, (c, pr) in enumerate(zip(cmds, procs)):
-            if pr.poll() is not None:
-                ended.append((Path(c[1]).name, pr.returncode))
-                print(f"alphapose-pipeline: {ended[-1][0]} exited with code {pr.returncode}"
-                      + ("; restarting it" if respawn else ""), file=sys.stderr, flush=True)
-                if respawn:
-                    procs[i] = subprocess.Popen(c, env=node_env())
+        ended += check_ended(procs, cmds, "alphapose-pipeline",
+                             (lambda c: subprocess.Popen(c, env=node_env())) if respawn else None)
         if ended and not respawn:
             break
         stop.wait(0.5)
@@ -162,6 +158,21 @@ def supervise(cmds: list[list[str]], respawn: bool = False) -> int:
         print("alphapose-pipeline: stopped the other nodes", file=sys.stderr)
         return 1
     return 0 if all(pr.returncode == 0 for pr in procs) else 1
+
+
+def check_ended(procs: list[subprocess.Popen], cmds: list[list[str]], who: str,
+                start: Callable[[list[str]], subprocess.Popen] | None) -> list[tuple[str, int]]:
+    """Report each process that has ended by name and exit code, and with `start` start it again in its
+    place (restart as launch's respawn does); the (name, code) of each that ended."""
+    ended = []
+    for i, (c, pr) in enumerate(zip(cmds, procs)):
+        if pr.poll() is not None:
+            ended.append((Path(c[1]).name, pr.returncode))
+            print(f"{who}: {ended[-1][0]} exited with code {pr.returncode}" + ("; restarting it" if start else ""),
+                  file=sys.stderr, flush=True)
+            if start:
+                procs[i] = start(c)
+    return ended
 
 
 if __name__ == "__main__":
