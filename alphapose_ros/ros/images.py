@@ -1,11 +1,16 @@
 """Image messages to BGR arrays in the nodes: the built-in conversion (core/io/image_msgs.py: a
 view of the message buffer for bgr8, checks on size and truncation) for the common encodings,
 and cv_bridge, where it is installed, for any other encoding it knows (Bayer, YUV, ...); and which
-camera input a node reads (raw `image` or `image/compressed`)."""
+camera input a node reads (raw `image` or `image/compressed`), and how its camera images are taken
+(serialized, read by core/io/image_cdr.py: why there)."""
 from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Callable
 
 import numpy as np
 
+from alphapose_ros.core.io.image_cdr import CdrImage, UnknownEncapsulation, parse_image_cdr
 from alphapose_ros.core.io.image_msgs import ImageError, UnsupportedEncoding, compressed_to_bgr, image_to_bgr
 
 _bridge = None
@@ -54,3 +59,50 @@ def image_input(compressed: bool):
     from sensor_msgs.msg import CompressedImage, Image
 
     return (CompressedImage, "image/compressed", compressed_to_bgr) if compressed else (Image, "image", to_bgr)
+
+
+@dataclass(frozen=True)
+class TakenImage(CdrImage):
+    """A camera image as the nodes use it: the sensor_msgs/Image fields read from its serialized bytes
+    (`data` a view of them, no copy) and its `header` as a std_msgs/Header."""
+    header: object = None
+
+
+def image_from_cdr(raw: bytes):
+    """A TakenImage from a serialized sensor_msgs/Image (ImageError when damaged); an encapsulation the
+    package's reader does not know goes to rclpy's own deserialization instead (a full Image)."""
+    from builtin_interfaces.msg import Time
+    from std_msgs.msg import Header
+
+    try:
+        c = parse_image_cdr(raw)
+    except UnknownEncapsulation as unknown:
+        from rclpy.serialization import deserialize_message
+        from sensor_msgs.msg import Image
+
+        try:
+            return deserialize_message(raw, Image)
+        except Exception as e:  # the middleware's reader raises its own errors on bytes it cannot read
+            raise ImageError(f"{unknown}, which rclpy could not read either ({type(e).__name__}: {e})") from None
+    header = Header(stamp=Time(sec=c.sec, nanosec=c.nanosec), frame_id=c.frame_id)
+    return TakenImage(**{f.name: getattr(c, f.name) for f in fields(CdrImage)}, header=header)
+
+
+def subscribe_images(node, msg_type, topic: str, callback: Callable, qos, on_bad: Callable[[str], None], **kw):
+    """`node.create_subscription` for a camera input; raw Images are taken serialized and read by
+    image_from_cdr (a damaged one goes to `on_bad(reason)`, a logged skip), never by the middleware's
+    deserialization (which froze whole processes under camera overload: core/io/image_cdr.py)."""
+    from sensor_msgs.msg import Image
+
+    if msg_type is not Image:
+        return node.create_subscription(msg_type, topic, callback, qos, **kw)
+
+    def taken(raw: bytes) -> None:
+        try:
+            msg = image_from_cdr(raw)
+        except ImageError as e:
+            on_bad(str(e))
+            return
+        callback(msg)
+
+    return node.create_subscription(Image, topic, taken, qos, raw=True, **kw)

@@ -24,12 +24,16 @@ def test_bad_frames_are_skipped_and_the_stream_keeps_flowing(vision_msgs):
             img, det = messages(f)
             mutate(img)
             bad += [img, det]
+        from rclpy.serialization import serialize_message
+
+        damaged = serialize_message(messages(7)[0])
+        bad += [damaged[:60], b"\x00\x09\x00\x00" + damaged[4:200]]  # cut short; an encapsulation nobody knows
         _, orphan = messages(50)  # detections for an image that never comes
         empty_img, empty_det = messages(5)
         empty_det.detections = []  # a frame with nobody in it
         good_img, good_det = messages(6)
         for m in bad + [orphan, empty_det, empty_img, good_det, good_img]:
-            (h.img_pub if isinstance(m, Image) else h.det_pub).publish(m)
+            (h.img_pub if isinstance(m, (Image, bytes)) else h.det_pub).publish(m)
         deadline = time.monotonic() + 60
         while len(h.got) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -38,9 +42,10 @@ def test_bad_frames_are_skipped_and_the_stream_keeps_flowing(vision_msgs):
     got = h.got
     assert [m.header.stamp for m in got] == [header(5).stamp, header(6).stamp]
     assert len(got[0].poses) == 0 and len(got[1].poses) == 2
-    assert len(reasons) == 3 and all(v == 1 for v in reasons.values())
+    assert len(reasons) == 5 and all(v == 1 for v in reasons.values())
     assert any("unsupported image encoding" in r for r in reasons) and any("empty image" in r for r in reasons)
-    assert any("truncated" in r for r in reasons)
+    assert any("truncated" in r for r in reasons) and any("damaged image message" in r for r in reasons)
+    assert any("encapsulation 0x0009" in r for r in reasons)
 
 
 @pytest.mark.fault("detector-cannot-load")

@@ -68,3 +68,23 @@ def test_without_cv_bridge_an_unknown_encoding_says_so(monkeypatch):
     with pytest.raises(ImageError, match="unsupported image encoding 'bayer_rggb8'.*cv_bridge"):
         images.to_bgr(_Msg("bayer_rggb8"))
     images._bridge = None
+
+
+def test_a_serialized_camera_image_reads_as_the_message_it_was():
+    from builtin_interfaces.msg import Time
+    from rclpy.serialization import serialize_message
+    from sensor_msgs.msg import Image
+    from std_msgs.msg import Header
+
+    from alphapose_ros.core.io.image_msgs import bgr_to_image
+
+    bgr = np.random.default_rng(0).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    header = Header(stamp=Time(sec=1733390000, nanosec=5), frame_id="camera_optical_frame")
+    taken = images.image_from_cdr(serialize_message(bgr_to_image(bgr, header, Image)))
+    assert taken.header == header
+    np.testing.assert_array_equal(images.to_bgr(taken), bgr)
+
+
+def test_an_image_in_an_encapsulation_nobody_reads_is_one_image_error():
+    with pytest.raises(ImageError, match="encapsulation 0x0009, which rclpy could not read either"):
+        images.image_from_cdr(b"\x00\x09\x00\x00" + b"\x01" * 40)

@@ -24,7 +24,7 @@ from alphapose_ros.ros.conversions import stamp_seconds
 from alphapose_ros.ros.detection_msgs import detections_to_msg, msg_to_detections
 from alphapose_ros.ros.diagnostics import StageMonitor, counting_losses, declare_no_input_warning
 from alphapose_ros.core.io.image_msgs import ImageError
-from alphapose_ros.ros.images import declare_compressed, image_input
+from alphapose_ros.ros.images import declare_compressed, image_input, subscribe_images
 from alphapose_ros.ros.node_utils import SkipLog, declare, declare_path, int8_from_cache, int8_switch
 from alphapose_ros.ros.qos import CameraSubscription, declare_camera_reliable, stage_qos
 
@@ -146,7 +146,8 @@ class DetectionNode(LifecycleNode):
         def subscribe(qos) -> None:
             if self.sub is not None:
                 self.destroy_subscription(self.sub)
-            self.sub = counting_losses(lambda **kw: self.create_subscription(msg_type, topic, callback, qos, **kw),
+            self.sub = counting_losses(lambda **kw: subscribe_images(self, msg_type, topic, callback, qos, self.skip,
+                                                                     **kw),
                                        lambda: self.monitor)
             if self.monitor is not None:
                 self.monitor.qos = qos

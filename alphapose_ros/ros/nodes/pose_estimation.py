@@ -41,7 +41,7 @@ from alphapose_ros.ros.conversions import layout_msg, poses_to_msg, stamp_second
 from alphapose_ros.ros.detection_msgs import msg_to_detections
 from alphapose_ros.ros.diagnostics import StageMonitor, counting_losses, declare_no_input_warning
 from alphapose_ros.core.io.image_msgs import ImageError
-from alphapose_ros.ros.images import declare_compressed, image_input
+from alphapose_ros.ros.images import declare_compressed, image_input, subscribe_images
 from alphapose_ros.ros.node_utils import SkipLog, declare, declare_path, int8_from_cache, int8_switch
 from alphapose_ros.ros.qos import (OFFLINE_DEPTH, CameraSubscription, declare_camera_reliable, latched_qos,
                                   stage_qos)
@@ -226,8 +226,8 @@ class PoseEstimationNode(LifecycleNode):
         policy. Offline: the StampPairer's lossless policy (the synchronizer keeps one message per stamp)."""
         if self._tracking_crops() or self._one_stage():
             def image_sub(**kw):
-                return self.create_subscription(self.image_type, self.image_topic, self._on_newest_image, image_qos,
-                                                **kw)
+                return subscribe_images(self, self.image_type, self.image_topic, self._on_newest_image, image_qos,
+                                        self.skip, **kw)
 
             images = counting_losses(image_sub, lambda: self.monitor)
             if self._one_stage():  # images alone: the model finds the people
@@ -241,8 +241,8 @@ class PoseEstimationNode(LifecycleNode):
                 pass
         if message_filters is None:
             def image_sub(**kw):
-                return self.create_subscription(self.image_type, self.image_topic, lambda m: self._add(m, True),
-                                                image_qos, **kw)
+                return subscribe_images(self, self.image_type, self.image_topic, lambda m: self._add(m, True),
+                                        image_qos, self.skip, **kw)
 
             return [counting_losses(image_sub, lambda: self.monitor),
                     self.create_subscription(Detection2DArray, "detections", lambda m: self._add(m, False), det_qos)]

@@ -15,7 +15,7 @@ from alphapose_ros.core.skeletons import get_format
 from alphapose_ros.msg import WholeBodyPoseArray
 from alphapose_ros.ros.conversions import msg_to_poses
 from alphapose_ros.core.io.image_msgs import ImageError, bgr_to_image
-from alphapose_ros.ros.images import declare_compressed, image_input
+from alphapose_ros.ros.images import declare_compressed, image_input, subscribe_images
 from alphapose_ros.ros.node_utils import SkipLog, declare
 from alphapose_ros.ros.qos import CameraSubscription, declare_camera_reliable, stage_qos
 from alphapose_ros.ros.sync import StampPairer, stamp_key
@@ -49,8 +49,8 @@ class VisualizerNode(Node):
     def _subscribe_image(self, qos) -> None:
         if self.image_sub is not None:
             self.destroy_subscription(self.image_sub)
-        self.image_sub = self.create_subscription(
-            self.image_type, self.image_topic, lambda m: self.pairer.add_first(m, stamp_key(m.header)), qos)
+        self.image_sub = subscribe_images(self, self.image_type, self.image_topic,
+                                          lambda m: self.pairer.add_first(m, stamp_key(m.header)), qos, self.skip)
 
     def _on_pair(self, image, poses_msg: WholeBodyPoseArray) -> None:
         try:
