@@ -83,7 +83,8 @@ ROWS = [
     Attack("download-corrupt", "a corrupt, truncated or wrong-variant download",
            "refused by its checks, nothing left in the cache"),
     # frames and messages
-    Attack("bad-frames", "unknown encoding, 0x0 image, truncated data, boxes whose image never comes",
+    Attack("bad-frames", "unknown encoding, 0x0 image, truncated data, a damaged serialized image, boxes whose "
+           "image never comes",
            "each reason logged once and counted, later frames flow"),
     Attack("huge-frames", "a 20000x20000 image, a compressed decompression bomb",
            "refused from the header before any pixel is allocated"),
@@ -114,8 +115,9 @@ ROWS = [
            "the other nodes keep running, tracked poses flow again"),
     Attack("runner-node-dies", "a node of `alphapose-pipeline --separate` dies",
            "named with its exit code, the rest stopped, exit 1; `--respawn` restarts it"),
-    Attack("node-process-freezes", "a node process stops running Python for good (C code holding the GIL: Fast DDS's "
-           "failing take under camera overload), or ends by itself",
+    Attack("node-process-freezes", "a node process stops running Python for good (C code holding the GIL, as Fast "
+           "DDS's image deserialization did under camera overload before images were taken serialized), or ends "
+           "by itself",
            "the frozen one ends after `watchdog` s (exit 1, every thread's stack in its log); launch's respawn (the "
            "default), the runner's `--respawn` and the demo start it again, and tracked poses flow again"),
     Attack("signals", "SIGINT, SIGTERM or SIGHUP to the runner; Ctrl-C or SIGTERM to `ros2 launch`; the parent killed while its nodes start",

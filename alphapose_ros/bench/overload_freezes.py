@@ -5,8 +5,9 @@
 
 Each run is a fresh demo process (`alphapose_ros.ros.demo`, the clip looped at --width px and --rate Hz)
 with the Fast DDS profile --profile (default: the package's). A run counts as frozen when the demo's
-longest wait for an answer is over --frozen-s seconds (a graph process stuck in a failing camera take
-answers nothing for the rest of the run; docs/ros.md). Prints each run's answers and longest wait, then
+longest wait for an answer is over --frozen-s seconds (a graph process stuck in a failing camera take,
+as the middleware's image deserialization was before the nodes took images serialized, answers nothing
+for the rest of the run; docs/ros.md). Prints each run's answers and longest wait, then
 the frozen runs out of all, and how many of them answered again once the demo restarted the graph
 process its watchdog ended (ros/watchdog.py; --watchdog s). --clear-shm removes stale Fast DDS segments
 from /dev/shm before each run: only when nothing else of Fast DDS runs on the machine.

@@ -13,8 +13,8 @@ summary counts them). --width and --loop make a long, large camera from a short,
 test: 1920 px at 30 Hz for 60 s). The demo and its graph use config/dds/fastdds_large_images.xml (as
 docs/ros.md asks of a camera driver) unless FASTDDS_DEFAULT_PROFILES_FILE is already set: Fast DDS's
 default 512 KiB shared-memory segment cannot carry 1920-px frames at 30 Hz between processes. The longest
-wait for an answer shows a graph that froze (a Fast DDS take failing over and over; docs/ros.md); its
-watchdog ends a frozen process (ros/watchdog.py) and the demo starts it again, as launch's respawn does.
+wait for an answer shows a graph that froze (docs/ros.md); its watchdog ends a frozen process
+(ros/watchdog.py) and the demo starts it again, as launch's respawn does.
 """
 from __future__ import annotations
 

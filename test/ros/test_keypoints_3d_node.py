@@ -15,6 +15,8 @@ pytestmark = pytest.mark.ros
 
 @pytest.mark.fault("depth-unusable")
 def test_unusable_depth_or_camera_info_leaves_the_poses_flowing_without_3d(vision_msgs, tmp_path):
+    from rclpy.serialization import serialize_message
+
     from alphapose_ros.synthetic.rgbd_scenes import camera, person, render
     from alphapose_ros.ros.conversions import header_at, msg_to_poses, poses_to_msg
 
@@ -23,28 +25,32 @@ def test_unusable_depth_or_camera_info_leaves_the_poses_flowing_without_3d(visio
     fr = render([person(2.0, rng, intr)], intr, rng)
     log = tmp_path / "node.log"
     with rig.node_and_driver(10 + os.getpid() % 40, str(log)) as drv:
-        def send(t, info, depth):
+        def send(t, info, depth, wait=10):
             h = header_at(t, "cam")
             if info:  # camera_info streams beside the images; a first one must not race the frame it serves
                 drv.info_pub.publish(rig.camera_info_msg(intr, h))
                 time.sleep(0.5)
             got, _ = drv.send(h, None, depth and depth(h),
                               poses_to_msg(rig.frame_poses(fr.keypoints, intr), h, intr.width, intr.height),
-                              timeout=10, want_people=False)
+                              timeout=wait, want_people=False)
             return got
 
         no_info = send(1.0, None, lambda h: rig.depth_msg(fr.depth_mm, h))  # no camera_info yet
         rgb = send(2.0, True, lambda h: rig.depth_msg(fr.depth_mm, h))
         rgb_depth = send(3.0, True, lambda h: _retype(rig.depth_msg(fr.depth_mm, h), "rgb8"))
         truncated = send(4.0, True, lambda h: _truncated(rig.depth_msg(fr.depth_mm, h)))
+        cut_short = lambda h: serialize_message(rig.depth_msg(fr.depth_mm, h))[:200]  # noqa: E731
+        assert send(4.5, True, cut_short, wait=1) is None  # skipped: its poses wait for the depth stream to pass them
         good = send(5.0, True, lambda h: rig.depth_msg(fr.depth_mm, h))
-    for m in (no_info, rgb_depth, truncated):
+        damaged, _ = drv.send(header_at(4.5, "cam"), None, None, None, timeout=10, want_people=False)
+    for m in (no_info, rgb_depth, truncated, damaged):
         assert m is not None and len(m.poses) == 1 and len(m.poses[0].x3d) == 0
         assert np.allclose(msg_to_poses(m).keypoints, fr.keypoints)  # the 2D poses unchanged
     assert len(msg_to_poses(rgb).keypoints_3d) == 1 and len(msg_to_poses(good).keypoints_3d) == 1
     text = log.read_text()
     assert text.count("no camera_info received yet") == 1
     assert "unsupported depth encoding 'rgb8'" in text and "truncated depth image data" in text
+    assert "depth image unusable: damaged image message" in text
     assert "Traceback" not in text
 
 

@@ -39,6 +39,7 @@ from alphapose_ros.core.tracking.one_euro import METRE_DEFAULTS, TrackSmoother, 
 from alphapose_ros.msg import WholeBodyPoseArray
 from alphapose_ros.ros.conversions import body_id, msg_to_poses, poses_to_msg, stamp_seconds, transform_msg
 from alphapose_ros.ros.detection_msgs import people_to_detection3d
+from alphapose_ros.ros.images import subscribe_images
 from alphapose_ros.ros.node_utils import declare, declare_smoothing
 from alphapose_ros.ros.nodes.pose_stage import PoseStageNode
 from alphapose_ros.ros.qos import CameraSubscription, declare_camera_reliable
@@ -112,7 +113,8 @@ class Keypoints3DNode(PoseStageNode):
             def subscribe(qos, topic=topic, msg_type=msg_type, cb=cb) -> None:
                 if topic in self.side_subs:
                     self.destroy_subscription(self.side_subs[topic])
-                self.side_subs[topic] = self.create_subscription(msg_type, topic, cb, qos)
+                self.side_subs[topic] = subscribe_images(self, msg_type, topic, cb, qos,
+                                                         lambda why: self.skip(f"depth image unusable: {why}"))
 
             self.cameras.append(CameraSubscription(self, topic, self.sync_queue, self.camera_reliable, subscribe))
         return super().on_activate(state)
