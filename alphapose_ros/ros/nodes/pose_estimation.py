@@ -246,10 +246,13 @@ class PoseEstimationNode(LifecycleNode):
 
             return [counting_losses(image_sub, lambda: self.monitor),
                     self.create_subscription(Detection2DArray, "detections", lambda m: self._add(m, False), det_qos)]
-        img = counting_losses(
-            lambda **kw: message_filters.Subscriber(self, self.image_type, self.image_topic, qos_profile=image_qos,
-                                                    **kw),
-            lambda: self.monitor)
+        def image_filter(**kw):  # message_filters' input, fed by images taken serialized (ros/images.py)
+            f = message_filters.SimpleFilter()
+            f.sub = subscribe_images(self, self.image_type, self.image_topic, f.signalMessage, image_qos, self.skip,
+                                     **kw)
+            return f
+
+        img = counting_losses(image_filter, lambda: self.monitor)
         det = message_filters.Subscriber(self, Detection2DArray, "detections", qos_profile=det_qos)
         img.registerCallback(lambda m: self.monitor.on_input())
         self._sync = guarded_time_synchronizer(message_filters, [img, det], self.pairer.capacity, self._on_synced,
