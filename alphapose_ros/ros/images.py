@@ -10,7 +10,8 @@ from typing import Callable
 
 import numpy as np
 
-from alphapose_ros.core.io.image_cdr import CdrImage, UnknownEncapsulation, parse_image_cdr
+from alphapose_ros.core.io.image_cdr import (CdrCompressedImage, CdrImage, UnknownEncapsulation,
+                                              parse_compressed_image_cdr, parse_image_cdr)
 from alphapose_ros.core.io.image_msgs import ImageError, UnsupportedEncoding, compressed_to_bgr, image_to_bgr
 
 _bridge = None
@@ -68,41 +69,61 @@ class TakenImage(CdrImage):
     header: object = None
 
 
-def image_from_cdr(raw: bytes):
-    """A TakenImage from a serialized sensor_msgs/Image (ImageError when damaged); an encapsulation the
-    package's reader does not know goes to rclpy's own deserialization instead (a full Image)."""
+@dataclass(frozen=True)
+class TakenCompressedImage(CdrCompressedImage):
+    """The same for a sensor_msgs/CompressedImage."""
+    header: object = None
+
+
+def _read(raw: bytes, parse: Callable, taken: type, msg_type: type):
+    """`taken` from serialized bytes read by `parse`; an encapsulation the package's reader does not know
+    goes to rclpy's own deserialization instead (a full `msg_type` message); ImageError when damaged."""
     from builtin_interfaces.msg import Time
     from std_msgs.msg import Header
 
     try:
-        c = parse_image_cdr(raw)
+        c = parse(raw)
     except UnknownEncapsulation as unknown:
         from rclpy.serialization import deserialize_message
-        from sensor_msgs.msg import Image
 
         try:
-            return deserialize_message(raw, Image)
+            return deserialize_message(raw, msg_type)
         except Exception as e:  # the middleware's reader raises its own errors on bytes it cannot read
             raise ImageError(f"{unknown}, which rclpy could not read either ({type(e).__name__}: {e})") from None
     header = Header(stamp=Time(sec=c.sec, nanosec=c.nanosec), frame_id=c.frame_id)
-    return TakenImage(**{f.name: getattr(c, f.name) for f in fields(CdrImage)}, header=header)
+    return taken(**{f.name: getattr(c, f.name) for f in fields(c)}, header=header)
+
+
+def image_from_cdr(raw: bytes):
+    """A TakenImage from a serialized sensor_msgs/Image (see _read)."""
+    from sensor_msgs.msg import Image
+
+    return _read(raw, parse_image_cdr, TakenImage, Image)
+
+
+def compressed_image_from_cdr(raw: bytes):
+    """A TakenCompressedImage from a serialized sensor_msgs/CompressedImage (see _read)."""
+    from sensor_msgs.msg import CompressedImage
+
+    return _read(raw, parse_compressed_image_cdr, TakenCompressedImage, CompressedImage)
 
 
 def subscribe_images(node, msg_type, topic: str, callback: Callable, qos, on_bad: Callable[[str], None], **kw):
-    """`node.create_subscription` for a camera input; raw Images are taken serialized and read by
-    image_from_cdr (a damaged one goes to `on_bad(reason)`, a logged skip), never by the middleware's
+    """`node.create_subscription` for a camera input: Images and CompressedImages are taken serialized and
+    read by the package (a damaged one goes to `on_bad(reason)`, a logged skip), never by the middleware's
     deserialization (which froze whole processes under camera overload: core/io/image_cdr.py)."""
-    from sensor_msgs.msg import Image
+    from sensor_msgs.msg import CompressedImage, Image
 
-    if msg_type is not Image:
+    read = {Image: image_from_cdr, CompressedImage: compressed_image_from_cdr}.get(msg_type)
+    if read is None:
         return node.create_subscription(msg_type, topic, callback, qos, **kw)
 
     def taken(raw: bytes) -> None:
         try:
-            msg = image_from_cdr(raw)
+            msg = read(raw)
         except ImageError as e:
             on_bad(str(e))
             return
         callback(msg)
 
-    return node.create_subscription(Image, topic, taken, qos, raw=True, **kw)
+    return node.create_subscription(msg_type, topic, taken, qos, raw=True, **kw)

@@ -88,3 +88,17 @@ def test_a_serialized_camera_image_reads_as_the_message_it_was():
 def test_an_image_in_an_encapsulation_nobody_reads_is_one_image_error():
     with pytest.raises(ImageError, match="encapsulation 0x0009, which rclpy could not read either"):
         images.image_from_cdr(b"\x00\x09\x00\x00" + b"\x01" * 40)
+
+
+def test_a_serialized_compressed_image_reads_as_the_message_it_was():
+    from builtin_interfaces.msg import Time
+    from rclpy.serialization import serialize_message
+    from sensor_msgs.msg import CompressedImage
+    from std_msgs.msg import Header
+
+    bgr = np.full((16, 24, 3), (10, 120, 240), np.uint8)
+    header = Header(stamp=Time(sec=3, nanosec=4), frame_id="camera_optical_frame")
+    msg = CompressedImage(header=header, format="png", data=cv2.imencode(".png", bgr)[1].tobytes())
+    taken = images.compressed_image_from_cdr(serialize_message(msg))
+    assert taken.header == header and taken.format == "png"
+    np.testing.assert_array_equal(images.compressed_to_bgr(taken), bgr)

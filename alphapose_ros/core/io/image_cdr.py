@@ -1,4 +1,5 @@
-"""sensor_msgs/Image read straight from its serialized (CDR) bytes, the pixels a view of them.
+"""sensor_msgs/Image and CompressedImage read straight from their serialized (CDR) bytes, the pixels a
+view of them.
 
 The live nodes take camera images serialized and read them here instead of letting the middleware
 deserialize them: a camera that outruns the graph made Fast DDS's own deserialization fail inside its
@@ -7,8 +8,9 @@ here, a damaged message is one ImageError (a logged skip) and the pixels are not
 
 Layout (OMG CDR, the 4-byte encapsulation header first; alignment counted from after it): Header
 (int32 sec, uint32 nanosec, string frame_id), uint32 height, uint32 width, string encoding,
-uint8 is_bigendian, uint32 step, sequence<uint8> data; a string is a uint32 length counting its
-terminating NUL, then its bytes. XCDR2's plain encoding is the same for these fields.
+uint8 is_bigendian, uint32 step, sequence<uint8> data (a CompressedImage: Header, string format,
+sequence<uint8> data); a string is a uint32 length counting its terminating NUL, then its bytes, a
+sequence a uint32 count, then its items. XCDR2's plain encoding is the same for these fields.
 """
 from __future__ import annotations
 
@@ -73,9 +75,18 @@ class _Reader:
             raise ImageError(f"damaged image message: its {what} is not UTF-8") from None
 
 
-def parse_image_cdr(raw: bytes | memoryview) -> CdrImage:
-    """The fields of a serialized sensor_msgs/Image; ImageError with a one-line reason when the bytes are
-    not one (UnknownEncapsulation for an encoding of the bytes this reader does not know)."""
+@dataclass(frozen=True)
+class CdrCompressedImage:
+    """The fields of a sensor_msgs/CompressedImage, `data` a view of the serialized bytes (no copy)."""
+    sec: int
+    nanosec: int
+    frame_id: str
+    format: str
+    data: memoryview
+
+
+def _open(raw: bytes | memoryview) -> tuple[_Reader, int, int, str]:
+    """A reader past the message's Header, and the Header's (sec, nanosec, frame_id)."""
     buf = memoryview(raw).cast("B")
     if len(buf) < 4:
         raise ImageError(f"damaged image message: {len(buf)} bytes")
@@ -86,10 +97,23 @@ def parse_image_cdr(raw: bytes | memoryview) -> CdrImage:
     sec = r.u32("stamp")
     nanosec = r.u32("stamp")
     sec -= (sec >> 31) << 32  # int32
-    frame_id = r.string("frame_id")
+    return r, sec, nanosec, r.string("frame_id")
+
+
+def parse_image_cdr(raw: bytes | memoryview) -> CdrImage:
+    """The fields of a serialized sensor_msgs/Image; ImageError with a one-line reason when the bytes are
+    not one (UnknownEncapsulation for an encoding of the bytes this reader does not know)."""
+    r, sec, nanosec, frame_id = _open(raw)
     height, width = r.u32("height"), r.u32("width")
     encoding = r.string("encoding")
     is_bigendian = r.take(1, "is_bigendian")[0]
     step = r.u32("step")
     data = r.take(r.u32("data length"), "data")
     return CdrImage(sec, nanosec, frame_id, height, width, encoding, is_bigendian, step, data)
+
+
+def parse_compressed_image_cdr(raw: bytes | memoryview) -> CdrCompressedImage:
+    """The fields of a serialized sensor_msgs/CompressedImage; ImageError as parse_image_cdr."""
+    r, sec, nanosec, frame_id = _open(raw)
+    fmt = r.string("format")
+    return CdrCompressedImage(sec, nanosec, frame_id, fmt, r.take(r.u32("data length"), "data"))

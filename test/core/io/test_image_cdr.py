@@ -1,10 +1,10 @@
-"""Serialized sensor_msgs/Image read without the middleware: the same fields as a real serializer wrote
+"""Serialized sensor_msgs/Image and CompressedImage read without the middleware: the same fields as a real serializer wrote
 (rosbags' CDR, both byte orders), pixels a view of the bytes, and a damaged message one ImageError."""
 import numpy as np
 import pytest
 from rosbags.typesys import Stores, get_typestore
 
-from alphapose_ros.core.io.image_cdr import UnknownEncapsulation, parse_image_cdr
+from alphapose_ros.core.io.image_cdr import UnknownEncapsulation, parse_compressed_image_cdr, parse_image_cdr
 from alphapose_ros.core.io.image_msgs import ImageError, image_to_bgr
 
 TS = get_typestore(Stores.ROS2_HUMBLE)
@@ -73,3 +73,28 @@ def test_an_unknown_encapsulation_is_said_as_such():
     raw = b"\x00\x09\x00\x00" + _serialized()[0][4:]
     with pytest.raises(UnknownEncapsulation, match="0x0009"):
         parse_image_cdr(raw)
+
+
+def _compressed(fmt: str, little_endian: bool) -> tuple[bytes, bytes]:
+    import cv2
+
+    ok, jpeg = cv2.imencode(".jpg", np.full((8, 8, 3), 200, np.uint8))
+    Time, Header, CompressedImage = (TS.types[t] for t in ("builtin_interfaces/msg/Time", "std_msgs/msg/Header",
+                                                            "sensor_msgs/msg/CompressedImage"))
+    msg = CompressedImage(header=Header(stamp=Time(sec=7, nanosec=8), frame_id="cam"), format=fmt,
+                          data=np.frombuffer(jpeg.tobytes(), np.uint8))
+    return bytes(TS.serialize_cdr(msg, "sensor_msgs/msg/CompressedImage", little_endian=little_endian)), jpeg.tobytes()
+
+
+@pytest.mark.parametrize("little_endian", [True, False])
+@pytest.mark.parametrize("fmt", ["jpeg", "bgr8; jpeg compressed bgr8", ""])
+def test_a_compressed_image_reads_as_the_serializer_wrote_it(fmt, little_endian):
+    raw, jpeg = _compressed(fmt, little_endian)
+    m = parse_compressed_image_cdr(raw)
+    assert (m.sec, m.nanosec, m.frame_id, m.format) == (7, 8, "cam", fmt) and bytes(m.data) == jpeg
+
+
+def test_a_compressed_image_cut_short_is_one_image_error():
+    raw, _ = _compressed("jpeg", True)
+    with pytest.raises(ImageError, match="damaged image message: its data claims"):
+        parse_compressed_image_cdr(raw[:-1])
