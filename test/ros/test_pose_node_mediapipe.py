@@ -67,6 +67,12 @@ def test_crop_tracking_answers_images_without_detections_from_the_last_poses(vis
         deadline = time.monotonic() + 30
         while h.img_pub.get_subscription_count() < 1 and time.monotonic() < deadline:
             time.sleep(0.05)
+        # the camera subscription settles on the publisher's reliability (re-made by a timer: an image sent
+        # while it is re-made is lost, as it would be from a live camera)
+        while (h.pose.camera.qos.reliability != h.img_pub.qos_profile.reliability
+               and time.monotonic() < deadline + 30):
+            time.sleep(0.05)
+        time.sleep(0.5)
         h.det_pub.publish(detections_to_msg(det, header(0)))
         time.sleep(0.3)  # the detections are there before their image: they are the newest when it comes
         h.img_pub.publish(bgr_to_image(img, header(0), Image))
