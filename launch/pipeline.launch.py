@@ -16,7 +16,8 @@ uses too, so both start the same graph. A node process that freezes ends after `
 """
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, OpaqueFunction, RegisterEventHandler, TimerAction
+from launch.actions import (DeclareLaunchArgument, OpaqueFunction, RegisterEventHandler, TimerAction,
+                            UnregisterEventHandler)
 from launch.event_handlers import OnProcessExit
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
@@ -55,10 +56,12 @@ def _started_again_when_it_fails(node_kwargs: dict) -> list:
 
     def on_exit(event, context):
         if event.returncode == 0 or getattr(context, "is_shutdown", False):
-            return None
-        return [TimerAction(period=RESPAWN_DELAY_S, actions=_started_again_when_it_fails(node_kwargs))]
+            return None  # the ended process's handler stays: launch drops them all at shutdown
+        return [UnregisterEventHandler(handler),  # the restarted process comes with its own
+                TimerAction(period=RESPAWN_DELAY_S, actions=_started_again_when_it_fails(node_kwargs))]
 
-    return [node, RegisterEventHandler(OnProcessExit(target_action=node, on_exit=on_exit))]
+    handler = OnProcessExit(target_action=node, on_exit=on_exit)
+    return [node, RegisterEventHandler(handler)]
 
 
 def generate_launch_description():

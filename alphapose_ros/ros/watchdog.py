@@ -2,11 +2,12 @@
 
 The freeze it is for: C code that holds Python's GIL for good, as Fast DDS 3.2 did looping inside one image
 `rcl_take` under camera overload until the nodes took images serialized (docs/ros.md); then no Python code
-in the process runs again — not the stages, not a signal handler, not a watchdog thread. So the watchdog's clock is CPython's faulthandler thread, which is
-C and needs no GIL: a Python thread re-arms it every second; when it has not been able to for
-`timeout_s`, faulthandler writes every thread's stack to stderr (the cause, for the log) and ends the process
-with exit code 1. It measures whether Python can run at all, not how long a callback takes, so a slow model
-load or a long inference does not trip it; only C code holding the GIL for `timeout_s` does.
+in the process runs again — not the stages, not a signal handler, not a watchdog thread. So the watchdog's
+clock is CPython's faulthandler thread, which is C and needs no GIL: a Python thread re-arms it every
+second; when it has not been able to for `timeout_s`, faulthandler writes every thread's stack to stderr
+(the cause, for the log) and ends the process with exit code 1. It measures whether Python can run at all,
+not how long a callback takes, so a slow model load or a long inference does not trip it; only C code
+holding the GIL for `timeout_s` does.
 """
 from __future__ import annotations
 
