@@ -16,6 +16,7 @@ DETECTOR:live is the live graph's crop tracking, one frame after another: the de
 every --live-interval s (the detection node's min_interval) and its boxes used --live-lag s later (its
 run time; 0.4 s in the 10 Hz demo), late boxes caught up as the pose node does (core.pipeline.caught_up).
 Its frames/s would be the sequential loop's, not the graph's (the live demo prints those): not shown.
+labels:every is the pose model's ceiling: the hand-drawn boxes given as a detector's (frames/s: poses only).
 """
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ from alphapose_ros.core.crop_tracking import CropTracker, CropTrackingSettings, 
 from alphapose_ros.core.tracking.matching import greedy_iou_pairs
 
 LABELS = Path(__file__).resolve().parents[2] / "test" / "data" / "real_people" / "labels.json"
-MODES = "hog:every,hog-small:every,hog-small:tracked,hog-small:live,blazepose:every,blazepose:tracked"
+MODES = ("labels:every,hog:every,hog-small:every,hog-small:tracked,hog-small:live,blazepose:every,"
+         "blazepose:tracked")
 REPLAYED = "hog-small:tracked"  # the default, whose work the INT8 replay times
 
 
@@ -84,6 +86,8 @@ def run_mode(mode: str, images: list[dict], footage: Path, a: argparse.Namespace
     from alphapose_ros.core.pipeline import FramePipeline, PoseNMSConfig, nms_params_for
 
     detector, how = mode.split(":")
+    if detector == "labels":
+        return run_labels(images, footage, mode, a.pad)
     det, est = build(detector, a.tile if detector == "blazepose" else 0)
     if how == "live":
         return run_live(det, est, images, footage, a)
@@ -136,6 +140,35 @@ def score_stills(score: Score, stills: list[dict], det, est, footage: Path, mode
         if item.error is not None:
             raise SystemExit(f"{mode}: {e['file']}: {item.error}")
         _add(score, e, published_boxes(item.data["poses"], a.pad))
+    return score
+
+
+def run_labels(images: list[dict], footage: Path, mode: str, pad: float) -> Score:
+    """The pose model's ceiling: each labelled image posed in the hand-drawn boxes (ignored people's too, as a
+    detector would see them) instead of a detector's, nothing carried between frames."""
+    from alphapose_ros.core.pipeline import Frame, FramePipeline, PoseNMSConfig, nms_params_for
+    from alphapose_ros.core.pose.backends import make_pose_estimator
+
+    est = make_pose_estimator("mediapipe")
+    pipe = FramePipeline(est, None, PoseNMSConfig("parametric", nms_params_for(est)))
+    video = [e for e in images if "frame" in e]
+    wanted = {e["frame"]: e for e in video}
+    frames = [(wanted[f.meta], f.image_bgr) for f in read_video(footage / video[0]["file"], set(wanted),
+                                                                 max(wanted))] if video else []
+    frames += [(e, cv2.imread(str(footage / e["file"]))) for e in images if "frame" not in e]
+    score = Score()
+    for e, img in frames:
+        if img is None:
+            raise SystemExit(f"cannot read {e['file']} (install Debian's opencv-doc)")
+        boxes = np.array([p["box"] for p in e["people"]], np.float32).reshape(-1, 4)
+        t0 = time.perf_counter()
+        item = next(iter(pipe.run([Frame(e["file"], 0.0, img, boxes, np.ones(len(boxes), np.float32))],
+                                  concurrent=False)))
+        score.seconds += time.perf_counter() - t0
+        score.frames += 1
+        if item.error is not None:
+            raise SystemExit(f"{mode}: {e['file']}: {item.error}")
+        _add(score, e, published_boxes(item.data["poses"], pad))
     return score
 
 

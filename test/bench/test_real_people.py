@@ -45,3 +45,16 @@ def test_tracked_runs_start_at_phases_spread_over_one_detector_period():
     assert phase_starts(6, 3) == [0, 2, 4]
     assert phase_starts(10, 3) == [0, 3, 7]
     assert phase_starts(6, 1) == [0] and phase_starts(2, 5) == [0, 1]  # never more runs than phases exist
+
+
+def test_labels_mode_poses_each_hand_drawn_box_and_finds_those_people(footage, mediapipe_models):
+    """The pose model's ceiling row: its poses come from the labelled boxes (a box moved off its person finds
+    nobody there), so it says what a perfect detector would leave the pose model to miss."""
+    from alphapose_ros.bench.real_people import run_labels
+
+    stills = [e for e in json.loads(LABELS.read_text())["images"] if "frame" not in e]
+    s = run_labels(stills, footage, "labels:every", 0.1)
+    assert (s.found, s.people, s.poses, s.frames) == (3, 3, 3, 2)
+    moved = [{**e, "people": [{**p, "box": [p["box"][0] + 40, p["box"][1], p["box"][2] + 40, p["box"][3]]}
+                              for p in e["people"]]} for e in stills]
+    assert run_labels(moved, footage, "labels:every", 0.1).found < 3
