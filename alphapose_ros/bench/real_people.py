@@ -129,17 +129,8 @@ def score_stills(score: Score, stills: list[dict], det, est, footage: Path, mode
 
     nms = PoseNMSConfig("parametric", nms_params_for(est))
     for e in stills:
-        img = cv2.imread(str(footage / e["file"]))
-        if img is None:
-            raise SystemExit(f"cannot read {footage / e['file']} (install Debian's opencv-doc)")
-        pipe = FramePipeline(est, det, nms)
-        t0 = time.perf_counter()
-        item = next(iter(pipe.run([Frame(e["file"], 0.0, img)], concurrent=False)))
-        score.seconds += time.perf_counter() - t0
-        score.frames += 1
-        if item.error is not None:
-            raise SystemExit(f"{mode}: {e['file']}: {item.error}")
-        _add(score, e, published_boxes(item.data["poses"], a.pad))
+        _score_frame(score, FramePipeline(est, det, nms), Frame(e["file"], 0.0, read_still(footage, e)), e, mode,
+                     a.pad)
     return score
 
 
@@ -155,21 +146,31 @@ def run_labels(images: list[dict], footage: Path, mode: str, pad: float) -> Scor
     wanted = {e["frame"]: e for e in video}
     frames = [(wanted[f.meta], f.image_bgr) for f in read_video(footage / video[0]["file"], set(wanted),
                                                                  max(wanted))] if video else []
-    frames += [(e, cv2.imread(str(footage / e["file"]))) for e in images if "frame" not in e]
+    frames += [(e, read_still(footage, e)) for e in images if "frame" not in e]
     score = Score()
     for e, img in frames:
-        if img is None:
-            raise SystemExit(f"cannot read {e['file']} (install Debian's opencv-doc)")
         boxes = np.array([p["box"] for p in e["people"]], np.float32).reshape(-1, 4)
-        t0 = time.perf_counter()
-        item = next(iter(pipe.run([Frame(e["file"], 0.0, img, boxes, np.ones(len(boxes), np.float32))],
-                                  concurrent=False)))
-        score.seconds += time.perf_counter() - t0
-        score.frames += 1
-        if item.error is not None:
-            raise SystemExit(f"{mode}: {e['file']}: {item.error}")
-        _add(score, e, published_boxes(item.data["poses"], pad))
+        _score_frame(score, pipe, Frame(e["file"], 0.0, img, boxes, np.ones(len(boxes), np.float32)), e, mode, pad)
     return score
+
+
+def read_still(footage: Path, e: dict) -> np.ndarray:
+    """A labelled still image (BGR); a missing one stops the benchmark with the fix."""
+    img = cv2.imread(str(footage / e["file"]))
+    if img is None:
+        raise SystemExit(f"cannot read {footage / e['file']} (install Debian's opencv-doc)")
+    return img
+
+
+def _score_frame(score: Score, pipe, frame, e: dict, mode: str, pad: float) -> None:
+    """Run one frame through `pipe` (no concurrency: nothing to overlap) and add its poses to `score`, timed."""
+    t0 = time.perf_counter()
+    item = next(iter(pipe.run([frame], concurrent=False)))
+    score.seconds += time.perf_counter() - t0
+    score.frames += 1
+    if item.error is not None:  # a benchmark that scores broken frames as empty ones would mislead
+        raise SystemExit(f"{mode}: {e['file']}: {item.error}")
+    _add(score, e, published_boxes(item.data["poses"], pad))
 
 
 def run_live(det, est, images: list[dict], footage: Path, a: argparse.Namespace) -> Score:
