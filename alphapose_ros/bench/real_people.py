@@ -14,7 +14,8 @@ every-frame modes need only the labelled frames (nothing carries over between fr
 images are always detection only. Frames/s is over the frames each mode ran, stages concurrent.
 DETECTOR:live is the live graph's crop tracking, one frame after another: the detector on the image of
 every --live-interval s (the detection node's min_interval) and its boxes used --live-lag s later (its
-run time; 0.4 s in the 10 Hz demo), late boxes caught up as the pose node does (core.pipeline.caught_up).
+latency, ~0.25 s in the 10 Hz demo, and the wait for the pose node's next frame), late boxes caught up as the
+pose node does (core.pipeline.caught_up).
 Its frames/s would be the sequential loop's, not the graph's (the live demo prints those): not shown.
 labels:every is the pose model's ceiling: the hand-drawn boxes given as a detector's (frames/s: poses only).
 """
@@ -34,6 +35,7 @@ from alphapose_ros.core.crop_tracking import CropTracker, CropTrackingSettings, 
 from alphapose_ros.core.tracking.matching import greedy_iou_pairs
 
 LABELS = Path(__file__).resolve().parents[2] / "test" / "data" / "real_people" / "labels.json"
+PIPELINE_PARAMS = Path(__file__).resolve().parents[2] / "config" / "pipeline.yaml"
 MODES = ("labels:every,hog:every,hog-small:every,hog-small:tracked,hog-small:live,blazepose:every,"
          "blazepose:tracked")
 REPLAYED = "hog-small:tracked"  # the default, whose work the INT8 replay times
@@ -70,6 +72,13 @@ def match(labels: list[dict], boxes: np.ndarray, iou: float = 0.5) -> tuple[int,
 def published_boxes(poses, pad: float) -> np.ndarray:
     b = pose_boxes(poses.keypoints, poses.keypoint_scores, 0.3, pad)
     return b[np.isfinite(b).all(1)]
+
+
+def detection_min_interval() -> float:
+    """The live detection node's default schedule (s of image time between runs), which live mode replays."""
+    import yaml
+
+    return float(yaml.safe_load(PIPELINE_PARAMS.read_text())["detection"]["ros__parameters"]["min_interval"])
 
 
 def build(detector: str, tile: int):
@@ -256,8 +265,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--tile", type=int, default=192, help="blazepose: tile size")
     ap.add_argument("--phases", type=int, default=3,
                     help="tracked and live modes: runs, their first frames spread over one detector period")
-    ap.add_argument("--live-interval", type=float, default=1.0, help="live: s of image time between detector runs")
-    ap.add_argument("--live-lag", type=float, default=0.4, help="live: s from an image to its detections' use")
+    ap.add_argument("--live-interval", type=float, default=detection_min_interval(),
+                    help="live: s of image time between detector runs (default: the detection node's min_interval)")
+    ap.add_argument("--live-lag", type=float, default=0.3, help="live: s from an image to its detections' use")
     ap.add_argument("--pad", type=float, default=0.1, help="pose box: keypoint extent grown by this per side")
     ap.add_argument("--int8-replay", action=argparse.BooleanOptionalAction, default=True,
                     help="also time FastPose-50 + YOLOX-nano INT8 (random weights: speed only) doing the work of "
