@@ -201,6 +201,15 @@ class CropTracker:
         return keep & (age + 1 >= s.confirm_frames)
 
 
+def detection_interval(min_interval: float, last_run_s: float, max_duty: float) -> float:
+    """Live: the image time to leave between detector runs: `min_interval`, or longer when the last run took
+    so long that the detector would be busy more than `max_duty` of the time (a large camera, a busy CPU),
+    so that the pose stage, which answers every frame, keeps its share of the CPU. max_duty 1: no cap."""
+    if not 0.0 < max_duty <= 1.0:
+        raise ValueError(f"max_duty must be in (0, 1], got {max_duty}")
+    return max(float(min_interval), float(last_run_s) / max_duty)
+
+
 class RecentFrames:
     """The last images the pose stage answered, kept at least `spacing` s apart for `max_age` s, so boxes from
     a lagging detector can be posed on (nearly) the image they were found in (live crop tracking)."""

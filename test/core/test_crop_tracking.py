@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from alphapose_ros.core.crop_tracking import (CropTracker, CropTrackingSettings, RecentFrames, pose_boxes,
-                                              pose_confidence)
+from alphapose_ros.core.crop_tracking import (CropTracker, CropTrackingSettings, RecentFrames, detection_interval,
+                                              pose_boxes, pose_confidence)
 
 
 def _pose(box, score=0.9, k=17):
@@ -270,3 +270,13 @@ def test_a_late_new_persons_box_is_posed_on_its_own_image_and_followed_to_where_
         assert [t for t, _ in est.calls[8:-1]] == [0.0, 0.2, 0.4, 0.6]  # its own image, then the kept frames
         from alphapose_ros.core.tracking.matching import iou_matrix
         assert iou_matrix(crops, _Walker.truth(0.8)[None], plus_one=False)[0, 0] > 0.5
+
+
+def test_a_slow_detector_run_spaces_the_next_one_out_to_keep_within_its_duty():
+    """Live: a fast run keeps min_interval; a run of 0.6 s at max_duty 0.5 waits 1.2 s, so the detector is busy
+    at most half the time however large the camera or busy the CPU."""
+    assert detection_interval(0.5, 0.2, 0.5) == pytest.approx(0.5)
+    assert detection_interval(0.5, 0.6, 0.5) == pytest.approx(1.2)
+    assert detection_interval(0.5, 0.6, 1.0) == pytest.approx(0.6)  # no cap: as soon as it is free
+    with pytest.raises(ValueError):
+        detection_interval(0.5, 0.2, 0.0)

@@ -96,6 +96,16 @@ def test_live_detector_runs_on_the_newest_image_at_most_every_min_interval_at_a_
     assert os.getpriority(os.PRIO_PROCESS, 0) == base
 
 
+def test_live_a_detector_capped_at_a_twentieth_of_the_time_waits_twenty_runs_between_runs(vision_msgs, footage):
+    """max_duty: with no min_interval a run of d s makes the next wait d / max_duty s of image time (a HOG run
+    here takes well over 10 ms, so at 0.05 over 0.2 s); uncapped, the worker takes most of the 0.1-s images."""
+    stamps = [300 + 0.1 * i for i in range(12)]
+    capped, _, _ = _run(footage, 30 + os.getpid() % 30, False, list(stamps), min_interval=0.0, max_duty=0.05)
+    free, _, _ = _run(footage, 30 + os.getpid() % 30, False, list(stamps), min_interval=0.0, max_duty=1.0)
+    assert all(b - a >= 0.2 - 1e-6 for a, b in zip(capped, capped[1:]))
+    assert len(free) > len(capped) and len(free) >= 3
+
+
 def test_offline_every_image_gets_its_detections_whatever_min_interval(vision_msgs, footage):
     stamps = [200 + 0.1 * i for i in range(5)]
     got, _, _ = _run(footage, 90 + os.getpid() % 30, True, stamps, min_interval=0.5)

@@ -2,8 +2,8 @@
 
 Runs a detector (yolov3 | yolox-* | hog | hog-small | blazepose), or with detector:=external forwards
 the boxes another node publishes on `detections_in` through the same filtering. Live, a worker thread
-detects on the newest image (at most every `min_interval` s of image time) while the callbacks only
-keep the newest; it may run with fewer threads and a lower priority (`threads`, `nice`), so that on a
+detects on the newest image (at most every `min_interval` s of image time, longer when its runs are slow:
+`max_duty`) while the callbacks only keep the newest; it may run with fewer threads and a lower priority (`threads`, `nice`), so that on a
 small CPU the pose stage answers every frame first. Offline, every image in order. A managed node:
 configure loads the model, activate starts processing; autostart by default.
 """
@@ -17,6 +17,7 @@ from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
 from vision_msgs.msg import Detection2DArray
 
 from alphapose_ros.core.cpu_share import lower_thread_priority
+from alphapose_ros.core.crop_tracking import detection_interval
 from alphapose_ros.core.detectors.external import BoxFilter, filter_boxes
 from alphapose_ros.core.detectors.factory import make_detector
 from alphapose_ros.core.engines.first_use_int8 import FirstUseInt8, for_detector
@@ -64,6 +65,11 @@ class DetectionNode(LifecycleNode):
                                     "offline: always every image); with the pose node's crop_tracking the "
                                     "detector only has to find new people",
                                     range=(0.0, 60.0)),
+            "max_duty": declare(self, "max_duty", 1.0,
+                                "live: the detector is busy at most this fraction of the time: after a run of d s "
+                                "the next waits max(min_interval, d / max_duty) s of image time (a large camera or a "
+                                "busy CPU spaces runs out, so the pose stage keeps its CPU); 1: no cap",
+                                range=(0.05, 1.0)),
             "threads": declare(self, "threads", 0, "CPU threads of hog/hog-small (OpenCV's, process-wide) and "
                                "blazepose (LiteRT's); 0: the library's default", range=(0, 256)),
             "nice": declare(self, "nice", 0, "live: lower the detector thread's CPU priority by this (Linux nice): "
@@ -83,6 +89,7 @@ class DetectionNode(LifecycleNode):
         self.sub = None
         self.camera: CameraSubscription | None = None
         self._last_t: float | None = None  # image time of the last detection
+        self._interval = 0.0  # image time until the next (detection_interval)
         self._newest = None  # live: the newest image not detected yet
         self._cv = threading.Condition()
         self._worker: threading.Thread | None = None
@@ -228,7 +235,7 @@ class DetectionNode(LifecycleNode):
 
     def _on_image(self, msg) -> None:
         t = stamp_seconds(msg.header)
-        if not self.p["offline"] and self._last_t is not None and 0.0 <= t - self._last_t < self.p["min_interval"]:
+        if not self.p["offline"] and self._last_t is not None and 0.0 <= t - self._last_t < self._interval:
             return  # not yet: live, the detector runs at its own rate (offline, every image gets its boxes)
         self._last_t = t
         started = time.perf_counter()
@@ -238,6 +245,8 @@ class DetectionNode(LifecycleNode):
             self.skip(str(e))
             return
         self._detect(img, msg.header, started)
+        self._interval = detection_interval(self.p["min_interval"], time.perf_counter() - started,
+                                            self.p["max_duty"])
 
     def _detect(self, img: np.ndarray, header, started: float) -> None:
         det = self.detector.detect([img])[0]
