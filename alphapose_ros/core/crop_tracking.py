@@ -212,9 +212,11 @@ def detection_interval(min_interval: float, last_run_s: float, max_duty: float) 
 
 class RecentFrames:
     """The last images the pose stage answered, kept at least `spacing` s apart for `max_age` s, so boxes from
-    a lagging detector can be posed on (nearly) the image they were found in (live crop tracking)."""
+    a lagging detector can be posed on (nearly) the image they were found in (live crop tracking). Every
+    frame of a 10 Hz camera kept (0.1 s): a new person posed on their own image, not one up to 0.1 s off, is
+    found more often (dev split, boxes 0.3 s late: 116 vs 112 of 156 people)."""
 
-    def __init__(self, max_age: float = 2.0, spacing: float = 0.2, max_frames: int = 12):
+    def __init__(self, max_age: float = 1.5, spacing: float = 0.1, max_frames: int = 16):
         if not (max_age > 0 and spacing >= 0 and max_frames >= 1):
             raise ValueError(f"RecentFrames: max_age > 0, spacing >= 0, max_frames >= 1, got "
                              f"{max_age}, {spacing}, {max_frames}")

@@ -123,16 +123,24 @@ def _pose_crops(crop_tracker: CropTracker, estimator, image_rgb: np.ndarray, t: 
     return out, people, int((~ok).sum())
 
 
+CATCH_UP_STEPS = 4  # kept frames a late box is followed through at most, after its own: a second-late box on
+                    # an overloaded graph would cost ten pose runs on one frame; with two, a walker followed in
+                    # 0.6-s jumps is lost
+
+
 def caught_up(settings: CropTrackingSettings, estimator, recent: RecentFrames, since: float, boxes: np.ndarray,
               scores: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
     """New people's `boxes` (and scores) from the image at time `since` (a lagging detector's) moved to where
-    those people are at `t`: posed on that image, then followed through the kept frames since. A box with
-    nobody on its own image is dropped; with no image that old kept, the boxes come back as they are."""
+    those people are at `t`: posed on that image, then followed through the kept frames since (at most
+    CATCH_UP_STEPS of them, spread evenly, the newest included). A box with nobody on its own image is
+    dropped; with no image that old kept, the boxes come back as they are."""
     frames = recent.since(since)
     if not frames:
         return boxes, scores
     ct = CropTracker(replace(settings, new_per_frame=0, confirm_frames=1, reanchor=False))
     (t0, first), rest = frames[0], frames[1:]
+    if len(rest) > CATCH_UP_STEPS:
+        rest = [rest[i] for i in np.unique(np.linspace(0, len(rest) - 1, CATCH_UP_STEPS).round().astype(int))]
     crops, crop_scores, followed = ct.proposals(t0, boxes, scores)
     people = _pose_crops(ct, estimator, first, t0, crops, followed, True)[1]
     kept = crop_scores[people]  # the tracker keeps its people in row order

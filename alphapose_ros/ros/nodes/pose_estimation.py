@@ -11,7 +11,7 @@ image, follows every person it found before from their last pose (core.crop_trac
 people in the newest detections it has not used yet, so the detection node can run at its own, slower
 rate (its min_interval) and every image the node takes is answered. Those detections are from an image
 about one detector run time old: a new person's box is posed on the image it came from (the node keeps
-the images it answered over the last 2 s, 0.2 s apart) and followed through the kept ones since, so the
+the images it answered over the last 1.5 s, 0.1 s apart) and followed through the kept ones since, so the
 crop lands where they are now.
 
 Also publishes the keypoint layout once, latched, on `keypoint_layout`. A managed node:
