@@ -3,9 +3,9 @@
 Runs a detector (yolov3 | yolox-* | hog | hog-small | blazepose), or with detector:=external forwards
 the boxes another node publishes on `detections_in` through the same filtering. Live, a worker thread
 detects on the newest image (at most every `min_interval` s of image time, longer when its runs are slow:
-`max_duty`) while the callbacks only keep the newest; it may run with fewer threads and a lower priority (`threads`, `nice`), so that on a
-small CPU the pose stage answers every frame first. Offline, every image in order. A managed node:
-configure loads the model, activate starts processing; autostart by default.
+`max_duty`) while the callbacks only keep the newest; it may run with fewer threads and a lower priority
+(`threads`, `nice`), so that on a small CPU the pose stage answers every frame first. Offline, every image
+in order. A managed node: configure loads the model, activate starts processing; autostart by default.
 """
 from __future__ import annotations
 
