@@ -105,6 +105,18 @@ class Camera:
             time.sleep(max(0.0, t0 + (i + 1) / rate - time.monotonic()))
         return headers
 
+    def wait_for_answer(self, frame: np.ndarray, timeout: float) -> bool:
+        """Send `frame` every 0.5 s until the graph answers one (a process that just started loads its models
+        and re-makes its camera subscription to match the publisher's reliability first: seconds, more on a
+        loaded machine); then forget the answers, so what follows counts from zero."""
+        deadline = time.monotonic() + timeout
+        while not self.got and time.monotonic() < deadline:
+            self.stream([frame], 2.0)
+        answered = bool(self.got)
+        self.drain(2.0)
+        self.got.clear()
+        return answered
+
     def drain(self, quiet_s: float = 5.0) -> None:
         n, t = len(self.got), time.monotonic()
         while time.monotonic() - t < quiet_s:

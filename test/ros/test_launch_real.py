@@ -101,14 +101,7 @@ def test_a_graph_process_that_ends_by_itself_is_started_again_and_answers(ros2_l
         again = [p for p in _container_pids(proc.pid) if p != first]
         assert again, b"".join(out).decode(errors="replace")[-3000:]
         assert cam.wait_for_graph(proc, 180)
-        # the new process loads its models and re-makes its camera subscription to match the publisher's
-        # reliability before it answers (seconds, more on a loaded machine): frames until the first answer
-        deadline = time.monotonic() + 120
-        while not cam.got and time.monotonic() < deadline:
-            cam.stream(frames[:1], 2.0)
-        assert cam.got, b"".join(out).decode(errors="replace")[-3000:]
-        cam.drain(2.0)
-        cam.got.clear()
+        assert cam.wait_for_answer(frames[0], 120), b"".join(out).decode(errors="replace")[-3000:]
         cam.stream(frames, 2.0)
         cam.drain()
         assert len(cam.got) >= 4, (len(cam.got), b"".join(out).decode(errors="replace")[-3000:])
