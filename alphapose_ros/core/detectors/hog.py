@@ -34,8 +34,8 @@ class HogSettings:
 # "hog-small": the frame resized to 864 px tall, so far people (~80 px tall in a 576-px frame) fill the 64x128
 # window and a 1080p camera costs what a small one does, and a low SVM threshold for recall (the paper's
 # low-threshold detector): the pose network rejects what is no person. Pyramid steps of 1.1, not 1.05: half the
-# levels, so half the cost (dev split: 85 vs 162 ms a frame, 46 vs 44 of 52 people boxed at IoU 0.5, the same
-# tracked recall), which lets the detector catch up sooner.
+# levels, so half the cost (the first 9 dev frames: 85 vs 162 ms a frame, 46 vs 44 of 52 people boxed at IoU 0.5,
+# the same tracked recall), which lets the detector catch up sooner.
 SMALL_PEOPLE = HogSettings(scale=1.1, hit_threshold=-0.5, min_score=0.0, upscale_below=864, downscale_above=864)
 
 
