@@ -16,7 +16,7 @@ def make_detector(kind: str, *, weights: str | Path | None = None, yolo_cfg: str
                   half: bool = False, tile: int = 0, engine: str = "torch", box_nms: str = "hard",
                   threads: int = 0, model: str | None = None, exported: str | Path | None = None) -> Detector:
     """yolov3 (darknet cfg + weights), yolox-nano..yolox-x (release .pth), hog (no download; hog-small: on the
-    frame upscaled to 864 px with a low threshold, for far people, ~2x slower), or
+    frame upscaled to 864 px, every window kept, for far and half-hidden people, ~2x slower), or
     blazepose (MediaPipe's person detector, fetched once by set-up; `tile` > 0 adds tiles for small people).
     `engine` runs the YOLO networks on torch, onnxruntime or openvino (HOG and BlazePose have their own);
     `box_nms` soft keeps the YOLO detectors' overlapping boxes with decayed scores (soft-NMS). `threads` > 0
