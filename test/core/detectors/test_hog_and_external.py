@@ -91,52 +91,46 @@ def test_hog_boxes_are_the_person_inside_the_detection_window(monkeypatch):
     np.testing.assert_allclose(d.boxes, [[116, 66, 148, 162]])  # 32x96, same centre (132, 114)
 
 
-def test_hog_small_boxes_fit_hand_drawn_people(footage):
-    """On the dev split of the hand labels (never the reported one), each labelled person's best box
-    overlaps them at a median IoU >= 0.6 (the whole windows: 0.36), so a box is one person, not a group."""
+@pytest.fixture(scope="module")
+def dev_frames(footage) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The dev split's labelled vtest frames (never the reported split), each with its people's boxes (not
+    ignored ones)."""
     import json
-    from pathlib import Path
 
+    from alphapose_ros.bench.real_people import LABELS, read_video
+
+    dev = {e["frame"]: e for e in json.loads(LABELS.read_text())["images"] if e["split"] == "dev" and "frame" in e}
+    frames = [(f.image_bgr, np.array([p["box"] for p in dev[f.meta]["people"] if not p.get("ignore")], np.float32))
+              for f in read_video(footage / "vtest.avi", set(dev), max(dev))]
+    assert len(frames) == len(dev) and all(img is not None for img, _ in frames)
+    return frames
+
+
+def test_hog_small_boxes_fit_hand_drawn_people(dev_frames):
+    """On the dev split of the hand labels, each labelled person's best box overlaps them at a median
+    IoU >= 0.6 (the whole windows: 0.36), so a box is one person, not a group."""
     from alphapose_ros.core.detectors.factory import make_detector
     from alphapose_ros.core.tracking.matching import iou_matrix
 
-    labels = json.loads((Path(__file__).parents[2] / "data/real_people/labels.json").read_text())
-    dev = {e["frame"]: e for e in labels["images"] if e["split"] == "dev" and "frame" in e}
-    cap = cv2.VideoCapture(str(footage / "vtest.avi"))
     det, best = make_detector("hog-small"), []
-    for i in range(max(dev) + 1):
-        ok, f = cap.read()
-        assert ok
-        if i in dev:
-            people = np.array([p["box"] for p in dev[i]["people"] if not p.get("ignore")], np.float32)
-            boxes = det.detect([f])[0].boxes
-            best += list(iou_matrix(people, boxes, plus_one=False).max(1)) if len(boxes) else [0.0] * len(people)
-    cap.release()
+    for f, people in dev_frames:
+        boxes = det.detect([f])[0].boxes
+        best += list(iou_matrix(people, boxes, plus_one=False).max(1)) if len(boxes) else [0.0] * len(people)
     assert len(best) >= 50 and np.median(best) >= 0.6
 
 
-def test_hog_small_keeps_the_lone_windows_opencv_grouping_drops(footage):
+def test_hog_small_keeps_the_lone_windows_opencv_grouping_drops(dev_frames):
     """A far or half-hidden person often scores in one window only: OpenCV's grouping (a cluster of 3+ windows)
     drops them, so hog-small keeps every window and leaves overlaps to its NMS. On the dev split of the hand
-    labels (never the reported one) it boxes more people at IoU 0.5 than the same settings grouped."""
+    labels it boxes more people at IoU 0.5 than the same settings grouped."""
     import dataclasses
-    import json
-    from pathlib import Path
 
     from alphapose_ros.core.detectors.hog import SMALL_PEOPLE
     from alphapose_ros.core.tracking.matching import greedy_iou_pairs
 
-    labels = json.loads((Path(__file__).parents[2] / "data/real_people/labels.json").read_text())
-    dev = {e["frame"]: e for e in labels["images"] if e["split"] == "dev" and "frame" in e}
     kept, grouped = HogDetector(SMALL_PEOPLE), HogDetector(dataclasses.replace(SMALL_PEOPLE, group_threshold=2))
     boxed = {"kept": 0, "grouped": 0}
-    cap = cv2.VideoCapture(str(footage / "vtest.avi"))
-    for i in range(max(dev) + 1):
-        ok, f = cap.read()
-        assert ok
-        if i in dev:
-            people = np.array([p["box"] for p in dev[i]["people"] if not p.get("ignore")], np.float32)
-            for name, det in (("kept", kept), ("grouped", grouped)):
-                boxed[name] += len(greedy_iou_pairs(people, det.detect([f])[0].boxes, 0.5))
-    cap.release()
+    for f, people in dev_frames:
+        for name, det in (("kept", kept), ("grouped", grouped)):
+            boxed[name] += len(greedy_iou_pairs(people, det.detect([f])[0].boxes, 0.5))
     assert boxed["kept"] >= boxed["grouped"] + 3, boxed
