@@ -33,7 +33,9 @@ from alphapose_ros.core.tracking.matching import greedy_iou_pairs, iou_matrix
 class CropTrackingSettings:
     """How crops follow poses, and when the detector runs."""
 
-    detect_every: int = 6         # frames between scheduled detector runs (1 = every frame)
+    detect_every: int = 2         # frames between scheduled detector runs (1 = every frame); a shorter period
+                                  # finds new people sooner: 2 is the shortest that keeps hog-small + MediaPipe
+                                  # over vtest at >= 10 frames/s on 2 cores (bench.real_people, alphapose-infer)
     grow: float = 0.15            # the keypoint extent grown by this fraction of its size on every side
     min_keypoint_score: float = 0.3   # keypoints at or above it make the extent
     keep_score: float = 0.3       # a followed crop whose pose scores below it has lost its person
