@@ -96,18 +96,16 @@ def dev_frames(footage) -> list[tuple[np.ndarray, np.ndarray]]:
     """The dev split's labelled vtest frames (never the reported split), each with its people's boxes (not
     ignored ones)."""
     import json
+    from itertools import islice
     from pathlib import Path
+
+    from alphapose_ros.core.io.sources import iter_frames
 
     labels = json.loads((Path(__file__).parents[2] / "data/real_people/labels.json").read_text())
     dev = {e["frame"]: e for e in labels["images"] if e["split"] == "dev" and "frame" in e}
-    cap = cv2.VideoCapture(str(footage / "vtest.avi"))
-    frames = []
-    for i in range(max(dev) + 1):
-        ok, f = cap.read()
-        assert ok
-        if i in dev:
-            frames.append((f, np.array([p["box"] for p in dev[i]["people"] if not p.get("ignore")], np.float32)))
-    cap.release()
+    frames = [(f, np.array([p["box"] for p in dev[i]["people"] if not p.get("ignore")], np.float32))
+              for i, (_, f) in enumerate(islice(iter_frames(footage / "vtest.avi"), max(dev) + 1)) if i in dev]
+    assert len(frames) == len(dev)  # the video holds every labelled frame
     return frames
 
 
